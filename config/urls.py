@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from patrol import views as pages
+from worker.health import healthz
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("field/", pages.field_page, name="field"),
+    path("map/", pages.map_page, name="map"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", healthz, name="healthz"),
+    path("api/", include("api.urls")),
+    path("admin/", admin.site.urls),
+]
