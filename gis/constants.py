@@ -1,0 +1,2 @@
+"""Every stored geometry is WGS-84 longitude/latitude."""
+SRID = 4326

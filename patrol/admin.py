@@ -1,0 +1,112 @@
+"""Django admin for IT (DOMAIN.md: admin manages users, jurisdictions, villages, settings).
+
+The admin never bypasses the workflow: cases change status only through patrol.workflow, and the
+record (events, photos, notices) is read-only here as it is in the database.
+"""
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from leaflet.admin import LeafletGeoAdmin
+
+from patrol.models import Campaign, Case, CaseEvent, DocumentSequence, Notice, Patrol, Photo, User
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "last_name", "first_name", "role", "jurisdiction", "is_active"]
+    list_filter = ["role", "jurisdiction", "is_active"]
+    fieldsets = DjangoUserAdmin.fieldsets + ((_("执法信息"), {"fields": ("role", "jurisdiction", "phone", "language")}),)
+    add_fieldsets = DjangoUserAdmin.add_fieldsets + (
+        (_("执法信息"), {"fields": ("role", "jurisdiction", "email", "last_name", "first_name")}),
+    )
+
+
+@admin.register(Campaign)
+class CampaignAdmin(LeafletGeoAdmin):
+    list_display = ["name", "jurisdiction", "starts_on", "ends_on", "status", "summary_schedule"]
+    list_filter = ["jurisdiction", "status"]
+    filter_horizontal = ["villages", "recipients"]
+    search_fields = ["name"]
+
+
+@admin.register(Patrol)
+class PatrolAdmin(LeafletGeoAdmin):
+    list_display = ["inspector", "jurisdiction", "kind", "started_at", "ended_at", "distance_m"]
+    list_filter = ["jurisdiction", "kind"]
+    readonly_fields = ["client_uuid"]
+    filter_horizontal = ["villages"]
+
+
+class PhotoInline(admin.TabularInline):
+    model = Photo
+    fields = ["stage", "taken_at", "sha256", "uploaded_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = CaseEvent
+    fields = ["seq", "created_at", "actor", "action", "from_status", "to_status", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(LeafletGeoAdmin):
+    list_display = ["reference", "jurisdiction", "village", "category", "status", "deadline", "responsible"]
+    list_filter = ["jurisdiction", "status", "category", "village"]
+    search_fields = ["reference", "address", "party_name"]
+    readonly_fields = ["reference", "client_uuid", "status", "deadline", "resolution", "closed_at", "version",
+                       "village", "reported_by", "created_at"]
+    inlines = [PhotoInline, EventInline]
+
+    def has_add_permission(self, request):
+        # Cases are reported through the field app or API, which numbers them and writes the first event.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Photo)
+class PhotoAdmin(ReadOnlyAdmin, LeafletGeoAdmin):
+    list_display = ["case", "stage", "taken_at", "uploaded_by", "sha256"]
+    list_filter = ["stage"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ["number", "case", "kind", "issued_on", "deadline", "service_method", "served_on"]
+    list_filter = ["kind"]
+    search_fields = ["number"]
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin):
+    list_display = ["case", "seq", "created_at", "actor", "action", "from_status", "to_status"]
+    list_filter = ["action"]
+    search_fields = ["case__reference"]
+
+
+@admin.register(DocumentSequence)
+class DocumentSequenceAdmin(ReadOnlyAdmin):
+    list_display = ["jurisdiction", "scope", "year", "last_value"]

@@ -1,0 +1,127 @@
+"""The domain's vocabularies (DOMAIN.md). Values are API identifiers; labels are what users see."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    INSPECTOR = "inspector", _("执法队员")
+    SUPERVISOR = "supervisor", _("中队长")
+    LEGAL_REVIEWER = "legal_reviewer", _("法制审核员")
+    LEADER = "leader", _("领导")
+    ADMIN = "admin", _("系统管理员")
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", _("待立案")
+    FILED = "filed", _("已立案")
+    RECTIFYING = "rectifying", _("整改中")
+    ESCALATED = "escalated", _("待法制审核")
+    ENFORCEMENT_DECIDED = "enforcement_decided", _("已决定强制拆除")
+    CLOSED = "closed", _("已结案")
+    DISMISSED = "dismissed", _("不予立案")
+
+
+OPEN_STATUSES = [s for s in Status.values if s not in (Status.CLOSED, Status.DISMISSED)]
+
+
+class Category(models.TextChoices):
+    NEW_CONSTRUCTION = "new_construction", _("违法新建")
+    EXTENSION = "extension", _("违法加建/扩建")
+    TEMPORARY_STRUCTURE = "temporary_structure", _("乱搭乱盖/临时构筑物")
+    CHANGE_OF_USE = "change_of_use", _("擅自改变用途")
+    OTHER = "other", _("其他")
+
+
+class Stage(models.TextChoices):
+    UNDER_CONSTRUCTION = "under_construction", _("在建")
+    COMPLETED = "completed", _("已建成")
+
+
+class Structure(models.TextChoices):
+    BRICK_CONCRETE = "brick_concrete", _("砖混")
+    REINFORCED_CONCRETE = "reinforced_concrete", _("钢筋混凝土")
+    STEEL = "steel", _("钢结构")
+    COLOUR_STEEL = "colour_steel", _("彩钢板房")
+    TIMBER = "timber", _("木结构")
+    EARTH = "earth", _("土木/土坯")
+    OTHER = "other", _("其他")
+
+
+class LocationSource(models.TextChoices):
+    DEVICE_GPS = "device_gps", _("手机定位")
+    MAP_PICK = "map_pick", _("地图选点")
+    PHOTO_EXIF = "photo_exif", _("照片位置信息")
+
+
+class Resolution(models.TextChoices):
+    RECTIFIED_BY_PARTY = "rectified_by_party", _("自行整改")
+    DEMOLISHED_BY_PARTY = "demolished_by_party", _("自行拆除")
+    LEGALIZED = "legalized", _("补办手续")
+    FORCIBLY_DEMOLISHED = "forcibly_demolished", _("强制拆除")
+    NOT_VIOLATION = "not_violation", _("不构成违法")
+    DUPLICATE = "duplicate", _("重复线索")
+    OUTSIDE_JURISDICTION = "outside_jurisdiction", _("不属本辖区")
+
+
+class PhotoStage(models.TextChoices):
+    BEFORE = "before", _("整改前")
+    NOTICE = "notice", _("文书送达")
+    AFTER = "after", _("整改后")
+    DEMOLITION = "demolition", _("拆除")
+
+
+class NoticeKind(models.TextChoices):
+    STOP_CONSTRUCTION = "stop_construction", _("责令停止建设通知书")
+    RECTIFY = "rectify", _("责令限期改正通知书")
+    DEMOLISH_WITHIN_DEADLINE = "demolish_within_deadline", _("限期拆除决定书")
+    DEMAND = "demand", _("催告书")
+    ENFORCEMENT_DECISION = "enforcement_decision", _("强制拆除决定书")
+    ENFORCEMENT_ANNOUNCEMENT = "enforcement_announcement", _("强制拆除公告")
+
+
+# The 字 in a document number: 龙执〔2026〕限改字第3号.
+NOTICE_KIND_ABBREVIATION = {
+    NoticeKind.STOP_CONSTRUCTION: "停建",
+    NoticeKind.RECTIFY: "限改",
+    NoticeKind.DEMOLISH_WITHIN_DEADLINE: "限拆",
+    NoticeKind.DEMAND: "催告",
+    NoticeKind.ENFORCEMENT_DECISION: "强拆决",
+    NoticeKind.ENFORCEMENT_ANNOUNCEMENT: "强拆告",
+}
+
+
+class ServiceMethod(models.TextChoices):
+    IN_PERSON = "in_person", _("直接送达")
+    LEFT_AT_PREMISES = "left_at_premises", _("留置送达")
+    POST = "post", _("邮寄送达")
+    PUBLIC_NOTICE = "public_notice", _("公告送达")
+
+
+class ReinspectionResult(models.TextChoices):
+    RECTIFIED = "rectified", _("已整改")
+    PARTLY_RECTIFIED = "partly_rectified", _("部分整改")
+    NOT_RECTIFIED = "not_rectified", _("未整改")
+
+
+class DismissReason(models.TextChoices):
+    NOT_VIOLATION = "not_violation", _("不构成违法建设")
+    DUPLICATE = "duplicate", _("重复线索")
+    OUTSIDE_JURISDICTION = "outside_jurisdiction", _("不属本辖区")
+
+
+class CampaignStatus(models.TextChoices):
+    PLANNED = "planned", _("计划中")
+    ACTIVE = "active", _("进行中")
+    CLOSED = "closed", _("已结束")
+
+
+class SummarySchedule(models.TextChoices):
+    NONE = "none", _("不发送")
+    DAILY = "daily", _("每天 08:00")
+    WEEKLY = "weekly", _("每周一 08:00")
+    MONTHLY = "monthly", _("每月1日 08:00")
+
+
+class PatrolKind(models.TextChoices):
+    DAILY = "daily", _("日常巡查")
+    CAMPAIGN = "campaign", _("专项整治")

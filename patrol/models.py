@@ -1,0 +1,379 @@
+"""The domain model of DOMAIN.md. Status never changes here: only patrol.workflow changes it."""
+import uuid
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.gis.db import models
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gis.constants import SRID
+from gis.models import Jurisdiction, Village
+from patrol.choices import (
+    CampaignStatus,
+    Category,
+    LocationSource,
+    NoticeKind,
+    PatrolKind,
+    PhotoStage,
+    Resolution,
+    Role,
+    ServiceMethod,
+    Stage,
+    Status,
+    Structure,
+    SummarySchedule,
+)
+from patrol.scoping import ScopedManager
+
+
+class User(AbstractUser):
+    """A member of one jurisdiction's team, with one role (DOMAIN.md, People)."""
+
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.INSPECTOR)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("执法单位"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="members",
+    )
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    language = models.CharField(
+        _("语言"), max_length=10, choices=[("zh-hans", "简体中文"), ("en", "English")], default="zh-hans"
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            # Everyone but the IT admin works inside exactly one jurisdiction.
+            models.CheckConstraint(
+                condition=Q(role=Role.ADMIN) | Q(jurisdiction__isnull=False),
+                name="user_has_jurisdiction_unless_admin",
+            ),
+        ]
+
+    def __str__(self):
+        full = f"{self.last_name}{self.first_name}".strip()
+        return full or self.username
+
+    @property
+    def display_name(self):
+        return str(self)
+
+
+class Campaign(models.Model):
+    """专项整治行动: a time-boxed drive over some villages and categories."""
+
+    JURISDICTION_PATH = "jurisdiction"
+
+    jurisdiction = models.ForeignKey(Jurisdiction, verbose_name=_("执法单位"), on_delete=models.PROTECT,
+                                     related_name="campaigns")
+    name = models.CharField(_("行动名称"), max_length=200)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    villages = models.ManyToManyField(Village, verbose_name=_("涉及村"), blank=True, related_name="campaigns")
+    area = models.MultiPolygonField(_("划定范围"), srid=SRID, null=True, blank=True)
+    target_categories = models.JSONField(_("重点类别"), default=list, blank=True,
+                                         help_text=_("为空表示全部类别"))
+    status = models.CharField(_("状态"), max_length=10, choices=CampaignStatus.choices,
+                              default=CampaignStatus.PLANNED)
+    recipients = models.ManyToManyField(User, verbose_name=_("汇总接收人"), blank=True,
+                                        related_name="summary_campaigns")
+    summary_schedule = models.CharField(_("汇总发送"), max_length=10, choices=SummarySchedule.choices,
+                                        default=SummarySchedule.WEEKLY)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("专项整治行动")
+        verbose_name_plural = _("专项整治行动")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="campaign_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Patrol(models.Model):
+    """巡查: one outing; a patrol that found nothing is still a record."""
+
+    JURISDICTION_PATH = "jurisdiction"
+
+    client_uuid = models.UUIDField(_("客户端编号"), unique=True, default=uuid.uuid4)
+    jurisdiction = models.ForeignKey(Jurisdiction, verbose_name=_("执法单位"), on_delete=models.PROTECT,
+                                     related_name="patrols")
+    inspector = models.ForeignKey(User, verbose_name=_("巡查人"), on_delete=models.PROTECT, related_name="patrols")
+    kind = models.CharField(_("类型"), max_length=10, choices=PatrolKind.choices, default=PatrolKind.DAILY)
+    campaign = models.ForeignKey(Campaign, verbose_name=_("专项整治行动"), on_delete=models.PROTECT,
+                                 null=True, blank=True, related_name="patrols")
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    track = models.LineStringField(_("巡查轨迹"), srid=SRID, null=True, blank=True)
+    distance_m = models.FloatField(_("巡查里程（米）"), default=0)
+    villages = models.ManyToManyField(Village, verbose_name=_("途经村"), blank=True, related_name="patrols")
+    note = models.TextField(_("备注"), blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("巡查")
+        verbose_name_plural = _("巡查")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["jurisdiction", "started_at"], name="patrol_jur_started")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                                   name="patrol_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.inspector} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
+
+
+class DocumentSequence(models.Model):
+    """The last number handed out per jurisdiction, scope and year.
+
+    Numbers are taken inside the transaction that uses them, with this row locked, so a rolled-back
+    case or notice gives its number back: case references and notice numbers stay gap-free.
+    """
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT)
+    scope = models.CharField(max_length=40)  # "case" or a notice kind
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("编号序列")
+        verbose_name_plural = _("编号序列")
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "scope", "year"], name="sequence_unique_scope_year"),
+        ]
+
+
+class Case(models.Model):
+    """案件, starting as a finding (线索) logged in the field."""
+
+    JURISDICTION_PATH = "jurisdiction"
+
+    client_uuid = models.UUIDField(_("客户端编号"), unique=True, default=uuid.uuid4,
+                                   help_text=_("手机端生成，重试时保证不重复"))
+    jurisdiction = models.ForeignKey(Jurisdiction, verbose_name=_("执法单位"), on_delete=models.PROTECT,
+                                     related_name="cases")
+    reference = models.CharField(_("案件编号"), max_length=40, unique=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("年度"), editable=False)
+    seq = models.PositiveIntegerField(_("序号"), editable=False)
+
+    location = models.PointField(_("位置"), srid=SRID)
+    accuracy_m = models.FloatField(_("定位精度（米）"), null=True, blank=True,
+                                   validators=[MinValueValidator(0)])
+    location_source = models.CharField(_("位置来源"), max_length=12, choices=LocationSource.choices,
+                                       default=LocationSource.DEVICE_GPS)
+    village = models.ForeignKey(Village, verbose_name=_("行政村"), on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="cases")
+    address = models.CharField(_("地址或标志物"), max_length=200, blank=True)
+
+    category = models.CharField(_("类别"), max_length=24, choices=Category.choices)
+    stage = models.CharField(_("建设状态"), max_length=20, choices=Stage.choices)
+    estimated_area_m2 = models.DecimalField(_("估算面积（㎡）"), max_digits=10, decimal_places=1, null=True,
+                                            blank=True, validators=[MinValueValidator(0)])
+    floors = models.PositiveSmallIntegerField(_("层数"), null=True, blank=True,
+                                              validators=[MinValueValidator(1), MaxValueValidator(50)])
+    structure = models.CharField(_("结构"), max_length=24, choices=Structure.choices, blank=True)
+    # 当事人: personal data, visible to the case's jurisdiction only.
+    party_name = models.CharField(_("当事人"), max_length=100, blank=True)
+    party_phone = models.CharField(_("当事人电话"), max_length=30, blank=True)
+    description = models.TextField(_("情况描述"), blank=True, max_length=5000)
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("专项整治行动"), on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="cases")
+    patrol = models.ForeignKey(Patrol, verbose_name=_("巡查"), on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="cases")
+    reported_by = models.ForeignKey(User, verbose_name=_("发现人"), on_delete=models.PROTECT,
+                                    related_name="reported_cases")
+    responsible = models.ForeignKey(User, verbose_name=_("责任人"), on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="responsible_cases")
+    observed_at = models.DateTimeField(_("发现时间"), default=timezone.now)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now, editable=False)
+
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.REPORTED,
+                              editable=False)
+    deadline = models.DateField(_("整改期限"), null=True, blank=True, editable=False)
+    resolution = models.CharField(_("结案方式"), max_length=24, choices=Resolution.choices, blank=True,
+                                  editable=False)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True, editable=False)
+    duplicate_of = models.ForeignKey("self", verbose_name=_("重复于"), on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="duplicates", editable=False)
+    # The public notice (公告) of a forced-demolition decision starts the statutory waiting period.
+    enforcement_announced_on = models.DateField(_("强制拆除公告日期"), null=True, blank=True, editable=False)
+    # A recorded appeal (行政复议/诉讼) suspends enforcement until the legal reviewer lifts it.
+    suspended = models.BooleanField(_("因申诉中止"), default=False, editable=False)
+    # Optimistic locking: every change bumps it, and the API's ETag is built from it.
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+    # Hash of the content the phone sent, so a retried POST can be told from a conflicting one.
+    submission_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("案件")
+        verbose_name_plural = _("案件")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["jurisdiction", "status"], name="case_jur_status"),
+            models.Index(fields=["jurisdiction", "created_at"], name="case_jur_created"),
+            models.Index(fields=["jurisdiction", "deadline"], name="case_jur_deadline"),
+            models.Index(fields=["village", "status"], name="case_village_status"),
+            models.Index(fields=["campaign", "status"], name="case_campaign_status"),
+            models.Index(fields=["responsible", "status"], name="case_responsible_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "year", "seq"], name="case_unique_seq"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="case_status_valid"),
+            models.CheckConstraint(condition=Q(category__in=Category.values), name="case_category_valid"),
+            models.CheckConstraint(condition=~Q(status=Status.RECTIFYING) | Q(deadline__isnull=False),
+                                   name="case_rectifying_has_deadline"),
+            models.CheckConstraint(
+                condition=Q(status__in=[Status.CLOSED, Status.DISMISSED], resolution__gt="", closed_at__isnull=False)
+                | (~Q(status__in=[Status.CLOSED, Status.DISMISSED]) & Q(resolution="")),
+                name="case_resolution_iff_ended",
+            ),
+            models.CheckConstraint(condition=Q(estimated_area_m2__isnull=True) | Q(estimated_area_m2__gte=0),
+                                   name="case_area_not_negative"),
+            models.CheckConstraint(condition=Q(accuracy_m__isnull=True) | Q(accuracy_m__gte=0),
+                                   name="case_accuracy_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_open(self):
+        return self.status not in (Status.CLOSED, Status.DISMISSED)
+
+    @property
+    def overdue(self):
+        """逾期 is derived, never stored: rectifying with a deadline before today (Asia/Shanghai)."""
+        return self.status == Status.RECTIFYING and self.deadline is not None and self.deadline < timezone.localdate()
+
+    @property
+    def etag(self):
+        return f'"{self.pk}-{self.version}"'
+
+
+def photo_upload_to(photo, filename):
+    extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}.get(
+        photo.content_type, "bin")
+    taken = timezone.localtime(photo.taken_at)
+    return f"photos/{photo.case.jurisdiction.code}/{taken:%Y/%m}/{photo.client_uuid}.{extension}"
+
+
+def thumbnail_upload_to(photo, filename):
+    return f"thumbs/{photo.case.jurisdiction.code}/{photo.client_uuid}.jpg"
+
+
+class Photo(models.Model):
+    """照片取证. The evidence columns never change and the row is never deleted (database triggers)."""
+
+    JURISDICTION_PATH = "case__jurisdiction"
+    EVIDENCE_COLUMNS = ("file", "sha256", "taken_at", "location", "accuracy_m")
+
+    client_uuid = models.UUIDField(_("客户端编号"), unique=True, default=uuid.uuid4)
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="photos")
+    file = models.FileField(_("原始文件"), upload_to=photo_upload_to, max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content_type = models.CharField(_("文件类型"), max_length=40)
+    size_bytes = models.PositiveIntegerField(_("文件大小"))
+    taken_at = models.DateTimeField(_("拍摄时间"))
+    location = models.PointField(_("拍摄位置"), srid=SRID, null=True, blank=True)
+    accuracy_m = models.FloatField(_("定位精度（米）"), null=True, blank=True)
+    stage = models.CharField(_("阶段"), max_length=12, choices=PhotoStage.choices, default=PhotoStage.BEFORE)
+    exif = models.JSONField(_("EXIF 信息"), default=dict, blank=True)
+    width = models.PositiveIntegerField(_("宽"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("高"), null=True, blank=True)
+    thumbnail = models.ImageField(_("缩略图"), upload_to=thumbnail_upload_to, null=True, blank=True, max_length=200)
+    uploaded_by = models.ForeignKey(User, verbose_name=_("上传人"), on_delete=models.PROTECT,
+                                    related_name="photos")
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("照片")
+        verbose_name_plural = _("照片")
+        ordering = ["taken_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="photo_sha256_hex"),
+        ]
+
+    def __str__(self):
+        return f"{self.case} {self.get_stage_display()}"
+
+
+class Notice(models.Model):
+    """执法文书, numbered gap-free per jurisdiction, kind and year, with its service record (送达)."""
+
+    JURISDICTION_PATH = "case__jurisdiction"
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(_("文书种类"), max_length=30, choices=NoticeKind.choices)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    seq = models.PositiveIntegerField(_("序号"))
+    number = models.CharField(_("文书编号"), max_length=60, unique=True)
+    issued_on = models.DateField(_("签发日期"))
+    deadline = models.DateField(_("期限"), null=True, blank=True)
+    service_method = models.CharField(_("送达方式"), max_length=20, choices=ServiceMethod.choices)
+    served_on = models.DateField(_("送达日期"))
+    service_photo = models.ForeignKey(Photo, verbose_name=_("送达照片"), on_delete=models.PROTECT, null=True,
+                                      blank=True, related_name="+")
+    issued_by = models.ForeignKey(User, verbose_name=_("签发人"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("执法文书")
+        verbose_name_plural = _("执法文书")
+        ordering = ["issued_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind", "year", "seq"], name="notice_unique_number_parts"),
+            models.CheckConstraint(condition=Q(served_on__gte=models.F("issued_on")), name="notice_served_after_issue"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class CaseEvent(models.Model):
+    """全过程记录: append-only (the database refuses UPDATE and DELETE) and hash-chained per case."""
+
+    JURISDICTION_PATH = "case__jurisdiction"
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField(_("序号"))
+    actor = models.ForeignKey(User, verbose_name=_("操作人"), on_delete=models.PROTECT, null=True,
+                              related_name="+")
+    created_at = models.DateTimeField(_("时间"))
+    location = models.PointField(_("操作位置"), srid=SRID, null=True, blank=True)
+    action = models.CharField(_("操作"), max_length=30)
+    from_status = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    payload = models.JSONField(_("详细内容"), default=dict, blank=True)
+    prev_hash = models.CharField(_("前一记录哈希"), max_length=64)
+    hash = models.CharField(_("本记录哈希"), max_length=64, unique=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("案件记录")
+        verbose_name_plural = _("案件记录")
+        ordering = ["case", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="event_unique_seq_per_case")]
+
+    def __str__(self):
+        return f"{self.case} #{self.seq} {self.action}"

@@ -1,0 +1,551 @@
+"""The statutory case workflow (DOMAIN.md, "Case states and actions"): one service per action.
+
+``ACTIONS`` is the table of allowed actions, defined once; the API, the buttons of the case page and
+the tests all read it. Every service locks the case row, checks state, role, jurisdiction and the
+action's own rules, changes the case, writes exactly one CaseEvent, and queues follow-up work after
+commit. Nothing else changes a case's status.
+"""
+import hashlib
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.geos import Point
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gis.models import Village
+from patrol import ledger
+from patrol.choices import (
+    OPEN_STATUSES,
+    DismissReason,
+    NoticeKind,
+    NOTICE_KIND_ABBREVIATION,
+    PhotoStage,
+    ReinspectionResult,
+    Resolution,
+    Role,
+    ServiceMethod,
+    Status,
+)
+from patrol.deadlines import deadline_from_days, is_working_day
+from patrol.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound, RuleViolation, StaleCase
+from patrol.models import Case, Notice, Photo, User
+from patrol.sequences import case_reference, take_next_number
+
+S = Status
+FIELD_ROLES = frozenset({Role.INSPECTOR, Role.SUPERVISOR})
+SUPERVISOR = frozenset({Role.SUPERVISOR})
+LEGAL = frozenset({Role.LEGAL_REVIEWER})
+ALL_STATUSES = frozenset(S.values)
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    label: str
+    from_statuses: frozenset
+    roles: frozenset
+    fields: tuple  # what the client sends; "?" marks an optional field
+
+
+ACTIONS = {
+    spec.name: spec
+    for spec in [
+        ActionSpec("file", _("立案"), frozenset({S.REPORTED}), SUPERVISOR, ("note",)),
+        ActionSpec("dismiss", _("不予立案"), frozenset({S.REPORTED}), SUPERVISOR, ("reason", "duplicate_of?", "note?")),
+        ActionSpec("issue_notice", _("下达通知"), frozenset({S.FILED}), SUPERVISOR,
+                   ("notice_kind", "deadline?", "deadline_days?", "service")),
+        ActionSpec("reinspect", _("复查"), frozenset({S.RECTIFYING}), FIELD_ROLES, ("result", "note", "photos?")),
+        ActionSpec("extend_deadline", _("延期"), frozenset({S.RECTIFYING}), SUPERVISOR, ("deadline", "reason")),
+        ActionSpec("legalize", _("补办手续"), frozenset({S.RECTIFYING}), SUPERVISOR, ("permit_number",)),
+        ActionSpec("escalate", _("拟强制拆除"), frozenset({S.RECTIFYING}), SUPERVISOR, ("note",)),
+        ActionSpec("legal_approve", _("法制审核通过"), frozenset({S.ESCALATED}), LEGAL,
+                   ("decision_number", "announcement_date")),
+        ActionSpec("legal_reject", _("法制审核不通过"), frozenset({S.ESCALATED}), LEGAL, ("reason", "deadline")),
+        ActionSpec("execute_demolition", _("强制拆除"), frozenset({S.ENFORCEMENT_DECIDED}), SUPERVISOR,
+                   ("note", "photos")),
+        ActionSpec("comment", _("备注"), ALL_STATUSES,
+                   frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.LEGAL_REVIEWER}), ("note", "photos?", "appeal_filed?")),
+        ActionSpec("lift_suspension", _("恢复执行"), frozenset({S.ENFORCEMENT_DECIDED, S.ESCALATED}), LEGAL, ("note",)),
+        ActionSpec("assign", _("指派"), frozenset(OPEN_STATUSES), SUPERVISOR, ("inspector",)),
+    ]
+}
+
+
+# --- reading what may be done ------------------------------------------------------------------
+
+def _last_event(case, action):
+    return case.events.filter(action=action).order_by("-seq").first()
+
+
+def escalation_blocker(case, today=None):
+    """Why ``escalate`` is not possible now, or None."""
+    today = today or timezone.localdate()
+    if case.deadline is None or case.deadline >= today:
+        return _("整改期限（%(deadline)s）尚未届满，不能拟强制拆除") % {"deadline": case.deadline}
+    last = _last_event(case, "reinspect")
+    if last is None:
+        return _("期限届满后须先复查，确认未整改后才能拟强制拆除")
+    if last.payload.get("result") == ReinspectionResult.RECTIFIED:
+        return _("最近一次复查结果为已整改")
+    return None
+
+
+def earliest_demolition_date(case):
+    if case.enforcement_announced_on is None:
+        return None
+    earliest = case.enforcement_announced_on + timedelta(days=case.jurisdiction.demolition_wait_days)
+    while not is_working_day(earliest):
+        earliest += timedelta(days=1)
+    return earliest
+
+
+def demolition_blocker(case, now=None):
+    """Why ``execute_demolition`` is not possible now, or None (行政强制法 Art. 43, 44)."""
+    now = timezone.localtime(now or timezone.now())
+    if case.suspended:
+        return _("当事人已申请复议或提起诉讼，案件中止执行")
+    earliest = earliest_demolition_date(case)
+    if earliest is None:
+        return _("尚未发布强制拆除公告")
+    if now.date() < earliest:
+        return _("复议和诉讼期限届满前不得强制拆除，最早可于 %(date)s 执行") % {"date": earliest.isoformat()}
+    jurisdiction = case.jurisdiction
+    if not is_working_day(now.date()):
+        return _("法定节假日和休息日不得实施强制执行")
+    if not (jurisdiction.enforcement_day_starts <= now.time() < jurisdiction.enforcement_day_ends):
+        return _("夜间不得实施强制执行（允许时段 %(start)s–%(end)s）") % {
+            "start": jurisdiction.enforcement_day_starts.strftime("%H:%M"),
+            "end": jurisdiction.enforcement_day_ends.strftime("%H:%M"),
+        }
+    return None
+
+
+def review_blocker(case, user):
+    """重大执法决定法制审核: the reviewer must not be the one who proposed the demolition."""
+    escalation = _last_event(case, "escalate")
+    if escalation is not None and escalation.actor_id == user.pk:
+        return _("不能审核自己提出的强制拆除意见")
+    return None
+
+
+def available_actions(case, user, now=None):
+    """The actions ``user`` may take on ``case`` now, in table order."""
+    if user.jurisdiction_id != case.jurisdiction_id:
+        return []
+    result = []
+    for spec in ACTIONS.values():
+        if case.status not in spec.from_statuses or user.role not in spec.roles:
+            continue
+        if spec.name == "escalate" and escalation_blocker(case, timezone.localdate(now)):
+            continue
+        if spec.name in ("legal_approve", "legal_reject") and review_blocker(case, user):
+            continue
+        if spec.name == "lift_suspension" and not case.suspended:
+            continue
+        result.append(spec)
+    return result
+
+
+# --- the common frame of every action ------------------------------------------------------------
+
+@contextmanager
+def _acting(*, case_id, actor, action, expected_version=None):
+    """Lock the case and check jurisdiction, version, state and role; yield the locked case."""
+    spec = ACTIONS[action]
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("jurisdiction").filter(pk=case_id).first()
+        if case is None or case.jurisdiction_id != actor.jurisdiction_id:
+            raise NotFound()
+        if expected_version is not None and case.version != expected_version:
+            raise StaleCase()
+        if case.status not in spec.from_statuses:
+            raise InvalidTransition(
+                _("案件当前状态为“%(status)s”，不能%(action)s") % {"status": case.get_status_display(),
+                                                                  "action": spec.label}
+            )
+        if actor.role not in spec.roles:
+            raise NotAllowed(_("%(role)s不能%(action)s") % {"role": actor.get_role_display(), "action": spec.label})
+        yield case
+
+
+def _save_and_record(case, *, actor, action, from_status, note="", payload=None, location=None, now=None,
+                     fields=()):
+    now = now or timezone.now()
+    case.version += 1
+    case.updated_at = now
+    case.save(update_fields=["version", "updated_at", "status", *fields])
+    return ledger.record_event(case=case, actor=actor, action=action, from_status=from_status,
+                               to_status=case.status, note=note, payload=payload, location=location, at=now)
+
+
+def _require(value, field, message=None):
+    if value in (None, "", [], ()):
+        raise InvalidInput(fields={field: [message or _("此项为必填项")]})
+    return value
+
+
+def _case_photos(case, photo_ids, *, stage=None):
+    photo_ids = list(photo_ids or [])
+    photos = list(Photo.objects.filter(case=case, pk__in=photo_ids))
+    if len(photos) != len(set(photo_ids)):
+        raise InvalidInput(fields={"photos": [_("照片不属于本案件")]})
+    if stage and not any(p.stage == stage for p in photos):
+        raise InvalidInput(fields={"photos": [_("须附“%(stage)s”阶段的照片") % {"stage": PhotoStage(stage).label}]})
+    return photos
+
+
+# --- reporting a finding ---------------------------------------------------------------------------
+
+FINDING_FIELDS = ("category", "stage", "estimated_area_m2", "floors", "structure", "address", "description",
+                  "party_name", "party_phone", "accuracy_m", "location_source")
+
+
+def submission_hash(*, location, observed_at, campaign_id, patrol_id, **fields):
+    """What makes two submissions of one ``client_uuid`` "the same content"."""
+    content = {k: (str(v) if v is not None else None) for k, v in fields.items()}
+    content.update(location=[round(location.x, 7), round(location.y, 7)],
+                   observed_at=observed_at.isoformat() if observed_at else None,
+                   campaign=campaign_id, patrol=patrol_id)
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def village_for_point(jurisdiction, point):
+    return Village.objects.filter(jurisdiction=jurisdiction, boundary__intersects=point).order_by("pk").first()
+
+
+def nearest_village(jurisdiction, point):
+    village = (Village.objects.filter(jurisdiction=jurisdiction)
+               .annotate(distance=Distance("boundary", point)).order_by("distance").first())
+    return (village, village.distance.m) if village else (None, None)
+
+
+def report_finding(*, actor, client_uuid, location, category, stage, observed_at=None, campaign=None, patrol=None,
+                   now=None, **fields):
+    """Log a finding as a new case (status ``reported``); safe to call again with the same ``client_uuid``.
+
+    Returns ``(case, created)``. The same ``client_uuid`` with the same content returns the existing case;
+    with different content it raises Conflict.
+    """
+    if actor.role not in FIELD_ROLES:
+        raise NotAllowed(_("只有执法队员和中队长可以登记线索"))
+    if not isinstance(location, Point):
+        raise InvalidInput(fields={"location": [_("缺少位置")]})
+    if not (-180 <= location.x <= 180 and -90 <= location.y <= 90):
+        raise InvalidInput(fields={"location": [_("经纬度超出范围")]})
+    location.srid = 4326
+    now = now or timezone.now()
+    observed_at = observed_at or now
+    extra = {k: fields.get(k) for k in FINDING_FIELDS if k in fields}
+    digest = submission_hash(location=location, observed_at=observed_at, campaign_id=getattr(campaign, "pk", None),
+                             patrol_id=getattr(patrol, "pk", None), category=category, stage=stage, **extra)
+
+    existing = Case.objects.filter(client_uuid=client_uuid).first()
+    if existing is not None:
+        return _same_submission(existing, actor, digest), False
+
+    jurisdiction = actor.jurisdiction
+    village = village_for_point(jurisdiction, location)
+    if village is None:
+        nearest, distance = nearest_village(jurisdiction, location)
+        message = _("该位置不在本辖区任何行政村内")
+        if nearest is not None:
+            message = _("该位置不在本辖区任何行政村内（最近的是%(village)s，相距 %(km).1f 公里）") % {
+                "village": nearest.name, "km": distance / 1000}
+        raise InvalidInput(fields={"location": [message]})
+    for related, name in ((campaign, "campaign"), (patrol, "patrol")):
+        if related is not None and related.jurisdiction_id != jurisdiction.pk:
+            raise InvalidInput(fields={name: [_("不在您的辖区内")]})
+
+    try:
+        with transaction.atomic():
+            year = timezone.localtime(now).year
+            seq = take_next_number(jurisdiction=jurisdiction, scope="case", year=year)
+            case = Case.objects.create(
+                client_uuid=client_uuid, jurisdiction=jurisdiction, year=year, seq=seq,
+                reference=case_reference(jurisdiction.code, year, seq), location=location, village=village,
+                category=category, stage=stage, campaign=campaign, patrol=patrol, reported_by=actor,
+                responsible=actor if actor.role == Role.INSPECTOR else None, observed_at=observed_at,
+                created_at=now, updated_at=now, submission_hash=digest,
+                **{k: v for k, v in extra.items() if v is not None},
+            )
+            ledger.record_event(case=case, actor=actor, action="report", from_status="", to_status=case.status,
+                                payload={"category": category, "stage": stage, "village": village.name},
+                                location=location, at=now)
+    except IntegrityError:
+        # Another request with the same client_uuid won the race; answer as a retry would be answered.
+        existing = Case.objects.filter(client_uuid=client_uuid).first()
+        if existing is None:
+            raise
+        return _same_submission(existing, actor, digest), False
+    return case, True
+
+
+def _same_submission(existing, actor, digest):
+    if existing.jurisdiction_id != actor.jurisdiction_id or existing.submission_hash != digest:
+        raise Conflict(_("该编号（client_uuid）已用于另一条内容不同的线索"))
+    return existing
+
+
+# --- the actions -----------------------------------------------------------------------------------
+
+def file_case(*, case_id, actor, note, expected_version=None, location=None, now=None):
+    """立案."""
+    _require(note, "note")
+    with _acting(case_id=case_id, actor=actor, action="file", expected_version=expected_version) as case:
+        before = case.status
+        case.status = S.FILED
+        if case.responsible_id is None:
+            case.responsible = case.reported_by if case.reported_by.role == Role.INSPECTOR else None
+        _save_and_record(case, actor=actor, action="file", from_status=before, note=note, location=location,
+                         now=now, fields=["responsible"])
+        return case
+
+
+def dismiss_case(*, case_id, actor, reason, duplicate_of=None, note="", expected_version=None, location=None,
+                 now=None):
+    """不予立案."""
+    if reason not in DismissReason.values:
+        raise InvalidInput(fields={"reason": [_("请选择不予立案的理由")]})
+    with _acting(case_id=case_id, actor=actor, action="dismiss", expected_version=expected_version) as case:
+        original = None
+        if reason == DismissReason.DUPLICATE:
+            original = Case.objects.filter(pk=duplicate_of, jurisdiction=case.jurisdiction).exclude(pk=case.pk).first()
+            if original is None:
+                raise InvalidInput(fields={"duplicate_of": [_("请指定本辖区内被重复的原案件")]})
+        before = case.status
+        now = now or timezone.now()
+        case.status, case.resolution, case.closed_at, case.duplicate_of = S.DISMISSED, reason, now, original
+        _save_and_record(case, actor=actor, action="dismiss", from_status=before, note=note, location=location,
+                         now=now, payload={"reason": reason, "duplicate_of": original.reference if original else None},
+                         fields=["resolution", "closed_at", "duplicate_of"])
+        return case
+
+
+def issue_notice(*, case_id, actor, notice_kind, service_method, served_on, deadline=None, deadline_days=None,
+                 service_photo=None, expected_version=None, location=None, now=None):
+    """下达通知: number the notice, record its service (送达) and start the rectification clock."""
+    if notice_kind not in (NoticeKind.STOP_CONSTRUCTION, NoticeKind.RECTIFY, NoticeKind.DEMOLISH_WITHIN_DEADLINE):
+        raise InvalidInput(fields={"notice_kind": [_("请选择通知书种类")]})
+    if service_method not in ServiceMethod.values:
+        raise InvalidInput(fields={"service.method": [_("请选择送达方式")]})
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    _require(served_on, "service.date")
+    if served_on > today:
+        raise InvalidInput(fields={"service.date": [_("送达日期不能晚于今天")]})
+    if deadline is None and deadline_days is None:
+        raise InvalidInput(fields={"deadline": [_("请填写整改期限或天数")]})
+    if deadline is None:
+        deadline = deadline_from_days(served_on, int(deadline_days))
+    if deadline <= served_on:
+        raise InvalidInput(fields={"deadline": [_("整改期限须晚于送达日期")]})
+    with _acting(case_id=case_id, actor=actor, action="issue_notice", expected_version=expected_version) as case:
+        photo = None
+        if service_photo is not None:
+            photo = _case_photos(case, [service_photo])[0]
+        notice = _create_notice(case, kind=notice_kind, issued_on=served_on, deadline=deadline,
+                                service_method=service_method, served_on=served_on, service_photo=photo,
+                                issued_by=actor, now=now)
+        before = case.status
+        case.status, case.deadline = S.RECTIFYING, deadline
+        _save_and_record(case, actor=actor, action="issue_notice", from_status=before, location=location, now=now,
+                         payload={"notice_number": notice.number, "notice_kind": notice_kind,
+                                  "deadline": deadline.isoformat(), "deadline_days": deadline_days,
+                                  "service": {"method": service_method, "date": served_on.isoformat(),
+                                              "photo": photo.sha256 if photo else None}},
+                         fields=["deadline"])
+        return case
+
+
+def _create_notice(case, *, kind, issued_on, now, **fields):
+    jurisdiction = case.jurisdiction
+    year = issued_on.year
+    seq = take_next_number(jurisdiction=jurisdiction, scope=f"notice:{kind}", year=year)
+    prefix = jurisdiction.doc_prefix or jurisdiction.code
+    number = f"{prefix}〔{year}〕{NOTICE_KIND_ABBREVIATION[kind]}字第{seq}号"
+    return Notice.objects.create(case=case, kind=kind, year=year, seq=seq, number=number, issued_on=issued_on,
+                                 created_at=now, **fields)
+
+
+def reinspect(*, case_id, actor, result, note, photos=(), expected_version=None, location=None, now=None):
+    """复查: rectified closes the case (with ``after`` photos); otherwise it stays in rectification."""
+    if result not in ReinspectionResult.values:
+        raise InvalidInput(fields={"result": [_("请选择复查结果")]})
+    _require(note, "note")
+    with _acting(case_id=case_id, actor=actor, action="reinspect", expected_version=expected_version) as case:
+        attached = _case_photos(case, photos, stage=PhotoStage.AFTER if result == ReinspectionResult.RECTIFIED
+                                else None)
+        before = case.status
+        now = now or timezone.now()
+        fields = []
+        if result == ReinspectionResult.RECTIFIED:
+            case.status, case.resolution, case.closed_at = S.CLOSED, Resolution.RECTIFIED_BY_PARTY, now
+            fields = ["resolution", "closed_at"]
+        _save_and_record(case, actor=actor, action="reinspect", from_status=before, note=note, location=location,
+                         now=now, payload={"result": result, "photos": [p.sha256 for p in attached],
+                                           "overdue": case.deadline < timezone.localdate(now)},
+                         fields=fields)
+        return case
+
+
+def extend_deadline(*, case_id, actor, deadline, reason, expected_version=None, location=None, now=None):
+    """延期."""
+    _require(reason, "reason")
+    _require(deadline, "deadline")
+    with _acting(case_id=case_id, actor=actor, action="extend_deadline", expected_version=expected_version) as case:
+        if deadline <= case.deadline:
+            raise InvalidInput(fields={"deadline": [_("新期限须晚于原期限 %(old)s") % {"old": case.deadline}]})
+        before, old = case.status, case.deadline
+        case.deadline = deadline
+        _save_and_record(case, actor=actor, action="extend_deadline", from_status=before, note=reason,
+                         location=location, now=now,
+                         payload={"old_deadline": old.isoformat(), "deadline": deadline.isoformat()},
+                         fields=["deadline"])
+        return case
+
+
+def legalize(*, case_id, actor, permit_number, expected_version=None, location=None, now=None):
+    """补办手续: the party obtained the permit; the case closes."""
+    _require(permit_number, "permit_number")
+    with _acting(case_id=case_id, actor=actor, action="legalize", expected_version=expected_version) as case:
+        before = case.status
+        now = now or timezone.now()
+        case.status, case.resolution, case.closed_at = S.CLOSED, Resolution.LEGALIZED, now
+        _save_and_record(case, actor=actor, action="legalize", from_status=before, location=location, now=now,
+                         payload={"permit_number": permit_number}, fields=["resolution", "closed_at"])
+        return case
+
+
+def escalate(*, case_id, actor, note, expected_version=None, location=None, now=None):
+    """拟强制拆除: only when overdue and the last re-inspection was not rectified."""
+    _require(note, "note")
+    with _acting(case_id=case_id, actor=actor, action="escalate", expected_version=expected_version) as case:
+        blocker = escalation_blocker(case, timezone.localdate(now))
+        if blocker:
+            raise RuleViolation(blocker)
+        before = case.status
+        case.status = S.ESCALATED
+        _save_and_record(case, actor=actor, action="escalate", from_status=before, note=note, location=location,
+                         now=now)
+        return case
+
+
+def legal_approve(*, case_id, actor, decision_number, announcement_date, expected_version=None, location=None,
+                  now=None):
+    """法制审核通过: the forced-demolition decision and its public notice (公告)."""
+    _require(decision_number, "decision_number")
+    _require(announcement_date, "announcement_date")
+    with _acting(case_id=case_id, actor=actor, action="legal_approve", expected_version=expected_version) as case:
+        blocker = review_blocker(case, actor)
+        if blocker:
+            raise RuleViolation(blocker)
+        before = case.status
+        case.status, case.enforcement_announced_on = S.ENFORCEMENT_DECIDED, announcement_date
+        _save_and_record(case, actor=actor, action="legal_approve", from_status=before, location=location, now=now,
+                         payload={"decision_number": decision_number,
+                                  "announcement_date": announcement_date.isoformat()},
+                         fields=["enforcement_announced_on"])
+        return case
+
+
+def legal_reject(*, case_id, actor, reason, deadline, expected_version=None, location=None, now=None):
+    """法制审核不通过: back to rectification with a new deadline."""
+    _require(reason, "reason")
+    _require(deadline, "deadline")
+    if deadline <= timezone.localdate(now):
+        raise InvalidInput(fields={"deadline": [_("新期限须晚于今天")]})
+    with _acting(case_id=case_id, actor=actor, action="legal_reject", expected_version=expected_version) as case:
+        blocker = review_blocker(case, actor)
+        if blocker:
+            raise RuleViolation(blocker)
+        before = case.status
+        case.status, case.deadline = S.RECTIFYING, deadline
+        _save_and_record(case, actor=actor, action="legal_reject", from_status=before, note=reason,
+                         location=location, now=now, payload={"deadline": deadline.isoformat()}, fields=["deadline"])
+        return case
+
+
+def execute_demolition(*, case_id, actor, note, photos, expected_version=None, location=None, now=None):
+    """强制拆除: after the waiting period, by day, on a working day, with photos."""
+    _require(note, "note")
+    _require(photos, "photos", _("须附拆除现场照片"))
+    with _acting(case_id=case_id, actor=actor, action="execute_demolition",
+                 expected_version=expected_version) as case:
+        blocker = demolition_blocker(case, now)
+        if blocker:
+            raise RuleViolation(blocker)
+        attached = _case_photos(case, photos)
+        before = case.status
+        now = now or timezone.now()
+        case.status, case.resolution, case.closed_at = S.CLOSED, Resolution.FORCIBLY_DEMOLISHED, now
+        _save_and_record(case, actor=actor, action="execute_demolition", from_status=before, note=note,
+                         location=location, now=now, payload={"photos": [p.sha256 for p in attached]},
+                         fields=["resolution", "closed_at"])
+        return case
+
+
+def comment(*, case_id, actor, note, photos=(), appeal_filed=False, expected_version=None, location=None, now=None):
+    """备注; with ``appeal_filed`` it records an appeal, which suspends enforcement."""
+    _require(note, "note")
+    with _acting(case_id=case_id, actor=actor, action="comment", expected_version=expected_version) as case:
+        attached = _case_photos(case, photos)
+        fields = []
+        if appeal_filed:
+            case.suspended = True
+            fields = ["suspended"]
+        _save_and_record(case, actor=actor, action="comment", from_status=case.status, note=note, location=location,
+                         now=now, payload={"photos": [p.sha256 for p in attached], "appeal_filed": bool(appeal_filed)},
+                         fields=fields)
+        return case
+
+
+def lift_suspension(*, case_id, actor, note, expected_version=None, location=None, now=None):
+    """The legal reviewer lifts the suspension once the appeal is decided."""
+    _require(note, "note")
+    with _acting(case_id=case_id, actor=actor, action="lift_suspension", expected_version=expected_version) as case:
+        if not case.suspended:
+            raise InvalidTransition(_("案件未中止"))
+        case.suspended = False
+        _save_and_record(case, actor=actor, action="lift_suspension", from_status=case.status, note=note,
+                         location=location, now=now, fields=["suspended"])
+        return case
+
+
+def assign(*, case_id, actor, inspector, expected_version=None, location=None, now=None):
+    """指派 the responsible inspector."""
+    with _acting(case_id=case_id, actor=actor, action="assign", expected_version=expected_version) as case:
+        target = User.objects.filter(pk=getattr(inspector, "pk", inspector), jurisdiction=case.jurisdiction,
+                                     is_active=True, role__in=FIELD_ROLES).first()
+        if target is None:
+            raise InvalidInput(fields={"inspector": [_("请选择本辖区的执法队员")]})
+        case.responsible = target
+        _save_and_record(case, actor=actor, action="assign", from_status=case.status, location=location, now=now,
+                         payload={"inspector": target.username}, fields=["responsible"])
+        return case
+
+
+def attach_photo(*, case_id, actor, client_uuid, file, sha256, content_type, size_bytes, taken_at, stage,
+                 location=None, accuracy_m=None, exif=None, width=None, height=None, now=None):
+    """Store one photo as evidence and record it on the case."""
+    spec_roles = ACTIONS["comment"].roles
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id).first()
+        if case is None or case.jurisdiction_id != actor.jurisdiction_id:
+            raise NotFound()
+        if actor.role not in spec_roles:
+            raise NotAllowed()
+        now = now or timezone.now()
+        photo = Photo(client_uuid=client_uuid, case=case, sha256=sha256, content_type=content_type,
+                      size_bytes=size_bytes, taken_at=taken_at, location=location, accuracy_m=accuracy_m, stage=stage,
+                      exif=exif or {}, width=width, height=height, uploaded_by=actor, uploaded_at=now)
+        photo.file.save("upload", file, save=False)
+        photo.save()
+        _save_and_record(case, actor=actor, action="add_photo", from_status=case.status, location=location, now=now,
+                         payload={"photo": str(client_uuid), "sha256": sha256, "stage": stage,
+                                  "taken_at": taken_at.isoformat()})
+        return photo
