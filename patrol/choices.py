@@ -1,6 +1,7 @@
 """The domain's vocabularies (DOMAIN.md). Values are API identifiers; labels are what users see."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -18,7 +19,7 @@ class Status(models.TextChoices):
     ESCALATED = "escalated", _("待法制审核")
     ENFORCEMENT_DECIDED = "enforcement_decided", _("已决定强制拆除")
     CLOSED = "closed", _("已结案")
-    DISMISSED = "dismissed", _("不予立案")
+    DISMISSED = "dismissed", pgettext_lazy("case status", "不予立案")
 
 
 OPEN_STATUSES = [s for s in Status.values if s not in (Status.CLOSED, Status.DISMISSED)]
@@ -56,7 +57,7 @@ class LocationSource(models.TextChoices):
 class Resolution(models.TextChoices):
     RECTIFIED_BY_PARTY = "rectified_by_party", _("自行整改")
     DEMOLISHED_BY_PARTY = "demolished_by_party", _("自行拆除")
-    LEGALIZED = "legalized", _("补办手续")
+    LEGALIZED = "legalized", pgettext_lazy("resolution", "补办手续")
     FORCIBLY_DEMOLISHED = "forcibly_demolished", _("强制拆除")
     NOT_VIOLATION = "not_violation", _("不构成违法")
     DUPLICATE = "duplicate", _("重复线索")

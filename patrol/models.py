@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gis.constants import SRID
 from gis.models import Jurisdiction, Village
@@ -116,7 +117,7 @@ class Patrol(models.Model):
     track = models.LineStringField(_("巡查轨迹"), srid=SRID, null=True, blank=True)
     distance_m = models.FloatField(_("巡查里程（米）"), default=0)
     villages = models.ManyToManyField(Village, verbose_name=_("途经村"), blank=True, related_name="patrols")
-    note = models.TextField(_("备注"), blank=True)
+    note = models.TextField(pgettext_lazy("patrol", "备注"), blank=True)
 
     objects = ScopedManager()
 

@@ -1,0 +1,390 @@
+"""Demo data for `manage.py seed_demo`: two jurisdictions, users of every role, a campaign, patrols
+with GPS tracks, and about 200 cases driven through the real workflow services into every state.
+
+Everything is deterministic (seeded random numbers, uuid5 ids) and skipped when it already exists,
+so running the command twice leaves the same data.
+"""
+import hashlib
+import io
+import math
+import random
+import uuid
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.gis.geos import LineString, Point
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from gis.models import Jurisdiction, Village
+from patrol import workflow
+from patrol.choices import (
+    CampaignStatus,
+    Category,
+    LocationSource,
+    NoticeKind,
+    PatrolKind,
+    PhotoStage,
+    ReinspectionResult,
+    Role,
+    ServiceMethod,
+    Stage,
+    Structure,
+    SummarySchedule,
+)
+from patrol.deadlines import is_working_day
+from patrol.models import Campaign, Case, Patrol, Photo, User
+
+DEMO_PASSWORD = "xuncha-demo"
+NAMESPACE = uuid.UUID("6f1c2a52-5b9e-4d1e-9a55-6b8e2b0a2026")
+DATA_DIR = Path(settings.BASE_DIR) / "gis" / "data"
+CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+
+JURISDICTIONS = [
+    {"code": "LWG", "name": "龙王沟乡村振兴示范区", "doc_prefix": "龙执", "file": "lwg_villages.geojson"},
+    {"code": "DEMO2", "name": "试验镇", "doc_prefix": "试执", "file": "demo2_villages.geojson"},
+]
+USERS = [
+    ("inspector", "张", "伟", Role.INSPECTOR, "LWG"),
+    ("inspector2", "李", "强", Role.INSPECTOR, "LWG"),
+    ("supervisor", "王", "建国", Role.SUPERVISOR, "LWG"),
+    ("legal", "赵", "敏", Role.LEGAL_REVIEWER, "LWG"),
+    ("leader", "刘", "振华", Role.LEADER, "LWG"),
+    ("other_supervisor", "陈", "立", Role.SUPERVISOR, "DEMO2"),
+    ("admin", "", "管理员", Role.ADMIN, None),
+]
+ADDRESSES = ["村委会东侧", "小学北侧空地", "108国道旁", "村口老槐树旁", "河道管理范围内", "基本农田内", "新村规划区",
+             "养殖场西侧", "村卫生室后", "水库上游", "二组场院", "果园北侧"]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
+GIVEN = ["建华", "桂兰", "志强", "秀英", "国庆", "海军", "玉梅", "永明", "春生", "红霞", "德胜", "文斌"]
+
+
+def uuid_for(kind, index):
+    return uuid.uuid5(NAMESPACE, f"{kind}-{index}")
+
+
+class DemoSeeder:
+    def __init__(self, stdout=None, now=None):
+        self.stdout = stdout
+        self.now = now or timezone.now()
+
+    def say(self, message):
+        if self.stdout:
+            self.stdout.write(message)
+
+    # --- organisation -------------------------------------------------------------------------
+
+    def jurisdictions(self):
+        result = {}
+        for spec in JURISDICTIONS:
+            jurisdiction, created = Jurisdiction.objects.get_or_create(
+                code=spec["code"], defaults={"name": spec["name"], "doc_prefix": spec["doc_prefix"]})
+            if not jurisdiction.villages.exists():
+                call_command("import_villages", str(DATA_DIR / spec["file"]), jurisdiction=spec["code"], commit=True,
+                             update_jurisdiction_boundary=True, stdout=io.StringIO())
+            result[spec["code"]] = jurisdiction
+            self.say(f"  {jurisdiction}: {jurisdiction.villages.count()} villages")
+        return result
+
+    def users(self, jurisdictions):
+        users = {}
+        for username, last, first, role, code in USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User(username=username, last_name=last, first_name=first, role=role,
+                            jurisdiction=jurisdictions.get(code), email=f"{username}@xuncha.local",
+                            is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            users[username] = user
+        return users
+
+    def campaign(self, jurisdiction, users):
+        today = timezone.localdate(self.now)
+        campaign, created = Campaign.objects.get_or_create(
+            jurisdiction=jurisdiction, name="2026年冬季违法建设专项整治行动",
+            defaults={"starts_on": today - timedelta(days=49), "ends_on": today + timedelta(days=35),
+                      "status": CampaignStatus.ACTIVE, "summary_schedule": SummarySchedule.WEEKLY,
+                      "target_categories": [Category.NEW_CONSTRUCTION, Category.EXTENSION]},
+        )
+        if created:
+            campaign.villages.set(jurisdiction.villages.all())
+            campaign.recipients.set([users["supervisor"], users["leader"]])
+        return campaign
+
+    # --- patrols --------------------------------------------------------------------------------
+
+    def patrols(self, jurisdiction, inspectors, campaign):
+        villages = list(jurisdiction.villages.order_by("name"))
+        today = timezone.localdate(self.now)
+        created = 0
+        for day_offset in range(14, 0, -1):
+            day = today - timedelta(days=day_offset)
+            for k, inspector in enumerate(inspectors):
+                index = day_offset * 10 + k
+                client_uuid = uuid_for("patrol", index)
+                if Patrol.objects.filter(client_uuid=client_uuid).exists():
+                    continue
+                rng = random.Random(index)
+                # Two villages are left unpatrolled lately, so the map has something to shade.
+                village = rng.choice(villages[: len(villages) - 2] if day_offset < 8 else villages)
+                start = timezone.make_aware(datetime.combine(day, time(8 + rng.randint(0, 5), rng.randint(0, 59))))
+                track = random_walk(village, rng, steps=rng.randint(40, 90))
+                is_campaign = campaign.starts_on <= day and rng.random() < 0.5
+                patrol = Patrol.objects.create(
+                    client_uuid=client_uuid, jurisdiction=jurisdiction, inspector=inspector,
+                    kind=PatrolKind.CAMPAIGN if is_campaign else PatrolKind.DAILY,
+                    campaign=campaign if is_campaign else None, started_at=start,
+                    ended_at=start + timedelta(minutes=len(track) * 2), track=LineString(track, srid=4326),
+                    distance_m=track_length_m(track),
+                    note="" if rng.random() < 0.6 else "未发现违法建设",
+                )
+                patrol.villages.set([village])
+                created += 1
+        self.say(f"  patrols: {created} created")
+
+    # --- cases ----------------------------------------------------------------------------------
+
+    def cases(self, jurisdiction, users, campaign, count=200):
+        plans = sorted((CasePlan(i, self.now) for i in range(count)), key=lambda plan: plan.reported_at)
+        villages = list(jurisdiction.villages.order_by("name"))
+        made = 0
+        for plan in plans:
+            if Case.objects.filter(client_uuid=plan.client_uuid).exists():
+                continue
+            plan.run(self, villages, users, campaign)
+            made += 1
+        self.say(f"  cases: {made} created, {Case.objects.filter(jurisdiction=jurisdiction).count()} in all")
+
+    def run(self, cases=200):
+        with transaction.atomic():
+            jurisdictions = self.jurisdictions()
+            users = self.users(jurisdictions)
+            campaign = self.campaign(jurisdictions["LWG"], users)
+        self.patrols(jurisdictions["LWG"], [users["inspector"], users["inspector2"]], campaign)
+        self.cases(jurisdictions["LWG"], users, campaign, count=cases)
+        # The second jurisdiction gets a few cases of its own, to show that nobody sees across.
+        self.cases_demo2(jurisdictions["DEMO2"], users["other_supervisor"])
+        return jurisdictions, users
+
+    def cases_demo2(self, jurisdiction, supervisor):
+        village = jurisdiction.villages.first()
+        for i in range(5):
+            client_uuid = uuid_for("demo2-case", i)
+            if Case.objects.filter(client_uuid=client_uuid).exists():
+                continue
+            rng = random.Random(1000 + i)
+            workflow.report_finding(
+                actor=supervisor, client_uuid=client_uuid, location=random_point_in(village, rng),
+                category=Category.NEW_CONSTRUCTION, stage=Stage.UNDER_CONSTRUCTION, address="试验村东头",
+                description="试验数据", party_name="测试户", now=self.now - timedelta(days=i + 1),
+            )
+
+
+# Target states with weights: every state of DOMAIN.md, with the interesting ones well represented.
+OUTCOMES = [
+    ("reported", 22), ("dismissed", 10), ("filed", 14), ("rectifying", 40), ("rectifying_overdue", 14),
+    ("escalated", 6), ("enforcement_decided", 5), ("closed_rectified", 60), ("closed_legalized", 10),
+    ("closed_demolished", 5),
+]
+
+
+class CasePlan:
+    """One demo case: its own random stream, so skipping it on a rerun changes no other case."""
+
+    def __init__(self, index, now):
+        self.index = index
+        self.client_uuid = uuid_for("case", index)
+        self.rng = random.Random(index)
+        self.outcome = self.rng.choices([o for o, _ in OUTCOMES], weights=[w for _, w in OUTCOMES])[0]
+        oldest = {"closed_demolished": 300, "enforcement_decided": 120, "escalated": 90,
+                  "rectifying_overdue": 80}.get(self.outcome, 100)
+        youngest = {"closed_demolished": 270, "enforcement_decided": 70, "escalated": 45,
+                    "rectifying_overdue": 35, "rectifying": 3, "reported": 0}.get(self.outcome, 20)
+        days_ago = self.rng.uniform(youngest, oldest)
+        self.now = now
+        self.reported_at = now - timedelta(days=days_ago, minutes=self.rng.randint(0, 600))
+
+    def at(self, days, hour=None):
+        """A moment ``days`` after the report, in working hours on a working day, never in the future."""
+        moment = timezone.localtime(self.reported_at + timedelta(days=days))
+        if hour is not None:
+            moment = moment.replace(hour=hour, minute=self.rng.randint(0, 50))
+        while not is_working_day(moment.date()):
+            moment += timedelta(days=1)
+        return min(moment, self.now - timedelta(minutes=5))
+
+    def run(self, seeder, villages, users, campaign):
+        rng = self.rng
+        village = rng.choice(villages)
+        point = random_point_in(village, rng)
+        inspector = rng.choice([users["inspector"], users["inspector2"]])
+        supervisor, legal = users["supervisor"], users["legal"]
+        stage = Stage.UNDER_CONSTRUCTION if rng.random() < 0.4 else Stage.COMPLETED
+        in_campaign = timezone.localdate(self.reported_at) >= campaign.starts_on
+        case, _ = workflow.report_finding(
+            actor=inspector, client_uuid=self.client_uuid, location=point, accuracy_m=round(rng.uniform(3, 25), 1),
+            location_source=LocationSource.DEVICE_GPS if rng.random() < 0.85 else LocationSource.MAP_PICK,
+            observed_at=self.reported_at - timedelta(minutes=3), category=rng.choice(Category.values),
+            stage=stage, estimated_area_m2=round(rng.uniform(12, 480), 1), floors=rng.choice([1, 1, 1, 2, 2, 3]),
+            structure=rng.choice(Structure.values), address=f"{village.name}{rng.choice(ADDRESSES)}",
+            description=rng.choice(["未经审批擅自建设", "占用耕地建房", "院外私搭彩钢房", "在原有房屋上加盖一层",
+                                    "将仓库改为经营场所", "河道管理范围内搭建构筑物"]),
+            party_name=rng.choice(SURNAMES) + rng.choice(GIVEN), party_phone=f"13{rng.randint(100000000, 999999999)}",
+            campaign=campaign if in_campaign else None, now=self.reported_at,
+        )
+        cid = case.pk
+        self.photo(case, inspector, PhotoStage.BEFORE, self.reported_at, point)
+        outcome = self.outcome
+        if outcome == "reported":
+            return
+        if outcome == "dismissed":
+            workflow.dismiss_case(case_id=cid, actor=supervisor, reason="not_violation",
+                                  note="经核实已取得乡村建设规划许可", now=self.at(1, 10))
+            return
+        workflow.file_case(case_id=cid, actor=supervisor, note="经现场核查，符合立案条件", now=self.at(1, 9))
+        if rng.random() < 0.3:
+            workflow.assign(case_id=cid, actor=supervisor,
+                            inspector=users["inspector2"] if inspector == users["inspector"] else users["inspector"],
+                            now=self.at(1, 11))
+        if outcome == "filed":
+            return
+        served = self.at(2, 10)
+        overdue_wanted = outcome in ("rectifying_overdue", "escalated", "enforcement_decided", "closed_demolished")
+        kind = NoticeKind.STOP_CONSTRUCTION if stage == Stage.UNDER_CONSTRUCTION else NoticeKind.RECTIFY
+        days = 10 if overdue_wanted else rng.choice([5, 10, 15, 30])
+        notice_photo = self.photo(case, supervisor, PhotoStage.NOTICE, served, point)
+        workflow.issue_notice(case_id=cid, actor=supervisor, notice_kind=kind, deadline_days=days,
+                              service_method=rng.choice(ServiceMethod.values[:3]), served_on=served.date(),
+                              service_photo=notice_photo.pk, now=served)
+        case.refresh_from_db()
+        after_deadline = (case.deadline - timezone.localdate(self.reported_at)).days + 1
+        if outcome == "rectifying":
+            if case.deadline < timezone.localdate(self.now):
+                # Not meant to be overdue: the party asked for more time and got it.
+                workflow.extend_deadline(case_id=cid, actor=supervisor, reason="当事人申请延期，已提交整改方案",
+                                         deadline=timezone.localdate(self.now) + timedelta(days=rng.randint(3, 20)),
+                                         now=self.at(after_deadline - 1, 15))
+            return
+        if outcome in ("closed_rectified", "closed_legalized"):
+            moment = self.at(min(after_deadline - 1, 8), 14)
+            if outcome == "closed_legalized":
+                workflow.legalize(case_id=cid, actor=supervisor, permit_number=f"乡字第1501212026{self.index:05d}号",
+                                  now=moment)
+            else:
+                photo = self.photo(case, inspector, PhotoStage.AFTER, moment, point)
+                workflow.reinspect(case_id=cid, actor=inspector, result=ReinspectionResult.RECTIFIED,
+                                   note="现场复查，违法建筑已自行拆除", photos=[photo.pk], now=moment)
+            return
+        workflow.reinspect(case_id=cid, actor=inspector,
+                           result=rng.choice([ReinspectionResult.NOT_RECTIFIED, ReinspectionResult.PARTLY_RECTIFIED]),
+                           note="期限届满，现场复查未整改到位", now=self.at(after_deadline, 10))
+        if outcome == "rectifying_overdue":
+            return
+        workflow.escalate(case_id=cid, actor=supervisor, note="逾期未整改，拟依法强制拆除，提请法制审核",
+                          now=self.at(after_deadline + 2, 11))
+        if outcome == "escalated":
+            return
+        approved = self.at(after_deadline + 6, 10)
+        workflow.legal_approve(case_id=cid, actor=legal, decision_number=f"龙执强拆决字〔2026〕第{self.index}号",
+                               announcement_date=approved.date(), now=approved)
+        if outcome == "enforcement_decided":
+            return
+        case.refresh_from_db()
+        earliest = workflow.earliest_demolition_date(case)
+        demolished = timezone.make_aware(datetime.combine(earliest, time(10, 0)))
+        photo = self.photo(case, supervisor, PhotoStage.DEMOLITION, demolished, point)
+        workflow.execute_demolition(case_id=cid, actor=supervisor, note="依法组织强制拆除，全程录像",
+                                    photos=[photo.pk], now=demolished)
+
+    def photo(self, case, actor, stage, taken_at, point):
+        index = Photo.objects.filter(case=case).count()
+        data = demo_photo_jpeg(case.reference, stage, seed=self.index * 10 + index)
+        near = Point(point.x + self.rng.uniform(-0.0002, 0.0002), point.y + self.rng.uniform(-0.0002, 0.0002), srid=4326)
+        return workflow.attach_photo(
+            case_id=case.pk, actor=actor, client_uuid=uuid_for(f"photo-{self.index}", index),
+            file=ContentFile(data, name="demo.jpg"), sha256=hashlib.sha256(data).hexdigest(),
+            content_type="image/jpeg", size_bytes=len(data), taken_at=taken_at, stage=stage, location=near,
+            accuracy_m=8.0, width=640, height=480, now=taken_at,
+        )
+
+
+# --- geometry helpers ---------------------------------------------------------------------------
+
+def random_point_in(village, rng):
+    boundary = village.boundary
+    prepared = boundary.prepared
+    xmin, ymin, xmax, ymax = boundary.extent
+    while True:
+        point = Point(rng.uniform(xmin, xmax), rng.uniform(ymin, ymax), srid=4326)
+        if prepared.contains(point):
+            return point
+
+
+def random_walk(village, rng, steps):
+    prepared = village.boundary.prepared
+    start = random_point_in(village, rng)
+    points = [(start.x, start.y)]
+    heading = rng.uniform(0, 2 * math.pi)
+    while len(points) < steps:
+        heading += rng.uniform(-0.6, 0.6)
+        step = rng.uniform(0.0004, 0.0009)
+        x, y = points[-1][0] + step * math.cos(heading), points[-1][1] + step * math.sin(heading) * 0.76
+        if prepared.contains(Point(x, y, srid=4326)):
+            points.append((round(x, 6), round(y, 6)))
+        else:
+            heading += math.pi / 2
+    return points
+
+
+def track_length_m(points):
+    total = 0.0
+    for (x1, y1), (x2, y2) in zip(points, points[1:]):
+        total += haversine_m(x1, y1, x2, y2)
+    return round(total, 1)
+
+
+def haversine_m(lng1, lat1, lng2, lat2):
+    r = 6371008.8
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def demo_photo_jpeg(reference, stage, seed, size=(640, 480)):
+    """A recognisable placeholder photo: a building whose look depends on the stage, labelled."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    rng = random.Random(seed)
+    width, height = size
+    image = Image.new("RGB", size, (135 + rng.randint(0, 40), 180 + rng.randint(0, 30), 225))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, height * 0.62, width, height], fill=(150 + rng.randint(0, 30), 130, 90))
+    left, base = rng.randint(80, 260), int(height * 0.66)
+    w, h = rng.randint(160, 300), rng.randint(110, 200)
+    if stage in (PhotoStage.BEFORE, PhotoStage.NOTICE):
+        draw.rectangle([left, base - h, left + w, base], fill=(190, 70 + rng.randint(0, 40), 60), outline=(60, 40, 30), width=3)
+        draw.polygon([(left - 10, base - h), (left + w // 2, base - h - 50), (left + w + 10, base - h)], fill=(90, 110, 140))
+        for wx in range(left + 20, left + w - 30, 60):
+            draw.rectangle([wx, base - h + 30, wx + 30, base - h + 70], fill=(230, 230, 200))
+    elif stage == PhotoStage.AFTER:
+        draw.rectangle([left, base - 12, left + w, base], fill=(120, 110, 100))
+    else:
+        for _ in range(40):
+            x, y = rng.randint(left, left + w), rng.randint(base - 60, base)
+            draw.ellipse([x, y, x + rng.randint(8, 30), y + rng.randint(6, 20)], fill=(110 + rng.randint(0, 60), 100, 90))
+    if stage == PhotoStage.NOTICE:
+        draw.rectangle([left + w // 3, base - h // 2 - 30, left + w // 3 + 60, base - h // 2 + 30], fill=(255, 255, 250))
+    try:
+        font = ImageFont.truetype(CJK_FONT, 22)
+    except OSError:
+        font = ImageFont.load_default()
+    draw.rectangle([0, 0, width, 36], fill=(0, 0, 0))
+    draw.text((10, 6), f"{reference}  {PhotoStage(stage).label}  (演示照片)", fill=(255, 255, 255), font=font)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()

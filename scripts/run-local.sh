@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `make run`: the web server, a Celery worker and Celery beat on the embedded default; Ctrl-C stops all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings.local}"
+PORT="${PORT:-8000}"
+PY=.venv/bin/python
+mkdir -p var/log var/mail var/broker/queue var/broker/processed
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "Stopping Xuncha…"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+.venv/bin/celery -A worker worker --loglevel=INFO --concurrency=2 --hostname="worker@%h" >var/log/worker.log 2>&1 &
+pids+=($!)
+.venv/bin/celery -A worker beat --loglevel=INFO --schedule=var/celerybeat-schedule >var/log/beat.log 2>&1 &
+pids+=($!)
+
+cat <<MSG
+
+  Xuncha 巡查 is starting at http://127.0.0.1:${PORT}/
+  Demo users (password xuncha-demo): inspector, inspector2, supervisor, legal, leader (LWG);
+  other_supervisor (DEMO2); admin (Django admin at /admin/).
+  Emails are written to var/mail/; worker and beat logs are in var/log/. Ctrl-C stops everything.
+
+MSG
+$PY manage.py runserver "127.0.0.1:${PORT}" &
+pids+=($!)
+wait -n "${pids[@]}"

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install the Debian/Ubuntu packages Xuncha needs, only those missing (so a second run is quick).
+#   scripts/system-packages.sh run    — what `make run` needs (GDAL, SpatiaLite, gettext, CJK font)
+#   scripts/system-packages.sh test   — plus PostGIS for the local PostgreSQL and Chromium for browser tests
+#   scripts/system-packages.sh docker — what the production image needs
+set -euo pipefail
+profile="${1:-run}"
+packages=(gdal-bin libgdal-dev libsqlite3-mod-spatialite gettext fonts-noto-cjk python3-venv binutils libproj-dev)
+if [ "$profile" = test ]; then
+  pg_major=""
+  if command -v pg_lsclusters >/dev/null 2>&1; then
+    pg_major=$(pg_lsclusters --no-header 2>/dev/null | awk 'NR==1 {print $1}')
+  fi
+  if [ -z "$pg_major" ] && command -v psql >/dev/null 2>&1; then
+    pg_major=$(psql --version | sed -E 's/[^0-9]*([0-9]+).*/\1/')
+  fi
+  packages+=("postgresql-${pg_major:-15}-postgis-3" chromium redis-tools)
+fi
+if [ "$profile" = docker ]; then
+  packages=(gdal-bin libsqlite3-mod-spatialite gettext fonts-noto-cjk binutils libproj25 postgresql-client)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "Xuncha needs these packages and this system has no apt-get: ${missing[*]}" >&2
+  exit 1
+fi
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "Please install as root: apt-get install ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "Installing system packages: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,48 @@
+import pytest
+from django.db import connection
+
+from patrol.choices import Role
+from tests.factories import JurisdictionFactory, UserFactory, VillageFactory, square
+
+
+def pytest_collection_modifyitems(config, items):
+    # Tests that need PostgreSQL row locks and real concurrency do not run on the SpatiaLite smoke run.
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("spatialite"):
+        skip = pytest.mark.skip(reason="needs PostGIS")
+        for item in items:
+            if "postgres_only" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture
+def jurisdiction(db):
+    j = JurisdictionFactory(code="TST", name="测试执法队", boundary=square(111.60, 40.70, 0.04))
+    VillageFactory(jurisdiction=j, name="东村", boundary=square(111.60, 40.70))
+    VillageFactory(jurisdiction=j, name="西村", boundary=square(111.62, 40.70))
+    return j
+
+
+@pytest.fixture
+def other_jurisdiction(db):
+    j = JurisdictionFactory(code="OTH", name="别处执法队", boundary=square(112.60, 41.70, 0.04))
+    VillageFactory(jurisdiction=j, name="远村", boundary=square(112.60, 41.70))
+    return j
+
+
+@pytest.fixture
+def users(jurisdiction, other_jurisdiction):
+    return {
+        "inspector": UserFactory(username="t_inspector", role=Role.INSPECTOR, jurisdiction=jurisdiction),
+        "inspector2": UserFactory(username="t_inspector2", role=Role.INSPECTOR, jurisdiction=jurisdiction),
+        "supervisor": UserFactory(username="t_supervisor", role=Role.SUPERVISOR, jurisdiction=jurisdiction),
+        "legal": UserFactory(username="t_legal", role=Role.LEGAL_REVIEWER, jurisdiction=jurisdiction),
+        "leader": UserFactory(username="t_leader", role=Role.LEADER, jurisdiction=jurisdiction),
+        "other_supervisor": UserFactory(username="t_other", role=Role.SUPERVISOR, jurisdiction=other_jurisdiction),
+    }
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"

@@ -1,0 +1,77 @@
+"""seed_demo: every state of the procedure, the users of every role, and the same data when run twice."""
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+from django.utils import timezone
+
+from gis.models import Jurisdiction, Village
+from patrol.choices import ReinspectionResult, Resolution, Status
+from patrol.ledger import verify_case_chain
+from patrol.models import Campaign, Case, CaseEvent, Notice, Patrol, Photo, User
+
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+
+
+def snapshot():
+    return {
+        "jurisdictions": sorted(Jurisdiction.objects.values_list("code", flat=True)),
+        "villages": Village.objects.count(),
+        "users": sorted(User.objects.values_list("username", "role")),
+        "campaigns": Campaign.objects.count(),
+        "patrols": sorted(str(u) for u in Patrol.objects.values_list("client_uuid", flat=True)),
+        "cases": sorted(Case.objects.values_list("reference", "status", "resolution")),
+        "events": CaseEvent.objects.count(),
+        "photos": sorted(Photo.objects.values_list("sha256", flat=True)),
+        "notices": sorted(Notice.objects.values_list("number", flat=True)),
+    }
+
+
+@pytest.fixture
+def seeded(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", verbosity=0)
+    return snapshot()
+
+
+def test_seed_demo_twice_leaves_the_same_data(seeded):
+    call_command("seed_demo", verbosity=0)
+    assert snapshot() == seeded
+
+
+def test_demo_has_every_role_and_the_isolation_jurisdiction(seeded):
+    users = dict(seeded["users"])
+    assert users == {"inspector": "inspector", "inspector2": "inspector", "supervisor": "supervisor",
+                     "legal": "legal_reviewer", "leader": "leader", "other_supervisor": "supervisor", "admin": "admin"}
+    assert seeded["jurisdictions"] == ["DEMO2", "LWG"]
+    assert User.objects.get(username="other_supervisor").jurisdiction.code == "DEMO2"
+    assert User.objects.get(username="supervisor").check_password("xuncha-demo")
+    assert Jurisdiction.objects.get(code="LWG").villages.count() == 7
+
+
+def test_demo_cases_cover_every_state_with_valid_records(seeded):
+    lwg = Case.objects.filter(jurisdiction__code="LWG")
+    assert 190 <= lwg.count() <= 210
+    by_status = dict(lwg.values_list("status").annotate(n=Count("pk")))
+    assert set(by_status) == set(Status.values)
+    resolutions = set(lwg.filter(status=Status.CLOSED).values_list("resolution", flat=True))
+    assert {Resolution.RECTIFIED_BY_PARTY, Resolution.LEGALIZED, Resolution.FORCIBLY_DEMOLISHED} <= resolutions
+    for case in lwg.select_related("jurisdiction")[:60]:
+        assert verify_case_chain(case) is None
+    assert Photo.objects.filter(case__jurisdiction__code="LWG").count() >= 200
+
+
+def test_demo_has_overdue_cases_whose_last_reinspection_was_not_rectified(seeded):
+    overdue = Case.objects.filter(status=Status.RECTIFYING, deadline__lt=timezone.localdate())
+    assert overdue.count() >= 3
+    for case in overdue:
+        last = case.events.filter(action="reinspect").order_by("-seq").first()
+        assert last is not None and last.payload["result"] != ReinspectionResult.RECTIFIED
+    assert Case.objects.filter(status=Status.ESCALATED).exists()
+
+
+def test_demo_patrols_have_tracks_over_the_last_two_weeks(seeded):
+    patrols = Patrol.objects.filter(jurisdiction__code="LWG")
+    assert patrols.count() >= 14
+    assert all(p.track is not None and len(p.track) >= 40 and p.distance_m > 1000 for p in patrols)
+    oldest = min(p.started_at for p in patrols)
+    assert (timezone.now() - oldest).days in (13, 14)

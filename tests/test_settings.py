@@ -1,0 +1,43 @@
+"""Production settings: secure by default and strict about what must come from the environment."""
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.smoke
+
+
+def run_manage(*args, **env):
+    full_env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
+    full_env.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env)
+    return subprocess.run([sys.executable, "manage.py", *args], env=full_env, capture_output=True, text=True,
+                          timeout=120, cwd=settings.BASE_DIR)
+
+
+def test_production_settings_pass_check_deploy_with_no_warnings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=secrets.token_urlsafe(60),
+                        DATABASE_URL="postgis://postgres@127.0.0.1:5432/xuncha", ALLOWED_HOSTS="xuncha.example.org")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_manage("check", DATABASE_URL="postgis://postgres@127.0.0.1:5432/xuncha")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_reads_the_secret_key_from_a_file(tmp_path):
+    key_file = tmp_path / "secret"
+    key_file.write_text(secrets.token_urlsafe(60))
+    result = run_manage("check", SECRET_KEY_FILE=str(key_file), DATABASE_URL="postgis://postgres@127.0.0.1/xuncha")
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_the_embedded_database():
+    result = run_manage("check", SECRET_KEY=secrets.token_urlsafe(60), DATABASE_URL="spatialite:////tmp/x.sqlite3")
+    assert result.returncode != 0
+    assert "production runs on PostGIS" in result.stderr
