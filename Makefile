@@ -28,16 +28,16 @@ system-packages-test:
 
 $(VENV)/.created:
 	@python=$$(scripts/find-python.sh) && echo "Creating $(VENV) with $$python" && $$python -m venv $(VENV)
-	@$(PIP) install -q --upgrade pip==25.3
+	@$(PIP) install -q --upgrade pip==25.3 2> >(grep -v "WARNING: Location" >&2)
 	@touch $@
 
 $(VENV)/.deps: requirements.txt $(VENV)/.created
 	@echo "Installing Python dependencies…"
-	@$(PIP) install -q -r requirements.txt
+	@$(PIP) install -q -r requirements.txt 2> >(grep -v "WARNING: Location" >&2)
 	@touch $@
 
 $(VENV)/.dev-deps: requirements-dev.txt requirements.txt $(VENV)/.deps
-	@$(PIP) install -q -r requirements-dev.txt
+	@$(PIP) install -q -r requirements-dev.txt 2> >(grep -v "WARNING: Location" >&2)
 	@touch $@
 
 deps: $(VENV)/.deps

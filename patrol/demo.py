@@ -206,7 +206,10 @@ class CasePlan:
                     "rectifying_overdue": 35, "rectifying": 3, "reported": 0}.get(self.outcome, 20)
         days_ago = self.rng.uniform(youngest, oldest)
         self.now = now
-        self.reported_at = now - timedelta(days=days_ago, minutes=self.rng.randint(0, 600))
+        # Findings are made on patrol, in daylight.
+        day = timezone.localtime(now - timedelta(days=days_ago))
+        self.reported_at = min(day.replace(hour=self.rng.randint(8, 17), minute=self.rng.randint(0, 59)),
+                               now - timedelta(minutes=30))
 
     def at(self, days, hour=None):
         """A moment ``days`` after the report, in working hours on a working day, never in the future."""
