@@ -11,7 +11,9 @@ pytestmark = pytest.mark.smoke
 
 
 def run_manage(*args, **env):
-    full_env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
+    # A production environment, not the test run's (the browser tests allow async-unsafe ORM calls).
+    dropped = ("SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    full_env = {k: v for k, v in os.environ.items() if k not in dropped}
     full_env.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env)
     return subprocess.run([sys.executable, "manage.py", *args], env=full_env, capture_output=True, text=True,
                           timeout=120, cwd=settings.BASE_DIR)
