@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from gis.models import Jurisdiction, Village
+from gis.models import Jurisdiction
 from patrol import workflow
 from patrol.choices import (
     CampaignStatus,

@@ -1,5 +1,11 @@
 """Reads. Every query of domain rows for a user starts from ``for_user`` (patrol.scoping)."""
+import math
+
+from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.geos import Polygon
+
 from gis.models import Village
+from patrol.choices import OPEN_STATUSES
 from patrol.models import Campaign, Case, CaseEvent, Notice, Patrol, Photo
 
 
@@ -29,3 +35,25 @@ def campaigns_for(user):
 
 def patrols_for(user):
     return Patrol.objects.for_user(user)
+
+
+def case_detail_queryset(user):
+    return (cases_for(user)
+            .select_related("village", "responsible", "reported_by", "jurisdiction")
+            .prefetch_related("photos", "notices"))
+
+
+def nearby_open_cases(jurisdiction, point, metres, exclude_id=None, limit=10):
+    """Open cases of the jurisdiction within ``metres`` of ``point``, nearest first.
+
+    A bounding box in degrees uses the spatial index first; the exact distance on the spheroid then decides.
+    """
+    lat_deg = metres / 111_320
+    lng_deg = metres / (111_320 * max(math.cos(math.radians(point.y)), 0.01))
+    box = Polygon.from_bbox((point.x - lng_deg, point.y - lat_deg, point.x + lng_deg, point.y + lat_deg))
+    box.srid = 4326
+    queryset = (Case.objects.for_jurisdiction(jurisdiction).filter(status__in=OPEN_STATUSES, location__within=box)
+                .annotate(distance=Distance("location", point)).order_by("distance"))
+    if exclude_id:
+        queryset = queryset.exclude(pk=exclude_id)
+    return [case for case in queryset[:limit] if case.distance.m <= metres]

@@ -239,10 +239,11 @@ def report_finding(*, actor, client_uuid, location, category, stage, observed_at
         raise InvalidInput(fields={"location": [_("经纬度超出范围")]})
     location.srid = 4326
     now = now or timezone.now()
-    observed_at = observed_at or now
     extra = {k: fields.get(k) for k in FINDING_FIELDS if k in fields}
+    # The hash covers what the client sent, not defaults filled in here, so a retry hashes the same.
     digest = submission_hash(location=location, observed_at=observed_at, campaign_id=getattr(campaign, "pk", None),
                              patrol_id=getattr(patrol, "pk", None), category=category, stage=stage, **extra)
+    observed_at = observed_at or now
 
     existing = Case.objects.filter(client_uuid=client_uuid).first()
     if existing is not None:

@@ -5,7 +5,6 @@ Everything that differs between machines comes from the environment (see the tab
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 from config.env import env, env_bool, env_int, env_list
 

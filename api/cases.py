@@ -1,0 +1,178 @@
+"""Case endpoints: list and report (POST), detail with ETag, actions with If-Match, events, photo files."""
+import re
+
+from django.conf import settings
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.filters import CaseFilter
+from api.serializers import (
+    ACTION_ENDPOINTS,
+    CaseDetailSerializer,
+    CaseListSerializer,
+    EventSerializer,
+    FindingSerializer,
+)
+from patrol import selectors, workflow
+from patrol.errors import DomainError, InvalidInput, InvalidTransition, NotAllowed
+from patrol.models import Campaign, Patrol
+
+ETAG_RE = re.compile(r'^(?:W/)?"(\d+)-(\d+)"$')
+
+
+class PreconditionRequired(DomainError):
+    code = "precondition_required"
+    http_status = 428
+
+
+class PreconditionFailed(DomainError):
+    code = "stale"
+    http_status = 412
+
+
+def case_response(case, request, status_code=status.HTTP_200_OK, extra=None):
+    data = CaseDetailSerializer(case, context={"request": request}).data
+    if extra:
+        data = {**data, **extra}
+    return Response(data, status=status_code, headers={"ETag": case.etag})
+
+
+class CaseListCreateView(generics.ListCreateAPIView):
+    """Cases of the user's jurisdiction (filters as query parameters); POST reports a finding."""
+
+    filterset_class = CaseFilter
+    ordering_fields = {"created_at", "deadline", "reference", "updated_at"}
+
+    def get_queryset(self):
+        queryset = selectors.cases_for(self.request.user).select_related("village", "responsible")
+        ordering = self.request.query_params.get("ordering", "-created_at")
+        if ordering.lstrip("-") not in self.ordering_fields:
+            ordering = "-created_at"
+        return queryset.order_by(ordering, "-pk")
+
+    def get_serializer_class(self):
+        return FindingSerializer if self.request.method == "POST" else CaseListSerializer
+
+    @extend_schema(request=FindingSerializer, responses={
+        201: CaseDetailSerializer, 200: CaseDetailSerializer,
+        400: OpenApiResponse(description="Invalid fields, or a point outside every village of the jurisdiction"),
+        409: OpenApiResponse(description="The client_uuid was already used for a different finding"),
+    })
+    def post(self, request):
+        body = FindingSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        user = request.user
+        data["campaign"] = self._related(Campaign, data.get("campaign"), user, "campaign")
+        data["patrol"] = self._related(Patrol, data.get("patrol"), user, "patrol")
+        case, created = workflow.report_finding(actor=user, **data)
+        case = selectors.case_detail_queryset(user).get(pk=case.pk)
+        nearby = selectors.nearby_open_cases(case.jurisdiction, case.location, settings.NEARBY_CASE_METRES,
+                                             exclude_id=case.pk)
+        extra = {"nearby_open_cases": [{"id": c.pk, "reference": c.reference, "distance_m": round(c.distance.m, 1)}
+                                       for c in nearby]}
+        return case_response(case, request, status.HTTP_201_CREATED if created else status.HTTP_200_OK, extra)
+
+    @staticmethod
+    def _related(model, pk, user, field):
+        if pk is None:
+            return None
+        obj = model.objects.for_user(user).filter(pk=pk).first()
+        if obj is None:
+            raise InvalidInput(fields={field: [_("不存在或不在您的辖区内")]})
+        return obj
+
+
+class CaseDetailView(APIView):
+    """One case with photos, notices, the actions this user may take now, and an ETag."""
+
+    @extend_schema(responses={200: CaseDetailSerializer, 304: None, 404: OpenApiResponse(description="Not found")})
+    def get(self, request, pk):
+        case = get_object_or_404(selectors.case_detail_queryset(request.user), pk=pk)
+        if request.headers.get("If-None-Match") == case.etag:
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": case.etag})
+        return case_response(case, request)
+
+
+class CaseActionView(APIView):
+    """Take one action of the statutory procedure (see `available_actions` of the case).
+
+    Send `If-Match` with the case's ETag: without it 428, with a stale one 412. 409 when the action is not
+    possible in the current state or a rule forbids it now; 403 when the role may not take it; 400 names
+    invalid fields.
+    """
+
+    @extend_schema(
+        parameters=[OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+                                     description="The ETag of the case as last read")],
+        request=OpenApiTypes.OBJECT,
+        responses={200: CaseDetailSerializer, 400: OpenApiResponse(description="Invalid fields"),
+                   403: OpenApiResponse(description="Role may not take this action"),
+                   404: OpenApiResponse(description="No such case or action"),
+                   409: OpenApiResponse(description="Not possible in the current state, or a rule forbids it now"),
+                   412: OpenApiResponse(description="The case changed since it was read"),
+                   428: OpenApiResponse(description="If-Match missing")},
+    )
+    def post(self, request, pk, action):
+        case = get_object_or_404(selectors.case_detail_queryset(request.user), pk=pk)
+        if action not in ACTION_ENDPOINTS:
+            raise NotFound(_("没有这个操作：%(action)s") % {"action": action})
+        if_match = request.headers.get("If-Match")
+        if not if_match:
+            raise PreconditionRequired(_("请在 If-Match 请求头中携带案件的 ETag"))
+        match = ETAG_RE.match(if_match.strip())
+        if not match or int(match.group(1)) != case.pk or int(match.group(2)) != case.version:
+            raise PreconditionFailed(_("案件已被他人修改，请刷新后重试"))
+        spec = workflow.ACTIONS[action]
+        if case.status not in spec.from_statuses:
+            raise InvalidTransition(_("案件当前状态为“%(status)s”，不能%(action)s") % {
+                "status": case.get_status_display(), "action": spec.label})
+        if request.user.role not in spec.roles:
+            raise NotAllowed(_("%(role)s不能%(action)s") % {"role": request.user.get_role_display(),
+                                                             "action": spec.label})
+        body_class, service, adapt = ACTION_ENDPOINTS[action]
+        body = body_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        arguments = dict(body.validated_data)
+        if adapt:
+            arguments = adapt(arguments)
+        service(case_id=case.pk, actor=request.user, expected_version=case.version, **arguments)
+        case = selectors.case_detail_queryset(request.user).get(pk=pk)
+        return case_response(case, request)
+
+
+class CaseEventsView(generics.ListAPIView):
+    """The case's record (全过程记录) in order, with each event's hash and its predecessor's."""
+
+    serializer_class = EventSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        case = get_object_or_404(selectors.cases_for(self.request.user), pk=self.kwargs["pk"])
+        return case.events.select_related("actor").order_by("seq")
+
+
+class PhotoFileView(APIView):
+    """A photo's file (or thumbnail), only for users of the case's jurisdiction."""
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY, 404: None})
+    def get(self, request, pk, variant="file"):
+        photo = get_object_or_404(selectors.photos_for(request.user).select_related("case"), pk=pk)
+        stored = photo.file if variant == "file" else photo.thumbnail
+        if not stored:
+            raise Http404
+        content_type = photo.content_type if variant == "file" else "image/jpeg"
+        extension = stored.name.rsplit(".", 1)[-1]
+        response = FileResponse(stored.open("rb"), content_type=content_type,
+                                filename=f"{photo.case.reference}-{photo.pk}.{extension}")
+        response["Content-Disposition"] = response["Content-Disposition"].replace("attachment", "inline")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, max-age=86400, immutable"
+        return response

@@ -1,0 +1,250 @@
+"""The case API: reporting a finding, reading a case with its ETag, acting on it with If-Match."""
+import threading
+import uuid
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from patrol.models import Case, CaseEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def finding_body(**overrides):
+    body = {"client_uuid": str(uuid.uuid4()), "location": {"type": "Point", "coordinates": [111.605, 40.705]},
+            "accuracy_m": 6.5, "location_source": "device_gps", "category": "extension",
+            "stage": "under_construction", "estimated_area_m2": "35.5", "floors": 1, "structure": "colour_steel",
+            "address": "村东头", "description": "院外加盖彩钢房", "party_name": "张三", "party_phone": "13800000000"}
+    body.update(overrides)
+    return body
+
+
+@pytest.mark.smoke
+def test_reporting_a_finding_returns_201_with_reference_village_and_status(users):
+    response = api(users["inspector"]).post("/api/v1/cases/", finding_body(), format="json")
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert data["reference"].startswith("TST-") and data["status"] == "reported"
+    assert data["village_name"] == "东村"
+    assert data["nearby_open_cases"] == []
+    assert response["ETag"] == f'"{data["id"]}-1"'
+
+
+@pytest.mark.smoke
+def test_the_same_finding_sent_again_returns_200_and_the_same_case(users):
+    body = finding_body()
+    first = api(users["inspector"]).post("/api/v1/cases/", body, format="json")
+    again = api(users["inspector"]).post("/api/v1/cases/", body, format="json")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert Case.objects.count() == 1
+
+
+@pytest.mark.smoke
+def test_the_same_client_uuid_with_other_content_is_a_conflict(users):
+    body = finding_body()
+    api(users["inspector"]).post("/api/v1/cases/", body, format="json")
+    response = api(users["inspector"]).post("/api/v1/cases/", {**body, "description": "别的"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "conflict"
+
+
+@pytest.mark.smoke
+def test_a_second_finding_nearby_names_the_open_case_and_its_distance(users):
+    first = api(users["inspector"]).post("/api/v1/cases/", finding_body(), format="json").json()
+    near = finding_body(location={"type": "Point", "coordinates": [111.6052, 40.705]})  # about 17 m east
+    data = api(users["inspector"]).post("/api/v1/cases/", near, format="json").json()
+    assert [c["reference"] for c in data["nearby_open_cases"]] == [first["reference"]]
+    assert 10 < data["nearby_open_cases"][0]["distance_m"] < 25
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("location, message", [
+    ({"type": "Point", "coordinates": [181, 40.7]}, "经度"),
+    ({"type": "Point", "coordinates": [111.6, 91]}, "纬度"),
+    ({"type": "Polygon", "coordinates": []}, "GeoJSON"),
+    (None, ""),
+])
+def test_bad_locations_are_refused_with_a_message_naming_the_problem(users, location, message):
+    body = finding_body(location=location)
+    if location is None:
+        del body["location"]
+    response = api(users["inspector"]).post("/api/v1/cases/", body, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    assert "location" in response.json()["error"]["fields"]
+    assert message in response.json()["error"]["fields"]["location"][0]
+    assert Case.objects.count() == 0
+
+
+@pytest.mark.smoke
+def test_a_point_outside_every_village_names_the_nearest_village_and_distance(users):
+    body = finding_body(location={"type": "Point", "coordinates": [111.70, 40.705]})
+    response = api(users["inspector"]).post("/api/v1/cases/", body, format="json")
+    assert response.status_code == 400
+    message = response.json()["error"]["fields"]["location"][0]
+    assert "西村" in message and "公里" in message
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_twenty_simultaneous_sends_of_one_finding_create_exactly_one_case(users):
+    body, barrier, results = finding_body(), threading.Barrier(20), []
+
+    def send():
+        try:
+            barrier.wait()
+            response = api(users["inspector"]).post("/api/v1/cases/", body, format="json")
+            results.append((response.status_code, response.json().get("id")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 20
+    assert {code for code, _ in results} <= {200, 201}
+    assert sorted(code for code, _ in results).count(201) == 1
+    assert len({pk for _, pk in results}) == 1
+    assert Case.objects.count() == 1 and CaseEvent.objects.count() == 1
+
+
+# --- acting on a case -------------------------------------------------------------------------------
+
+@pytest.fixture
+def reported(users):
+    return api(users["inspector"]).post("/api/v1/cases/", finding_body(), format="json")
+
+
+def act(user, case_id, action, body, etag):
+    headers = {"HTTP_IF_MATCH": etag} if etag else {}
+    return api(user).post(f"/api/v1/cases/{case_id}/actions/{action}/", body, format="json", **headers)
+
+
+@pytest.mark.smoke
+def test_case_detail_lists_the_actions_this_user_may_take(users, reported):
+    case_id = reported.json()["id"]
+    for role, expected in [("supervisor", {"file", "dismiss", "comment", "assign"}),
+                           ("inspector", {"comment"}), ("leader", set()), ("legal", {"comment"})]:
+        data = api(users[role]).get(f"/api/v1/cases/{case_id}/").json()
+        assert {a["name"] for a in data["available_actions"]} == expected, role
+
+
+@pytest.mark.smoke
+def test_unchanged_case_answers_304_to_its_etag(users, reported):
+    client = api(users["supervisor"])
+    response = client.get(f"/api/v1/cases/{reported.json()['id']}/", HTTP_IF_NONE_MATCH=reported["ETag"])
+    assert response.status_code == 304
+
+
+@pytest.mark.smoke
+def test_filing_with_the_etag_succeeds_and_changes_the_etag(users, reported):
+    case_id, etag = reported.json()["id"], reported["ETag"]
+    response = act(users["supervisor"], case_id, "file", {"note": "符合立案条件"}, etag)
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "filed"
+    assert response["ETag"] != etag
+    events = api(users["supervisor"]).get(f"/api/v1/cases/{case_id}/events/").json()
+    assert [e["action"] for e in events] == ["report", "file"]
+    assert events[1]["prev_hash"] == events[0]["hash"]
+
+
+@pytest.mark.smoke
+def test_an_action_without_if_match_is_428(users, reported):
+    response = act(users["supervisor"], reported.json()["id"], "file", {"note": "x"}, None)
+    assert response.status_code == 428
+
+
+@pytest.mark.smoke
+def test_an_action_with_a_stale_etag_is_412_and_changes_nothing(users, reported):
+    case_id, etag = reported.json()["id"], reported["ETag"]
+    assert act(users["supervisor"], case_id, "comment", {"note": "先看看"}, etag).status_code == 200
+    response = act(users["supervisor"], case_id, "file", {"note": "立案"}, etag)
+    assert response.status_code == 412
+    assert Case.objects.get(pk=case_id).status == "reported"
+
+
+@pytest.mark.smoke
+def test_an_action_not_possible_in_this_state_is_409_naming_the_state(users, reported):
+    response = act(users["supervisor"], reported.json()["id"], "escalate", {"note": "x"}, reported["ETag"])
+    assert response.status_code == 409
+    assert "待立案" in response.json()["error"]["message"]
+
+
+@pytest.mark.smoke
+def test_an_action_the_role_may_not_take_is_403(users, reported):
+    response = act(users["inspector"], reported.json()["id"], "file", {"note": "x"}, reported["ETag"])
+    assert response.status_code == 403
+
+
+@pytest.mark.smoke
+def test_invalid_fields_are_400_naming_them(users, reported):
+    response = act(users["supervisor"], reported.json()["id"], "dismiss", {"reason": "duplicate"}, reported["ETag"])
+    assert response.status_code == 400
+    assert "duplicate_of" in response.json()["error"]["fields"]
+
+
+@pytest.mark.smoke
+def test_issuing_a_notice_by_working_days_sets_the_deadline_and_numbers_the_notice(users, reported):
+    case_id = reported.json()["id"]
+    filed = act(users["supervisor"], case_id, "file", {"note": "立案"}, reported["ETag"])
+    body = {"notice_kind": "rectify", "deadline_days": 7, "service": {"method": "in_person", "date": "2026-09-28"}}
+    response = act(users["supervisor"], case_id, "issue_notice", body, filed["ETag"])
+    assert response.status_code == 200, response.json()
+    data = response.json()
+    # 7 working days after Mon 28 Sep 2026 skip the National Day holiday (1-7 Oct): 29, 30 Sep, 8, 9, 10 (an
+    # adjusted working Saturday), 12, 13 Oct.
+    assert data["deadline"] == "2026-10-13"
+    assert data["notices"][0]["number"] == "TST〔2026〕限改字第1号"
+
+
+@pytest.mark.smoke
+def test_another_jurisdiction_gets_404_for_the_case_its_events_and_actions(users, reported):
+    case_id = reported.json()["id"]
+    other = api(users["other_supervisor"])
+    assert other.get(f"/api/v1/cases/{case_id}/").status_code == 404
+    assert other.get(f"/api/v1/cases/{case_id}/events/").status_code == 404
+    assert act(users["other_supervisor"], case_id, "file", {"note": "x"}, reported["ETag"]).status_code == 404
+    assert other.get("/api/v1/cases/").json()["count"] == 0
+
+
+@pytest.mark.smoke
+def test_case_list_filters_by_status_and_text(users, reported):
+    client = api(users["supervisor"])
+    assert client.get("/api/v1/cases/?status=reported").json()["count"] == 1
+    assert client.get("/api/v1/cases/?status=closed").json()["count"] == 0
+    assert client.get("/api/v1/cases/?q=张三").json()["count"] == 1
+    assert client.get("/api/v1/cases/?overdue=true").json()["count"] == 0
+    assert client.get("/api/v1/cases/?status=nonsense").status_code == 400
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_supervisors_acting_at_once_one_wins_and_one_event_is_written(users):
+    created = api(users["inspector"]).post("/api/v1/cases/", finding_body(), format="json")
+    case_id, etag = created.json()["id"], created["ETag"]
+    barrier, codes = threading.Barrier(2), []
+
+    def go(action, body):
+        try:
+            barrier.wait()
+            codes.append(act(users["supervisor"], case_id, action, body, etag).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=go, args=("file", {"note": "立案"})),
+               threading.Thread(target=go, args=("dismiss", {"reason": "not_violation"}))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) in ([200, 409], [200, 412])
+    assert CaseEvent.objects.filter(case_id=case_id).count() == 2
