@@ -13,15 +13,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.filters import CaseFilter
+from api.actions import run_action
 from api.serializers import (
-    ACTION_ENDPOINTS,
     CaseDetailSerializer,
     CaseListSerializer,
     EventSerializer,
     FindingSerializer,
 )
 from patrol import selectors, workflow
-from patrol.errors import DomainError, InvalidInput, InvalidTransition, NotAllowed
+from patrol.errors import DomainError, InvalidInput
 from patrol.models import Campaign, Patrol
 
 ETAG_RE = re.compile(r'^(?:W/)?"(\d+)-(\d+)"$')
@@ -122,7 +122,7 @@ class CaseActionView(APIView):
     )
     def post(self, request, pk, action):
         case = get_object_or_404(selectors.case_detail_queryset(request.user), pk=pk)
-        if action not in ACTION_ENDPOINTS:
+        if action not in workflow.ACTIONS:
             raise NotFound(_("没有这个操作：%(action)s") % {"action": action})
         if_match = request.headers.get("If-Match")
         if not if_match:
@@ -130,20 +130,7 @@ class CaseActionView(APIView):
         match = ETAG_RE.match(if_match.strip())
         if not match or int(match.group(1)) != case.pk or int(match.group(2)) != case.version:
             raise PreconditionFailed(_("案件已被他人修改，请刷新后重试"))
-        spec = workflow.ACTIONS[action]
-        if case.status not in spec.from_statuses:
-            raise InvalidTransition(_("案件当前状态为“%(status)s”，不能%(action)s") % {
-                "status": case.get_status_display(), "action": spec.label})
-        if request.user.role not in spec.roles:
-            raise NotAllowed(_("%(role)s不能%(action)s") % {"role": request.user.get_role_display(),
-                                                             "action": spec.label})
-        body_class, service, adapt = ACTION_ENDPOINTS[action]
-        body = body_class(data=request.data)
-        body.is_valid(raise_exception=True)
-        arguments = dict(body.validated_data)
-        if adapt:
-            arguments = adapt(arguments)
-        service(case_id=case.pk, actor=request.user, expected_version=case.version, **arguments)
+        run_action(case=case, user=request.user, action=action, data=request.data, expected_version=case.version)
         case = selectors.case_detail_queryset(request.user).get(pk=pk)
         return case_response(case, request)
 

@@ -1,0 +1,74 @@
+"""How the record reads to people: labels for events and payload details."""
+from django.utils.translation import gettext_lazy as _
+
+from patrol.choices import (
+    DismissReason,
+    NoticeKind,
+    PhotoStage,
+    ReinspectionResult,
+    Stage,
+    Status,
+)
+from patrol.workflow import ACTIONS
+
+EVENT_LABELS = {
+    "report": _("登记线索"),
+    "add_photo": _("上传照片"),
+    "synthetic_import": _("合成数据导入"),
+    **{name: spec.label for name, spec in ACTIONS.items()},
+}
+
+_VALUE_LABELS = {
+    "result": ReinspectionResult,
+    "reason": DismissReason,
+    "notice_kind": NoticeKind,
+    "stage": (PhotoStage, Stage),  # a photo's stage, or the construction stage of a finding
+}
+
+_KEY_LABELS = {
+    "result": _("复查结果"),
+    "reason": _("理由"),
+    "duplicate_of": _("重复于"),
+    "notice_number": _("文书编号"),
+    "notice_kind": _("文书种类"),
+    "deadline": _("整改期限"),
+    "old_deadline": _("原期限"),
+    "permit_number": _("许可证号"),
+    "decision_number": _("决定书编号"),
+    "announcement_date": _("公告日期"),
+    "inspector": _("责任人"),
+    "appeal_filed": _("申请复议或诉讼"),
+    "stage": _("阶段"),
+    "village": _("行政村"),
+}
+
+
+def event_label(action):
+    return EVENT_LABELS.get(action, action)
+
+
+def status_label(value):
+    return Status(value).label if value in Status.values else value
+
+
+def payload_lines(payload):
+    """Readable (label, value) pairs of the parts of a payload people care about."""
+    lines = []
+    for key, label in _KEY_LABELS.items():
+        value = payload.get(key)
+        if value in (None, "", False, []):
+            continue
+        for choices in _as_tuple(_VALUE_LABELS.get(key)):
+            if value in choices.values:
+                value = choices(value).label
+                break
+        if value is True:
+            value = _("是")
+        lines.append((label, value))
+    return lines
+
+
+def _as_tuple(choices):
+    if choices is None:
+        return ()
+    return choices if isinstance(choices, tuple) else (choices,)

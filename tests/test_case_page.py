@@ -1,0 +1,109 @@
+"""The case page: record, photos, notices and exactly the available actions; forms act through the workflow."""
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from patrol import workflow
+from patrol.models import Case
+from tests.factories import finding
+
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+
+
+@pytest.fixture
+def case(users, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    case, _ = workflow.report_finding(actor=users["inspector"], **finding(party_name="王五"))
+    return case
+
+
+def jpeg(size=(64, 48)):
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 100, 50)).save(out, "JPEG")
+    return SimpleUploadedFile("after.jpg", out.getvalue(), content_type="image/jpeg")
+
+
+def test_case_page_shows_the_record_and_only_the_actions_this_user_may_take(client, users, case):
+    client.force_login(users["supervisor"])
+    body = client.get(reverse("case", args=[case.pk])).content.decode()
+    assert case.reference in body and "王五" in body and "登记线索" in body
+    for action in ("file", "dismiss", "comment", "assign"):
+        assert f'id="action-{action}"' in body
+    assert 'id="action-escalate"' not in body
+    client.force_login(users["leader"])
+    assert 'id="action-' not in client.get(reverse("case", args=[case.pk])).content.decode()
+
+
+def test_another_jurisdiction_cannot_open_the_case_page(client, users, case):
+    client.force_login(users["other_supervisor"])
+    assert client.get(reverse("case", args=[case.pk])).status_code == 404
+    response = client.post(reverse("case-action", args=[case.pk, "file"]), {"note": "x", "version": case.version})
+    assert response.status_code == 404
+
+
+def test_filing_from_the_page_moves_the_case_and_records_it(client, users, case):
+    client.force_login(users["supervisor"])
+    response = client.post(reverse("case-action", args=[case.pk, "file"]),
+                           {"note": "现场核实", "version": case.version}, follow=True)
+    assert response.status_code == 200
+    case.refresh_from_db()
+    assert case.status == "filed"
+    assert "已立案" in response.content.decode()
+
+
+def test_a_form_error_is_shown_in_chinese_and_changes_nothing(client, users, case):
+    client.force_login(users["supervisor"])
+    response = client.post(reverse("case-action", args=[case.pk, "file"]), {"note": "", "version": case.version})
+    assert response.status_code == 400
+    assert "该字段是必填项" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).status == "reported"
+
+
+def test_a_form_error_is_shown_in_english_for_english_users(client, users, case):
+    client.force_login(users["supervisor"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.post(reverse("case-action", args=[case.pk, "file"]), {"note": "", "version": case.version})
+    assert "This field is required." in response.content.decode()
+
+
+def test_a_stale_form_is_refused_with_a_message(client, users, case):
+    client.force_login(users["supervisor"])
+    response = client.post(reverse("case-action", args=[case.pk, "file"]), {"note": "x", "version": case.version - 1})
+    assert response.status_code == 412
+    assert "案件已被他人修改" in response.content.decode()
+
+
+def test_reinspection_as_rectified_needs_an_after_photo_and_closes_with_one(client, users, case):
+    client.force_login(users["supervisor"])
+    workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案")
+    from datetime import date
+    workflow.issue_notice(case_id=case.pk, actor=users["supervisor"], notice_kind="rectify", deadline_days=5,
+                          service_method="in_person", served_on=date.today())
+    case.refresh_from_db()
+    url = reverse("case-action", args=[case.pk, "reinspect"])
+    refused = client.post(url, {"result": "rectified", "note": "已拆", "version": case.version})
+    assert refused.status_code == 400 and "整改后" in refused.content.decode()
+    client.force_login(users["inspector"])
+    done = client.post(url, {"result": "rectified", "note": "已拆", "version": case.version,
+                             "photo_files": [jpeg()]}, follow=True)
+    assert done.status_code == 200
+    case.refresh_from_db()
+    assert case.status == "closed" and case.resolution == "rectified_by_party"
+    assert case.photos.filter(stage="after").count() == 1
+
+
+def test_the_notice_prints_as_an_official_document(client, users, case):
+    from datetime import date
+    workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案")
+    workflow.issue_notice(case_id=case.pk, actor=users["supervisor"], notice_kind="stop_construction",
+                          deadline_days=3, service_method="left_at_premises", served_on=date.today())
+    notice = case.notices.get()
+    client.force_login(users["inspector"])
+    body = client.get(reverse("notice-print", args=[case.pk, notice.pk])).content.decode()
+    assert "责令停止建设通知书" in body and notice.number in body and "当事人：王五" in body
+    assert "立即停止建设" in body and "六十日内" in body and "印章" in body
+    client.force_login(users["other_supervisor"])
+    assert client.get(reverse("notice-print", args=[case.pk, notice.pk])).status_code == 404
