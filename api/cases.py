@@ -9,12 +9,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.filters import CaseFilter
 from api.actions import run_action
 from api.serializers import (
+    PhotoSerializer,
+    PhotoUploadSerializer,
     CaseDetailSerializer,
     CaseListSerializer,
     EventSerializer,
@@ -22,7 +25,8 @@ from api.serializers import (
 )
 from patrol import selectors, workflow
 from patrol.errors import DomainError, InvalidInput
-from patrol.models import Campaign, Patrol
+from patrol.models import Campaign, CaseEvent, Patrol
+from patrol.photos import receive_photo
 
 ETAG_RE = re.compile(r'^(?:W/)?"(\d+)-(\d+)"$')
 
@@ -135,11 +139,32 @@ class CaseActionView(APIView):
         return case_response(case, request)
 
 
+class CasePhotoUploadView(APIView):
+    """Upload one photo of a case; safe to retry with the same client_uuid (200 then, 409 for other bytes)."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": PhotoUploadSerializer},
+                   responses={201: PhotoSerializer, 200: PhotoSerializer,
+                              400: OpenApiResponse(description="Not an accepted image, too large, SHA-256 mismatch"),
+                              409: OpenApiResponse(description="client_uuid already used for other bytes")})
+    def post(self, request, pk):
+        case = get_object_or_404(selectors.cases_for(request.user), pk=pk)
+        if len(request.FILES) > 1 or len(request.FILES.getlist("file")) > 1:
+            raise InvalidInput(_("一次只能上传一张照片"), fields={"file": [_("一次只能上传一张照片")]})
+        body = PhotoUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        photo, created = receive_photo(case=case, actor=request.user, upload=body.validated_data.pop("file"),
+                                       **body.validated_data)
+        return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
 class CaseEventsView(generics.ListAPIView):
     """The case's record (全过程记录) in order, with each event's hash and its predecessor's."""
 
     serializer_class = EventSerializer
     pagination_class = None
+    queryset = CaseEvent.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self):
         case = get_object_or_404(selectors.cases_for(self.request.user), pk=self.kwargs["pk"])

@@ -1,4 +1,5 @@
 """One error shape for the whole API: {"error": {"code", "message", "fields"}}, in the user's language."""
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -16,6 +17,11 @@ def _flatten(detail):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, (RequestDataTooBig, TooManyFilesSent, TooManyFieldsSent)):
+        too_big = isinstance(exc, RequestDataTooBig)
+        message = _("请求内容过大") if too_big else _("一次上传的文件或字段过多")
+        return Response({"error": {"code": "too_large" if too_big else "too_many", "message": message, "fields": {}}},
+                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE if too_big else status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DomainError):
         return Response(
             {"error": {"code": exc.code, "message": str(exc.message), "fields": _flatten(exc.fields)}},

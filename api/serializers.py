@@ -1,7 +1,11 @@
 """Serializers: shapes of requests and responses. Validation of form only; rules live in patrol.workflow."""
+import json
+
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
@@ -11,6 +15,7 @@ from patrol.choices import (
     DismissReason,
     LocationSource,
     NoticeKind,
+    PhotoStage,
     ReinspectionResult,
     ServiceMethod,
     Stage,
@@ -19,12 +24,28 @@ from patrol.choices import (
 from patrol.models import Case, CaseEvent, Notice, Photo, User
 
 
+POINT_SCHEMA = {
+    "type": "object",
+    "description": "GeoJSON Point in WGS-84",
+    "properties": {"type": {"type": "string", "enum": ["Point"]},
+                   "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3,
+                                   "example": [111.62, 40.78]}},
+    "required": ["type", "coordinates"],
+}
+
+
+@extend_schema_field(POINT_SCHEMA)
 class PointField(GeometryField):
     """A GeoJSON Point in WGS-84 ([lng, lat]) with a clear message for anything else."""
 
     default_error_messages = {"invalid": _("位置须为 GeoJSON 点，坐标为 [经度, 纬度]")}
 
     def to_internal_value(self, value):
+        if isinstance(value, str):  # multipart forms carry the GeoJSON as text
+            try:
+                value = json.loads(value)
+            except ValueError:
+                self.fail("invalid")
         if not isinstance(value, dict) or value.get("type") != "Point":
             self.fail("invalid")
         coordinates = value.get("coordinates")
@@ -117,6 +138,7 @@ class CaseDetailSerializer(CaseListSerializer):
             return None
         return (case.deadline - timezone.localdate()).days
 
+    @extend_schema_field(OpenApiTypes.DATE)
     def get_earliest_demolition_date(self, case):
         return workflow.earliest_demolition_date(case)
 
@@ -152,6 +174,18 @@ class FindingSerializer(serializers.Serializer):
         if value > timezone.now() + timezone.timedelta(minutes=10):
             raise serializers.ValidationError(_("发现时间不能晚于现在"))
         return value
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    """POST /api/v1/cases/{id}/photos/ (multipart): one photo with what the phone knew when it was taken."""
+
+    file = serializers.FileField()
+    client_uuid = serializers.UUIDField()
+    sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", error_messages={"invalid": _("SHA-256 须为 64 位十六进制")})
+    taken_at = serializers.DateTimeField()
+    location = PointField(required=False, allow_null=True)
+    accuracy_m = serializers.FloatField(min_value=0, max_value=100000, required=False, allow_null=True)
+    stage = serializers.ChoiceField(choices=PhotoStage.choices, default=PhotoStage.BEFORE)
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("v1/cases/", cases.CaseListCreateView.as_view(), name="api-cases"),
     path("v1/cases/<int:pk>/", cases.CaseDetailView.as_view(), name="api-case"),
     path("v1/cases/<int:pk>/actions/<str:action>/", cases.CaseActionView.as_view(), name="api-case-action"),
+    path("v1/cases/<int:pk>/photos/", cases.CasePhotoUploadView.as_view(), name="api-case-photos"),
     path("v1/cases/<int:pk>/events/", cases.CaseEventsView.as_view(), name="api-case-events"),
     path("v1/photos/<int:pk>/file/", cases.PhotoFileView.as_view(), {"variant": "file"}, name="api-photo-file"),
     path("v1/photos/<int:pk>/thumbnail/", cases.PhotoFileView.as_view(), {"variant": "thumbnail"},

@@ -75,7 +75,7 @@ def _synthetic_case(rng, samplers, jurisdiction, actor, year, seq, now, statuses
 
 def _event_for(case, actor):
     content = ledger.event_content(
-        case_reference=case.reference, seq=1, actor_username=actor.username, created_at=case.created_at,
+        case_reference=case.reference, seq=1, actor_id=actor.pk, created_at=case.created_at,
         location=case.location, action="synthetic_import", from_status="", to_status=case.status,
         note="合成测试数据", payload={}, prev_hash=ledger.GENESIS_HASH)
     return CaseEvent(case_id=case.pk, seq=1, actor=actor, created_at=case.created_at, location=case.location,
@@ -98,7 +98,8 @@ def _insert(cases, actor):
 
 
 def _copy(cursor, model, objects):
-    fields = [f for f in model._meta.concrete_fields]
+    # Rows without a primary key (the events) get theirs from the database's sequence.
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and objects[0].pk is None)]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
         for obj in objects:

@@ -1,4 +1,5 @@
 """The statutory clock: working-day deadlines by China's official calendar (with 调休)."""
+import functools
 import logging
 from datetime import date, timedelta
 
@@ -18,8 +19,14 @@ def is_working_day(day: date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
-        logger.warning("No official holiday calendar for %s yet; counting Monday-Friday", day.year)
+        _warn_no_calendar(day.year)
         return day.weekday() < 5 and (day.month, day.day) not in _FIXED_HOLIDAYS
+
+
+@functools.lru_cache(maxsize=None)
+def _warn_no_calendar(year):
+    # Once per year and process: the fix is a newer chinesecalendar, not a log full of warnings.
+    logger.warning("No official holiday calendar for %s yet; counting Monday-Friday minus fixed holidays", year)
 
 
 def next_working_day_on_or_after(day: date) -> date:

@@ -9,6 +9,7 @@ import json
 from datetime import timezone as dt_timezone
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from patrol.models import CaseEvent
 
@@ -19,12 +20,13 @@ def _utc_iso(moment):
     return moment.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def event_content(*, case_reference, seq, actor_username, created_at, location, action, from_status, to_status,
+def event_content(*, case_reference, seq, actor_id, created_at, location, action, from_status, to_status,
                   note, payload, prev_hash):
     return {
         "case": case_reference,
         "seq": seq,
-        "actor": actor_username,
+        # The user id, not the name: renaming a user must not break the record.
+        "actor": actor_id,
         "at": _utc_iso(created_at),
         "location": None if location is None else [round(location.x, 7), round(location.y, 7)],
         "action": action,
@@ -48,7 +50,7 @@ def record_event(*, case, actor, action, from_status, to_status, note="", payloa
     created_at = at or timezone.now()
     payload = json.loads(json.dumps(payload or {}, ensure_ascii=False, default=str))
     content = event_content(
-        case_reference=case.reference, seq=seq, actor_username=actor.username if actor else None,
+        case_reference=case.reference, seq=seq, actor_id=actor.pk if actor else None,
         created_at=created_at, location=location, action=action, from_status=from_status,
         to_status=to_status, note=note, payload=payload, prev_hash=prev_hash,
     )
@@ -60,21 +62,40 @@ def record_event(*, case, actor, action, from_status, to_status, note="", payloa
 
 
 def verify_case_chain(case, events=None):
-    """Return None when the chain is intact, else a sentence naming the first broken link."""
+    """Return None when the chain is intact, else a sentence naming the first broken link.
+
+    ``events`` are the case's events in ``seq`` order with their actors (pass them prefetched to check
+    many cases without a query per case). Besides the links between events, the chain must end where the
+    case is: every change of a case writes one event and bumps ``version`` once, so the last event's
+    number is the case's version and its new status is the case's status. Without that check, removing
+    the last events (or all of them) would leave a shorter chain that still links up.
+    """
     events = events if events is not None else case.events.select_related("actor").order_by("seq")
     expected_prev = GENESIS_HASH
+    last = None
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
-            return f"{case.reference}: event #{expected_seq} is missing (found #{event.seq})"
+            return _("%(case)s：第 %(expected)s 条记录缺失（下一条是第 %(found)s 条）") % {
+                "case": case.reference, "expected": expected_seq, "found": event.seq}
         if event.prev_hash != expected_prev:
-            return f"{case.reference}: event #{event.seq} does not follow event #{event.seq - 1}"
+            return _("%(case)s：第 %(seq)s 条记录（%(action)s）与第 %(previous)s 条不衔接，记录被删除、插入或调换") % {
+                "case": case.reference, "seq": event.seq, "action": event.action, "previous": event.seq - 1}
         content = event_content(
-            case_reference=case.reference, seq=event.seq, actor_username=event.actor.username if event.actor else None,
+            case_reference=case.reference, seq=event.seq, actor_id=event.actor_id,
             created_at=event.created_at, location=event.location, action=event.action,
             from_status=event.from_status, to_status=event.to_status, note=event.note, payload=event.payload,
             prev_hash=event.prev_hash,
         )
         if content_hash(content) != event.hash:
-            return f"{case.reference}: event #{event.seq} ({event.action}) was altered"
+            return _("%(case)s：第 %(seq)s 条记录（%(action)s）已被篡改") % {
+                "case": case.reference, "seq": event.seq, "action": event.action}
         expected_prev = event.hash
+        last = event
+    if last is None:
+        return _("%(case)s：没有任何记录") % {"case": case.reference}
+    if last.seq != case.version or last.to_status != case.status:
+        return _("%(case)s：记录止于第 %(seq)s 条（%(action)s，状态 %(to)s），与案件（版本 %(version)s，状态 %(status)s）"
+                 "不符，其后的记录缺失或案件被改动") % {
+            "case": case.reference, "seq": last.seq, "action": last.action, "to": last.to_status,
+            "version": case.version, "status": case.status}
     return None

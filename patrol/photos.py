@@ -1,15 +1,20 @@
 """Accepting photo files as evidence: type, size and pixel checks, SHA-256, EXIF kept as extra evidence."""
 import hashlib
+import io
 import uuid
 import warnings
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from patrol import workflow
-from patrol.errors import InvalidInput
+from patrol.errors import Conflict, InvalidInput
+from patrol.models import Photo
+from worker.enqueue import enqueue_on_commit
 
 # Beyond this a "photo" is a decompression bomb, not a phone picture (a 12 MP camera makes 12 million).
 MAX_PIXELS = 50_000_000
@@ -92,3 +97,49 @@ def store_uploaded_photo(*, case, actor, upload, stage, client_uuid=None, sha256
         content_type=content_type, size_bytes=upload.size, taken_at=taken_at or timezone.now(), stage=stage,
         location=location, accuracy_m=accuracy_m, exif=exif, width=width, height=height,
     )
+
+
+def receive_photo(*, case, actor, upload, client_uuid, sha256, taken_at, stage, location=None, accuracy_m=None):
+    """A photo from the phone, safe to send again: returns ``(photo, created)``.
+
+    The same ``client_uuid`` with the same bytes returns the stored photo; with other bytes, Conflict.
+    """
+    existing = Photo.objects.filter(client_uuid=client_uuid).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                photo = store_uploaded_photo(case=case, actor=actor, upload=upload, stage=stage,
+                                             client_uuid=client_uuid, sha256=sha256, taken_at=taken_at,
+                                             location=location, accuracy_m=accuracy_m)
+            enqueue_on_commit(make_thumbnail_task(), photo.pk)
+            return photo, True
+        except IntegrityError:
+            existing = Photo.objects.filter(client_uuid=client_uuid).first()
+            if existing is None:
+                raise
+    if existing.case_id != case.pk or existing.sha256 != sha256_of(upload):
+        raise Conflict(_("该编号（client_uuid）已用于另一张照片"))
+    return existing, False
+
+
+def make_thumbnail_task():
+    from worker.tasks import make_thumbnail
+
+    return make_thumbnail
+
+
+THUMBNAIL_SIZE = (480, 480)
+
+
+def make_thumbnail(photo):
+    """Add a JPEG thumbnail to a stored photo (derived data; the evidence columns stay as they are)."""
+    if photo.thumbnail or photo.content_type == "image/heic":
+        return False
+    with photo.file.open("rb") as source, Image.open(source) as image:
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail(THUMBNAIL_SIZE)
+        out = io.BytesIO()
+        image.convert("RGB").save(out, "JPEG", quality=80, optimize=True)
+    photo.thumbnail.save("thumb.jpg", ContentFile(out.getvalue()), save=False)
+    Photo.objects.filter(pk=photo.pk, thumbnail="").update(thumbnail=photo.thumbnail.name)
+    return True

@@ -34,6 +34,7 @@ from patrol.choices import (
 from patrol.deadlines import deadline_from_days, is_working_day
 from patrol.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound, RuleViolation, StaleCase
 from patrol.models import Case, Notice, Photo, User
+from patrol.notifications import notify_assignment
 from patrol.sequences import case_reference, take_next_number
 
 S = Status
@@ -88,7 +89,9 @@ def escalation_blocker(case, today=None):
     if case.deadline is None or case.deadline >= today:
         return _("整改期限（%(deadline)s）尚未届满，不能拟强制拆除") % {"deadline": case.deadline}
     last = _last_event(case, "reinspect")
-    if last is None:
+    # A re-inspection made before the current deadline (or before it was extended or set anew by
+    # legal_reject) cannot show that the party failed to comply by that deadline.
+    if last is None or timezone.localdate(last.created_at) <= case.deadline:
         return _("期限届满后须先复查，确认未整改后才能拟强制拆除")
     if last.payload.get("result") == ReinspectionResult.RECTIFIED:
         return _("最近一次复查结果为已整改")
@@ -342,7 +345,13 @@ def issue_notice(*, case_id, actor, notice_kind, service_method, served_on, dead
     if deadline is None and deadline_days is None:
         raise InvalidInput(fields={"deadline": [_("请填写整改期限或天数")]})
     if deadline is None:
-        deadline = deadline_from_days(served_on, int(deadline_days))
+        try:
+            deadline_days = int(deadline_days)
+        except (TypeError, ValueError):
+            deadline_days = 0
+        if deadline_days < 1:
+            raise InvalidInput(fields={"deadline_days": [_("期限天数须为正整数")]})
+        deadline = deadline_from_days(served_on, deadline_days)
     if deadline <= served_on:
         raise InvalidInput(fields={"deadline": [_("整改期限须晚于送达日期")]})
     with _acting(case_id=case_id, actor=actor, action="issue_notice", expected_version=expected_version) as case:
@@ -445,6 +454,12 @@ def legal_approve(*, case_id, actor, decision_number, announcement_date, expecte
         blocker = review_blocker(case, actor)
         if blocker:
             raise RuleViolation(blocker)
+        # The waiting period runs from the public notice; a notice dated before the proposal would shorten it.
+        escalation = _last_event(case, "escalate")
+        escalated_on = timezone.localdate(escalation.created_at) if escalation else None
+        if escalated_on and announcement_date < escalated_on:
+            raise InvalidInput(fields={"announcement_date": [
+                _("公告日期不能早于提请法制审核的日期 %(date)s") % {"date": escalated_on.isoformat()}]})
         before = case.status
         case.status, case.enforcement_announced_on = S.ENFORCEMENT_DECIDED, announcement_date
         _save_and_record(case, actor=actor, action="legal_approve", from_status=before, location=location, now=now,
@@ -525,8 +540,10 @@ def assign(*, case_id, actor, inspector, expected_version=None, location=None, n
         if target is None:
             raise InvalidInput(fields={"inspector": [_("请选择本辖区的执法队员")]})
         case.responsible = target
-        _save_and_record(case, actor=actor, action="assign", from_status=case.status, location=location, now=now,
-                         payload={"inspector": target.username}, fields=["responsible"])
+        event = _save_and_record(case, actor=actor, action="assign", from_status=case.status, location=location,
+                                 now=now, payload={"inspector": target.username}, fields=["responsible"])
+        if target.pk != actor.pk:
+            notify_assignment(case, target, event)
         return case
 
 

@@ -2,6 +2,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -9,8 +10,24 @@ app = Celery("xuncha")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+
+@app.on_after_configure.connect
+def _make_filesystem_broker_folders(sender, **kwargs):
+    # Kombu's filesystem transport (the embedded default) needs its folders before the first publish.
+    options = sender.conf.broker_transport_options or {}
+    if str(sender.conf.broker_url).startswith("filesystem://"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+            if options.get(key):
+                os.makedirs(options[key], exist_ok=True)
+
 # The beat schedule lives here and nowhere else.
 app.conf.beat_schedule = {
     # Every 30 seconds: prove to /healthz that a worker is alive and taking tasks.
     "worker-heartbeat": {"task": "worker.tasks.heartbeat", "schedule": 30.0},
+    # Every minute: send emails that were recorded but not queued (the broker was down) or not yet sent.
+    "send-pending-emails": {"task": "worker.tasks.send_pending_emails", "schedule": 60.0},
+    # Every five minutes: thumbnails for photos whose thumbnail task was lost.
+    "make-missing-thumbnails": {"task": "worker.tasks.make_missing_thumbnails", "schedule": 300.0},
+    # Every day at 07:30 Beijing time: each inspector's overdue cases and those due tomorrow.
+    "daily-reminders": {"task": "worker.tasks.send_daily_reminders", "schedule": crontab(hour=7, minute=30)},
 }

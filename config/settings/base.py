@@ -192,6 +192,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "PhotoStageEnum": "patrol.choices.PhotoStage",
+        "ConstructionStageEnum": "patrol.choices.Stage",
+        "CaseStatusEnum": "patrol.choices.Status",
+    },
 }
 
 # --- Maps -----------------------------------------------------------------------------------

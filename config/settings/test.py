@@ -5,6 +5,9 @@ The SpatiaLite smoke run sets DATABASE_URL=spatialite:///... itself (see Makefil
 import os
 
 os.environ.setdefault("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/xuncha")
+# Tasks go to the real local Redis, one database per pytest-xdist worker so parallel runs do not mix.
+_xdist = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{10 + int(_xdist[2:] or 0)}")
 
 from .base import *  # noqa: E402,F401,F403
 from .base import SECRET_KEY as _SECRET_KEY  # noqa: E402
@@ -12,3 +15,8 @@ from .base import SECRET_KEY as _SECRET_KEY  # noqa: E402
 SECRET_KEY = _SECRET_KEY or "test-only-not-secret"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; never in production
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A Celery worker started by a test sends through the test's own SMTP server (tests/worker/conftest.py).
+if os.environ.get("XUNCHA_TEST_EMAIL_SMTP"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST, _port = os.environ["XUNCHA_TEST_EMAIL_SMTP"].split(":")
+    EMAIL_PORT = int(_port)

@@ -1,0 +1,859 @@
+"""The statutory procedure at the service level (DOMAIN.md, "Case states and actions").
+
+Every allowed transition writes exactly one CaseEvent with the right from/to status and keeps the chain
+valid; every refused one raises the domain error the API turns into its answer and writes nothing.
+The clock is the services' ``now=`` keyword: a story that starts on Monday 2 March 2026 (Asia/Shanghai).
+"""
+import hashlib
+import threading
+import uuid
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.utils import timezone
+
+from patrol import workflow
+from patrol.choices import (
+    DismissReason,
+    NoticeKind,
+    PhotoStage,
+    ReinspectionResult,
+    Resolution,
+    Role,
+    ServiceMethod,
+    Status,
+)
+from patrol.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, RuleViolation, StaleCase
+from patrol.ledger import verify_case_chain
+from patrol.models import Case, CaseEvent, Notice
+from tests.factories import UserFactory, finding
+
+pytestmark = pytest.mark.django_db
+
+
+def at(year, month, day, hour=10, minute=0):
+    """An aware moment in Asia/Shanghai (the project's TIME_ZONE)."""
+    return timezone.make_aware(datetime(year, month, day, hour, minute))
+
+
+# The story: reported Mon 2 Mar, filed the same day, notice served Tue 3 Mar with five working days
+# (deadline Tue 10 Mar), re-inspected Wed 11 Mar, escalated Thu 12 Mar, approved and announced Fri 13 Mar.
+# With the default waiting period of 183 days, 13 Mar + 183 = Sat 12 Sep, so the earliest demolition
+# day is Mon 14 Sep 2026.
+REPORTED_AT = at(2026, 3, 2, 9)
+FILED_AT = at(2026, 3, 2, 14)
+SERVED_ON = date(2026, 3, 3)
+NOTICE_AT = at(2026, 3, 3, 11)
+DEADLINE = date(2026, 3, 10)
+BEFORE_DEADLINE = at(2026, 3, 5)
+REINSPECTED_AT = at(2026, 3, 11)
+ESCALATED_AT = at(2026, 3, 12)
+APPROVED_AT = at(2026, 3, 13)
+ANNOUNCED_ON = date(2026, 3, 13)
+EARLIEST_DEMOLITION = date(2026, 9, 14)
+DEMOLITION_AT = at(2026, 9, 14, 10)
+
+
+class Story:
+    """Drives a fresh case through the real services to a given state."""
+
+    def __init__(self, users):
+        self.users = users
+        self.inspector, self.supervisor, self.legal = users["inspector"], users["supervisor"], users["legal"]
+
+    def reported(self, **overrides):
+        case, created = workflow.report_finding(actor=self.inspector, now=REPORTED_AT, **finding(**overrides))
+        assert created
+        return case
+
+    def filed(self):
+        case = self.reported()
+        workflow.file_case(case_id=case.pk, actor=self.supervisor, note="经现场核查，符合立案条件", now=FILED_AT)
+        return fresh(case)
+
+    def rectifying(self):
+        case = self.filed()
+        workflow.issue_notice(case_id=case.pk, actor=self.supervisor, notice_kind=NoticeKind.RECTIFY,
+                              deadline_days=5, service_method=ServiceMethod.IN_PERSON, served_on=SERVED_ON,
+                              now=NOTICE_AT)
+        return fresh(case)
+
+    def overdue(self):
+        """Rectifying, deadline passed, and the re-inspection after it found the work not done."""
+        case = self.rectifying()
+        workflow.reinspect(case_id=case.pk, actor=self.inspector, result=ReinspectionResult.NOT_RECTIFIED,
+                           note="期限届满，未整改", now=REINSPECTED_AT)
+        return fresh(case)
+
+    def escalated(self, by=None):
+        case = self.overdue()
+        workflow.escalate(case_id=case.pk, actor=by or self.supervisor, note="逾期未整改，提请法制审核",
+                          now=ESCALATED_AT)
+        return fresh(case)
+
+    def enforcement_decided(self):
+        case = self.escalated()
+        workflow.legal_approve(case_id=case.pk, actor=self.legal, decision_number="TST强拆决字〔2026〕第1号",
+                               announcement_date=ANNOUNCED_ON, now=APPROVED_AT)
+        return fresh(case)
+
+    def suspended(self):
+        case = self.enforcement_decided()
+        workflow.comment(case_id=case.pk, actor=self.legal, note="当事人申请行政复议", appeal_filed=True,
+                         now=at(2026, 4, 1))
+        return fresh(case)
+
+    def closed(self):
+        case = self.rectifying()
+        workflow.legalize(case_id=case.pk, actor=self.supervisor, permit_number="乡字第001号", now=BEFORE_DEADLINE)
+        return fresh(case)
+
+    def dismissed(self):
+        case = self.reported()
+        workflow.dismiss_case(case_id=case.pk, actor=self.supervisor, reason=DismissReason.NOT_VIOLATION,
+                              now=FILED_AT)
+        return fresh(case)
+
+    def photo(self, case, stage, actor=None, now=None):
+        data = f"photo of {case.reference} {stage} {uuid.uuid4()}".encode()
+        return workflow.attach_photo(
+            case_id=case.pk, actor=actor or self.inspector, client_uuid=uuid.uuid4(), file=ContentFile(data),
+            sha256=hashlib.sha256(data).hexdigest(), content_type="image/jpeg", size_bytes=len(data),
+            taken_at=now or REINSPECTED_AT, stage=stage, location=case.location, now=now or REINSPECTED_AT)
+
+
+@pytest.fixture
+def story(users, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return Story(users)
+
+
+def fresh(case):
+    return Case.objects.select_related("jurisdiction").get(pk=case.pk)
+
+
+def act(case, service, **kwargs):
+    """Call a service on ``case``; check it wrote exactly one event and kept the chain; return (case, event)."""
+    before = list(case.events.order_by("seq").values_list("pk", flat=True))
+    version = fresh(case).version
+    service(case_id=case.pk, **kwargs)
+    after = fresh(case)
+    events = list(after.events.order_by("seq"))
+    assert [e.pk for e in events[:-1]] == before, "earlier events must stay as they were"
+    assert len(events) == len(before) + 1, "exactly one event per action"
+    assert after.version == version + 1
+    assert verify_case_chain(after) is None
+    event = events[-1]
+    assert event.to_status == after.status
+    return after, event
+
+
+def refused(case, error, service, **kwargs):
+    """Call a service that must refuse: the error is raised, and neither the case nor its record changes."""
+    before = fresh(case)
+    events = before.events.count()
+    with pytest.raises(error) as caught:
+        service(case_id=case.pk, **kwargs)
+    after = fresh(case)
+    assert (after.status, after.version, after.deadline) == (before.status, before.version, before.deadline)
+    assert after.events.count() == events
+    return caught.value
+
+
+# --- the table itself -------------------------------------------------------------------------------
+
+def test_the_action_table_matches_the_domain_reference():
+    S, R = Status, Role
+    table = {name: (set(spec.from_statuses), set(spec.roles)) for name, spec in workflow.ACTIONS.items()}
+    open_statuses = set(S.values) - {S.CLOSED, S.DISMISSED}
+    assert table == {
+        "file": ({S.REPORTED}, {R.SUPERVISOR}),
+        "dismiss": ({S.REPORTED}, {R.SUPERVISOR}),
+        "issue_notice": ({S.FILED}, {R.SUPERVISOR}),
+        "reinspect": ({S.RECTIFYING}, {R.INSPECTOR, R.SUPERVISOR}),
+        "extend_deadline": ({S.RECTIFYING}, {R.SUPERVISOR}),
+        "legalize": ({S.RECTIFYING}, {R.SUPERVISOR}),
+        "escalate": ({S.RECTIFYING}, {R.SUPERVISOR}),
+        "legal_approve": ({S.ESCALATED}, {R.LEGAL_REVIEWER}),
+        "legal_reject": ({S.ESCALATED}, {R.LEGAL_REVIEWER}),
+        "execute_demolition": ({S.ENFORCEMENT_DECIDED}, {R.SUPERVISOR}),
+        "comment": (set(S.values), {R.INSPECTOR, R.SUPERVISOR, R.LEGAL_REVIEWER}),
+        "lift_suspension": ({S.ENFORCEMENT_DECIDED, S.ESCALATED}, {R.LEGAL_REVIEWER}),
+        "assign": (open_statuses, {R.SUPERVISOR}),
+    }
+
+
+# --- every allowed transition ---------------------------------------------------------------------
+
+@pytest.mark.smoke
+def test_supervisor_files_a_reported_case_and_the_reporting_inspector_becomes_responsible(story):
+    case = story.reported()
+    assert case.events.get().action == "report"
+    case, event = act(case, workflow.file_case, actor=story.supervisor, note="符合立案条件", now=FILED_AT)
+    assert (event.action, event.from_status, event.to_status) == ("file", Status.REPORTED, Status.FILED)
+    assert event.actor == story.supervisor and event.note == "符合立案条件" and event.created_at == FILED_AT
+    assert case.responsible == story.inspector
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("reason", [DismissReason.NOT_VIOLATION, DismissReason.OUTSIDE_JURISDICTION])
+def test_supervisor_dismisses_a_finding_with_a_reason(story, reason):
+    case = story.reported()
+    case, event = act(case, workflow.dismiss_case, actor=story.supervisor, reason=reason, note="经核实", now=FILED_AT)
+    assert (event.action, event.from_status, event.to_status) == ("dismiss", Status.REPORTED, Status.DISMISSED)
+    assert event.payload == {"reason": reason, "duplicate_of": None}
+    assert (case.resolution, case.closed_at, case.is_open) == (reason, FILED_AT, False)
+
+
+@pytest.mark.smoke
+def test_dismissing_a_duplicate_links_it_to_the_original_case(story):
+    original, copy = story.reported(), story.reported()
+    copy, event = act(copy, workflow.dismiss_case, actor=story.supervisor, reason=DismissReason.DUPLICATE,
+                      duplicate_of=original.pk, now=FILED_AT)
+    assert copy.duplicate_of == original and copy.resolution == Resolution.DUPLICATE
+    assert event.payload == {"reason": "duplicate", "duplicate_of": original.reference}
+
+
+@pytest.mark.smoke
+def test_dismissing_as_a_duplicate_needs_an_original_in_the_same_jurisdiction(story, users):
+    case = story.reported()
+    foreign, _ = workflow.report_finding(actor=users["other_supervisor"],
+                                         **finding(location=case.location.__class__(112.605, 41.705, srid=4326)))
+    for duplicate_of in (None, case.pk, foreign.pk):
+        error = refused(case, InvalidInput, workflow.dismiss_case, actor=story.supervisor,
+                        reason=DismissReason.DUPLICATE, duplicate_of=duplicate_of)
+        assert set(error.fields) == {"duplicate_of"}
+
+
+@pytest.mark.smoke
+def test_issuing_a_notice_with_a_deadline_date_starts_rectification(story):
+    case = story.filed()
+    case, event = act(case, workflow.issue_notice, actor=story.supervisor, notice_kind=NoticeKind.RECTIFY,
+                      deadline=date(2026, 3, 20), service_method=ServiceMethod.LEFT_AT_PREMISES,
+                      served_on=SERVED_ON, now=NOTICE_AT)
+    assert (event.action, event.from_status, event.to_status) == ("issue_notice", Status.FILED, Status.RECTIFYING)
+    assert case.deadline == date(2026, 3, 20)
+    notice = case.notices.get()
+    assert notice.number == "TST〔2026〕限改字第1号"
+    assert (notice.kind, notice.deadline, notice.served_on, notice.service_method) == (
+        NoticeKind.RECTIFY, date(2026, 3, 20), SERVED_ON, ServiceMethod.LEFT_AT_PREMISES)
+    assert event.payload["notice_number"] == notice.number
+    assert event.payload["service"] == {"method": "left_at_premises", "date": "2026-03-03", "photo": None}
+
+
+@pytest.mark.smoke
+def test_issuing_a_notice_with_deadline_days_counts_working_days_across_national_day(story):
+    case = story.filed()
+    case, event = act(case, workflow.issue_notice, actor=story.supervisor, notice_kind=NoticeKind.STOP_CONSTRUCTION,
+                      deadline_days=5, service_method=ServiceMethod.IN_PERSON, served_on=date(2026, 9, 28),
+                      now=at(2026, 9, 28, 15))
+    # Tue 29, Wed 30, (Oct 1–7 holiday), Thu 8, Fri 9, Sat 10 (adjusted working day).
+    assert case.deadline == date(2026, 10, 10)
+    assert event.payload["deadline"] == "2026-10-10" and event.payload["deadline_days"] == 5
+    assert case.notices.get().number == "TST〔2026〕停建字第1号"
+
+
+@pytest.mark.smoke
+def test_a_notice_records_the_photo_of_its_service(story):
+    case = story.filed()
+    photo = story.photo(case, PhotoStage.NOTICE, actor=story.supervisor, now=NOTICE_AT)
+    case, event = act(case, workflow.issue_notice, actor=story.supervisor, notice_kind=NoticeKind.RECTIFY,
+                      deadline_days=5, service_method=ServiceMethod.IN_PERSON, served_on=SERVED_ON,
+                      service_photo=photo.pk, now=NOTICE_AT)
+    assert case.notices.get().service_photo == photo
+    assert event.payload["service"]["photo"] == photo.sha256
+
+
+@pytest.mark.smoke
+def test_notice_numbers_count_up_per_kind_and_year_without_gaps(story):
+    def issue(kind, served_on, now):
+        case = story.filed()
+        workflow.issue_notice(case_id=case.pk, actor=story.supervisor, notice_kind=kind, deadline_days=15,
+                              service_method=ServiceMethod.POST, served_on=served_on, now=now)
+        return case.notices.get().number
+
+    assert issue(NoticeKind.RECTIFY, SERVED_ON, NOTICE_AT) == "TST〔2026〕限改字第1号"
+    assert issue(NoticeKind.STOP_CONSTRUCTION, SERVED_ON, NOTICE_AT) == "TST〔2026〕停建字第1号"
+    # A notice whose transaction fails gives its number back.
+    case = story.filed()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        workflow.issue_notice(case_id=case.pk, actor=story.supervisor, notice_kind=NoticeKind.RECTIFY,
+                              deadline_days=15, service_method=ServiceMethod.POST, served_on=SERVED_ON, now=NOTICE_AT)
+        raise RuntimeError("the request failed after the notice was numbered")
+    assert not Notice.objects.filter(case=case).exists()
+    assert issue(NoticeKind.RECTIFY, SERVED_ON, NOTICE_AT) == "TST〔2026〕限改字第2号"
+    assert issue(NoticeKind.DEMOLISH_WITHIN_DEADLINE, SERVED_ON, NOTICE_AT) == "TST〔2026〕限拆字第1号"
+    # A new year starts again at 1.
+    assert issue(NoticeKind.RECTIFY, date(2027, 1, 5), at(2027, 1, 5, 9)) == "TST〔2027〕限改字第1号"
+    assert sorted(Notice.objects.filter(kind=NoticeKind.RECTIFY).values_list("year", "seq")) == [
+        (2026, 1), (2026, 2), (2027, 1)]
+
+
+@pytest.mark.smoke
+def test_the_notice_number_uses_the_jurisdiction_document_prefix(story, jurisdiction):
+    jurisdiction.doc_prefix = "测执"
+    jurisdiction.save(update_fields=["doc_prefix"])
+    case = story.rectifying()
+    assert case.notices.get().number == "测执〔2026〕限改字第1号"
+
+
+@pytest.mark.smoke
+def test_a_rectified_reinspection_with_after_photos_closes_the_case(story):
+    case = story.rectifying()
+    photo = story.photo(case, PhotoStage.AFTER)
+    case, event = act(case, workflow.reinspect, actor=story.inspector, result=ReinspectionResult.RECTIFIED,
+                      note="已自行拆除", photos=[photo.pk], now=REINSPECTED_AT)
+    assert (event.action, event.from_status, event.to_status) == ("reinspect", Status.RECTIFYING, Status.CLOSED)
+    assert (case.resolution, case.closed_at) == (Resolution.RECTIFIED_BY_PARTY, REINSPECTED_AT)
+    assert event.payload == {"result": "rectified", "photos": [photo.sha256], "overdue": True}
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("result", [ReinspectionResult.PARTLY_RECTIFIED, ReinspectionResult.NOT_RECTIFIED])
+def test_a_reinspection_that_is_not_rectified_keeps_the_case_in_rectification(story, result):
+    case = story.rectifying()
+    case, event = act(case, workflow.reinspect, actor=story.supervisor, result=result, note="未整改到位",
+                      now=BEFORE_DEADLINE)
+    assert (event.action, event.from_status, event.to_status) == ("reinspect", Status.RECTIFYING, Status.RECTIFYING)
+    assert event.payload == {"result": result, "photos": [], "overdue": False}
+    assert case.deadline == DEADLINE and case.resolution == ""
+
+
+@pytest.mark.smoke
+def test_a_rectified_reinspection_needs_an_after_photo(story):
+    case = story.rectifying()
+    for photos in ([], [story.photo(case, PhotoStage.BEFORE).pk]):
+        error = refused(case, InvalidInput, workflow.reinspect, actor=story.inspector,
+                        result=ReinspectionResult.RECTIFIED, note="已整改", photos=photos, now=REINSPECTED_AT)
+        assert set(error.fields) == {"photos"}
+
+
+@pytest.mark.smoke
+def test_supervisor_extends_the_deadline_and_the_case_stays_in_rectification(story):
+    case = story.rectifying()
+    case, event = act(case, workflow.extend_deadline, actor=story.supervisor, deadline=date(2026, 3, 31),
+                      reason="当事人申请延期", now=BEFORE_DEADLINE)
+    assert (event.action, event.from_status, event.to_status) == (
+        "extend_deadline", Status.RECTIFYING, Status.RECTIFYING)
+    assert case.deadline == date(2026, 3, 31)
+    assert event.payload == {"old_deadline": "2026-03-10", "deadline": "2026-03-31"}
+    assert event.note == "当事人申请延期"
+
+
+@pytest.mark.smoke
+def test_supervisor_closes_a_case_whose_party_obtained_the_permit(story):
+    case = story.rectifying()
+    case, event = act(case, workflow.legalize, actor=story.supervisor, permit_number="乡字第001号",
+                      now=BEFORE_DEADLINE)
+    assert (event.action, event.from_status, event.to_status) == ("legalize", Status.RECTIFYING, Status.CLOSED)
+    assert case.resolution == Resolution.LEGALIZED and event.payload == {"permit_number": "乡字第001号"}
+
+
+@pytest.mark.smoke
+def test_supervisor_escalates_an_overdue_case_after_a_failed_reinspection(story):
+    case = story.overdue()
+    case, event = act(case, workflow.escalate, actor=story.supervisor, note="提请法制审核", now=ESCALATED_AT)
+    assert (event.action, event.from_status, event.to_status) == ("escalate", Status.RECTIFYING, Status.ESCALATED)
+
+
+@pytest.mark.smoke
+def test_legal_reviewer_approves_the_escalation_and_the_announcement_starts_the_wait(story):
+    case = story.escalated()
+    case, event = act(case, workflow.legal_approve, actor=story.legal, decision_number="强拆决字第1号",
+                      announcement_date=ANNOUNCED_ON, now=APPROVED_AT)
+    assert (event.action, event.from_status, event.to_status) == (
+        "legal_approve", Status.ESCALATED, Status.ENFORCEMENT_DECIDED)
+    assert case.enforcement_announced_on == ANNOUNCED_ON
+    assert workflow.earliest_demolition_date(case) == EARLIEST_DEMOLITION
+
+
+@pytest.mark.smoke
+def test_an_announcement_dated_before_the_escalation_is_refused(story):
+    case = story.escalated()
+    with pytest.raises(InvalidInput) as refused:
+        workflow.legal_approve(case_id=case.pk, actor=story.legal, decision_number="强拆决字第1号",
+                               announcement_date=timezone.localdate(ESCALATED_AT) - timedelta(days=30),
+                               now=APPROVED_AT)
+    assert set(refused.value.fields) == {"announcement_date"}
+    case.refresh_from_db()
+    assert case.status == Status.ESCALATED and case.enforcement_announced_on is None
+
+
+@pytest.mark.smoke
+def test_legal_reviewer_rejects_the_escalation_with_a_new_deadline(story):
+    case = story.escalated()
+    case, event = act(case, workflow.legal_reject, actor=story.legal, reason="催告程序不完整",
+                      deadline=date(2026, 3, 31), now=APPROVED_AT)
+    assert (event.action, event.from_status, event.to_status) == ("legal_reject", Status.ESCALATED, Status.RECTIFYING)
+    assert case.deadline == date(2026, 3, 31) and event.note == "催告程序不完整"
+
+
+@pytest.mark.smoke
+def test_after_a_rejection_escalation_waits_for_the_new_deadline_and_a_new_reinspection(story):
+    case = story.escalated()
+    workflow.legal_reject(case_id=case.pk, actor=story.legal, reason="催告程序不完整", deadline=date(2026, 3, 31),
+                          now=APPROVED_AT)
+    # The new deadline has passed, but the only re-inspection is from before it.
+    error = refused(case, RuleViolation, workflow.escalate, actor=story.supervisor, note="再次提请", now=at(2026, 4, 2))
+    assert "复查" in str(error)
+    workflow.reinspect(case_id=case.pk, actor=story.inspector, result=ReinspectionResult.NOT_RECTIFIED,
+                       note="新期限届满仍未整改", now=at(2026, 4, 1))
+    case, event = act(case, workflow.escalate, actor=story.supervisor, note="再次提请", now=at(2026, 4, 2))
+    assert event.to_status == Status.ESCALATED
+
+
+@pytest.mark.smoke
+def test_supervisor_executes_the_demolition_on_the_first_working_day_after_the_wait(story):
+    case = story.enforcement_decided()
+    photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=DEMOLITION_AT)
+    case, event = act(case, workflow.execute_demolition, actor=story.supervisor, note="依法强制拆除",
+                      photos=[photo.pk], now=DEMOLITION_AT)
+    assert (event.action, event.from_status, event.to_status) == (
+        "execute_demolition", Status.ENFORCEMENT_DECIDED, Status.CLOSED)
+    assert (case.resolution, case.closed_at) == (Resolution.FORCIBLY_DEMOLISHED, DEMOLITION_AT)
+    assert event.payload == {"photos": [photo.sha256]}
+
+
+@pytest.mark.smoke
+def test_demolition_is_allowed_on_an_adjusted_working_sunday(story):
+    case = story.enforcement_decided()
+    sunday = at(2026, 9, 20, 9)
+    photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=sunday)
+    case, event = act(case, workflow.execute_demolition, actor=story.supervisor, note="调休工作日执行",
+                      photos=[photo.pk], now=sunday)
+    assert case.status == Status.CLOSED
+
+
+@pytest.mark.smoke
+def test_the_waiting_period_is_configured_per_jurisdiction(story, jurisdiction):
+    jurisdiction.demolition_wait_days = 60
+    jurisdiction.save(update_fields=["demolition_wait_days"])
+    case = story.enforcement_decided()
+    assert workflow.earliest_demolition_date(case) == date(2026, 5, 12)  # 13 Mar + 60 days, a Tuesday
+
+
+@pytest.mark.smoke
+def test_a_wait_ending_in_the_national_day_holiday_moves_to_the_first_working_day_after(story, jurisdiction):
+    jurisdiction.demolition_wait_days = (date(2026, 10, 1) - ANNOUNCED_ON).days
+    jurisdiction.save(update_fields=["demolition_wait_days"])
+    assert workflow.earliest_demolition_date(story.enforcement_decided()) == date(2026, 10, 8)
+
+
+@pytest.mark.smoke
+def test_an_appeal_suspends_enforcement_and_lifting_the_suspension_restores_it(story):
+    case = story.enforcement_decided()
+    case, event = act(case, workflow.comment, actor=story.inspector, note="当事人已提起行政诉讼", appeal_filed=True,
+                      now=at(2026, 4, 1))
+    assert (event.action, event.from_status, event.to_status) == (
+        "comment", Status.ENFORCEMENT_DECIDED, Status.ENFORCEMENT_DECIDED)
+    assert case.suspended and event.payload == {"photos": [], "appeal_filed": True}
+    photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=DEMOLITION_AT)
+    error = refused(case, RuleViolation, workflow.execute_demolition, actor=story.supervisor, note="拆除",
+                    photos=[photo.pk], now=DEMOLITION_AT)
+    assert "中止" in str(error)
+
+    case, event = act(case, workflow.lift_suspension, actor=story.legal, note="法院判决驳回诉讼请求",
+                      now=at(2026, 9, 1))
+    assert (event.action, event.from_status, event.to_status) == (
+        "lift_suspension", Status.ENFORCEMENT_DECIDED, Status.ENFORCEMENT_DECIDED)
+    assert not case.suspended
+    case, event = act(case, workflow.execute_demolition, actor=story.supervisor, note="拆除", photos=[photo.pk],
+                      now=DEMOLITION_AT)
+    assert case.status == Status.CLOSED
+
+
+@pytest.mark.smoke
+def test_a_suspension_cannot_be_lifted_when_there_is_none(story):
+    case = story.enforcement_decided()
+    refused(case, InvalidTransition, workflow.lift_suspension, actor=story.legal, note="恢复")
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("state", ["reported", "rectifying", "closed", "dismissed"])
+def test_a_comment_keeps_the_state_in_any_state(story, state):
+    case = getattr(story, state)()
+    photo = story.photo(case, PhotoStage.BEFORE)
+    case, event = act(case, workflow.comment, actor=story.legal, note="补充说明", photos=[photo.pk])
+    assert (event.action, event.from_status, event.to_status) == ("comment", state, state)
+    assert event.payload == {"photos": [photo.sha256], "appeal_filed": False}
+    assert not case.suspended
+
+
+@pytest.mark.smoke
+def test_supervisor_assigns_another_inspector_without_changing_the_state(story, users):
+    case = story.rectifying()
+    case, event = act(case, workflow.assign, actor=story.supervisor, inspector=users["inspector2"],
+                      now=BEFORE_DEADLINE)
+    assert (event.action, event.from_status, event.to_status) == ("assign", Status.RECTIFYING, Status.RECTIFYING)
+    assert case.responsible == users["inspector2"] and event.payload == {"inspector": "t_inspector2"}
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("who", ["leader", "legal", "other_supervisor"])
+def test_only_a_field_user_of_the_jurisdiction_can_be_assigned(story, users, who):
+    case = story.filed()
+    error = refused(case, InvalidInput, workflow.assign, actor=story.supervisor, inspector=users[who].pk)
+    assert set(error.fields) == {"inspector"}
+
+
+@pytest.mark.smoke
+def test_attaching_a_photo_records_it_on_the_case(story):
+    case = story.rectifying()
+    before = case.events.count()
+    photo = story.photo(case, PhotoStage.AFTER)
+    case = fresh(case)
+    event = case.events.order_by("-seq").first()
+    assert case.events.count() == before + 1 and verify_case_chain(case) is None
+    assert (event.action, event.from_status, event.to_status) == ("add_photo", Status.RECTIFYING, Status.RECTIFYING)
+    assert event.payload["sha256"] == photo.sha256
+    with photo.file.open("rb") as stored:
+        assert hashlib.sha256(stored.read()).hexdigest() == photo.sha256
+    assert photo.file.name.startswith(f"photos/TST/2026/03/{photo.client_uuid}")
+
+
+# --- refused: wrong state -------------------------------------------------------------------------
+
+WRONG_STATE = [
+    ("filed", "file", dict(actor="supervisor", note="再立案"), "已立案"),
+    ("rectifying", "dismiss", dict(actor="supervisor", reason=DismissReason.NOT_VIOLATION), "整改中"),
+    ("reported", "issue_notice", dict(actor="supervisor", notice_kind=NoticeKind.RECTIFY, deadline_days=5,
+                                      service_method=ServiceMethod.IN_PERSON, served_on=SERVED_ON, now=NOTICE_AT),
+     "待立案"),
+    ("filed", "reinspect", dict(actor="inspector", result=ReinspectionResult.NOT_RECTIFIED, note="复查"), "已立案"),
+    ("escalated", "extend_deadline", dict(actor="supervisor", deadline=date(2026, 4, 30), reason="延期"),
+     "待法制审核"),
+    ("closed", "legalize", dict(actor="supervisor", permit_number="乡字第2号"), "已结案"),
+    ("filed", "escalate", dict(actor="supervisor", note="提请", now=ESCALATED_AT), "已立案"),
+    ("rectifying", "legal_approve", dict(actor="legal", decision_number="1号", announcement_date=ANNOUNCED_ON),
+     "整改中"),
+    ("enforcement_decided", "legal_reject", dict(actor="legal", reason="不通过", deadline=date(2026, 4, 30),
+                                                now=APPROVED_AT), "已决定强制拆除"),
+    ("escalated", "execute_demolition", dict(actor="supervisor", note="拆除", photos=[1], now=DEMOLITION_AT),
+     "待法制审核"),
+    ("rectifying", "lift_suspension", dict(actor="legal", note="恢复"), "整改中"),
+    ("dismissed", "assign", dict(actor="supervisor", inspector="inspector2"), "不予立案"),
+]
+
+SERVICES = {"file": workflow.file_case, "dismiss": workflow.dismiss_case, **{
+    name: getattr(workflow, name) for name in workflow.ACTIONS if name not in ("file", "dismiss")}}
+
+
+def _resolve_users(kwargs, users):
+    kwargs = dict(kwargs)
+    kwargs["actor"] = users[kwargs["actor"]]
+    if "inspector" in kwargs:
+        kwargs["inspector"] = users[kwargs["inspector"]]
+    return kwargs
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("state, action, kwargs, status_label", WRONG_STATE,
+                         ids=[f"{a}-when-{s}" for s, a, _, _ in WRONG_STATE])
+def test_an_action_in_the_wrong_state_is_refused_naming_the_state(story, users, state, action, kwargs,
+                                                                  status_label):
+    case = getattr(story, state)()
+    error = refused(case, InvalidTransition, SERVICES[action], **_resolve_users(kwargs, users))
+    assert f"“{status_label}”" in str(error)
+    assert str(workflow.ACTIONS[action].label) in str(error)
+
+
+# --- refused: wrong role, other jurisdiction ------------------------------------------------------
+
+WRONG_ROLE = [
+    ("reported", "file", dict(actor="inspector", note="立案")),
+    ("reported", "dismiss", dict(actor="legal", reason=DismissReason.NOT_VIOLATION)),
+    ("filed", "issue_notice", dict(actor="inspector", notice_kind=NoticeKind.RECTIFY, deadline_days=5,
+                                   service_method=ServiceMethod.IN_PERSON, served_on=SERVED_ON, now=NOTICE_AT)),
+    ("rectifying", "reinspect", dict(actor="legal", result=ReinspectionResult.NOT_RECTIFIED, note="复查")),
+    ("rectifying", "reinspect", dict(actor="leader", result=ReinspectionResult.NOT_RECTIFIED, note="复查")),
+    ("rectifying", "extend_deadline", dict(actor="inspector", deadline=date(2026, 4, 30), reason="延期")),
+    ("rectifying", "legalize", dict(actor="inspector", permit_number="乡字第2号")),
+    ("overdue", "escalate", dict(actor="inspector", note="提请", now=ESCALATED_AT)),
+    ("overdue", "escalate", dict(actor="legal", note="提请", now=ESCALATED_AT)),
+    ("escalated", "legal_approve", dict(actor="supervisor", decision_number="1号", announcement_date=ANNOUNCED_ON)),
+    ("escalated", "legal_reject", dict(actor="supervisor", reason="不通过", deadline=date(2026, 4, 30),
+                                       now=APPROVED_AT)),
+    ("enforcement_decided", "execute_demolition", dict(actor="legal", note="拆除", photos=[1], now=DEMOLITION_AT)),
+    ("suspended", "lift_suspension", dict(actor="supervisor", note="恢复")),
+    ("reported", "comment", dict(actor="leader", note="看看")),
+    ("filed", "assign", dict(actor="inspector", inspector="inspector2")),
+]
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("state, action, kwargs", WRONG_ROLE,
+                         ids=[f"{a}-by-{k['actor']}" for _, a, k in WRONG_ROLE])
+def test_an_action_by_the_wrong_role_is_not_allowed(story, users, state, action, kwargs):
+    case = getattr(story, state)()
+    error = refused(case, NotAllowed, SERVICES[action], **_resolve_users(kwargs, users))
+    assert str(workflow.ACTIONS[action].label) in str(error)
+
+
+@pytest.mark.smoke
+def test_a_leader_cannot_report_a_finding(users):
+    with pytest.raises(NotAllowed):
+        workflow.report_finding(actor=users["leader"], **finding())
+
+
+@pytest.mark.smoke
+def test_a_case_of_another_jurisdiction_is_not_found(story, users):
+    case = story.reported()
+    other = users["other_supervisor"]
+    refused(case, NotFound, workflow.file_case, actor=other, note="立案")
+    refused(case, NotFound, workflow.comment, actor=other, note="看看")
+    refused(case, NotFound, workflow.assign, actor=other, inspector=other)
+    with pytest.raises(NotFound):
+        story.photo(case, PhotoStage.BEFORE, actor=other)
+    assert workflow.available_actions(case, other) == []
+
+
+@pytest.mark.smoke
+def test_an_unknown_case_is_not_found(story):
+    with pytest.raises(NotFound):
+        workflow.file_case(case_id=987654321, actor=story.supervisor, note="立案")
+
+
+# --- refused: the rules of the procedure -----------------------------------------------------------
+
+@pytest.mark.smoke
+def test_a_legal_reviewer_cannot_review_an_escalation_they_proposed(story, users, jurisdiction):
+    # The proposer escalated as a supervisor and later became the legal reviewer (四眼原则 still applies).
+    proposer = UserFactory(username="t_proposer", role=Role.SUPERVISOR, jurisdiction=jurisdiction)
+    case = story.escalated(by=proposer)
+    proposer.role = Role.LEGAL_REVIEWER
+    proposer.save(update_fields=["role"])
+    error = refused(case, RuleViolation, workflow.legal_approve, actor=proposer, decision_number="1号",
+                    announcement_date=ANNOUNCED_ON, now=APPROVED_AT)
+    assert "自己提出" in str(error)
+    refused(case, RuleViolation, workflow.legal_reject, actor=proposer, reason="不通过", deadline=date(2026, 4, 30),
+            now=APPROVED_AT)
+    assert workflow.review_blocker(case, proposer) is not None
+    assert workflow.review_blocker(case, users["legal"]) is None
+    assert [s.name for s in workflow.available_actions(case, proposer, now=APPROVED_AT)] == ["comment"]
+    case, event = act(case, workflow.legal_approve, actor=users["legal"], decision_number="1号",
+                      announcement_date=ANNOUNCED_ON, now=APPROVED_AT)
+    assert event.to_status == Status.ENFORCEMENT_DECIDED
+
+
+@pytest.mark.smoke
+def test_escalation_before_the_deadline_is_refused_naming_the_deadline(story):
+    case = story.rectifying()
+    workflow.reinspect(case_id=case.pk, actor=story.inspector, result=ReinspectionResult.NOT_RECTIFIED,
+                       note="尚未整改", now=BEFORE_DEADLINE)
+    for now in (BEFORE_DEADLINE, at(2026, 3, 10, 17)):  # the deadline day itself still belongs to the party
+        error = refused(case, RuleViolation, workflow.escalate, actor=story.supervisor, note="提请", now=now)
+        assert "2026-03-10" in str(error)
+
+
+@pytest.mark.smoke
+def test_escalation_without_a_reinspection_after_the_deadline_is_refused(story):
+    case = story.rectifying()
+    error = refused(case, RuleViolation, workflow.escalate, actor=story.supervisor, note="提请", now=ESCALATED_AT)
+    assert "复查" in str(error)
+    # A re-inspection from before the deadline cannot show the party failed to comply by it.
+    workflow.reinspect(case_id=case.pk, actor=story.inspector, result=ReinspectionResult.PARTLY_RECTIFIED,
+                       note="部分整改", now=BEFORE_DEADLINE)
+    error = refused(case, RuleViolation, workflow.escalate, actor=story.supervisor, note="提请", now=ESCALATED_AT)
+    assert "复查" in str(error)
+
+
+@pytest.mark.smoke
+def test_escalation_after_a_rectified_reinspection_is_refused(story):
+    case = story.rectifying()
+    photo = story.photo(case, PhotoStage.AFTER)
+    workflow.reinspect(case_id=case.pk, actor=story.inspector, result=ReinspectionResult.RECTIFIED, note="已整改",
+                       photos=[photo.pk], now=REINSPECTED_AT)
+    # A rectified re-inspection closes the case, so the state already refuses; the rule says why as well.
+    error = refused(case, InvalidTransition, workflow.escalate, actor=story.supervisor, note="提请", now=ESCALATED_AT)
+    assert "已结案" in str(error)
+    assert "已整改" in str(workflow.escalation_blocker(fresh(case), ESCALATED_AT.date()))
+
+
+@pytest.mark.smoke
+def test_demolition_before_the_end_of_the_waiting_period_names_the_earliest_date(story):
+    case = story.enforcement_decided()
+    photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=DEMOLITION_AT)
+    error = refused(case, RuleViolation, workflow.execute_demolition, actor=story.supervisor, note="拆除",
+                    photos=[photo.pk], now=at(2026, 9, 11, 10))
+    assert "2026-09-14" in str(error)
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("now", [at(2026, 9, 14, 7, 59), at(2026, 9, 14, 18, 0), at(2026, 9, 14, 22, 30)],
+                         ids=["before-8", "at-18", "at-night"])
+def test_demolition_at_night_is_refused(story, now):
+    case = story.enforcement_decided()
+    photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=DEMOLITION_AT)
+    error = refused(case, RuleViolation, workflow.execute_demolition, actor=story.supervisor, note="拆除",
+                    photos=[photo.pk], now=now)
+    assert "夜间" in str(error) and "08:00–18:00" in str(error)
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("now", [at(2026, 9, 19, 10), at(2026, 10, 2, 10), at(2026, 10, 11, 10)],
+                         ids=["saturday", "national-day", "sunday-after-adjusted-saturday"])
+def test_demolition_on_a_rest_day_or_holiday_is_refused(story, now):
+    case = story.enforcement_decided()
+    photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=DEMOLITION_AT)
+    error = refused(case, RuleViolation, workflow.execute_demolition, actor=story.supervisor, note="拆除",
+                    photos=[photo.pk], now=now)
+    assert "节假日" in str(error)
+
+
+@pytest.mark.smoke
+def test_demolition_needs_photos_of_the_case(story):
+    case = story.enforcement_decided()
+    error = refused(case, InvalidInput, workflow.execute_demolition, actor=story.supervisor, note="拆除", photos=[],
+                    now=DEMOLITION_AT)
+    assert set(error.fields) == {"photos"}
+    other = story.reported()
+    foreign_photo = story.photo(other, PhotoStage.DEMOLITION)
+    error = refused(case, InvalidInput, workflow.execute_demolition, actor=story.supervisor, note="拆除",
+                    photos=[foreign_photo.pk], now=DEMOLITION_AT)
+    assert set(error.fields) == {"photos"}
+
+
+# --- refused: missing or invalid input ------------------------------------------------------------
+
+NOTICE = dict(actor="supervisor", notice_kind=NoticeKind.RECTIFY, deadline_days=5,
+              service_method=ServiceMethod.IN_PERSON, served_on=SERVED_ON, now=NOTICE_AT)
+INVALID_INPUT = [
+    ("reported", "file", dict(actor="supervisor", note=""), "note"),
+    ("reported", "dismiss", dict(actor="supervisor", reason="dislike"), "reason"),
+    ("filed", "issue_notice", {**NOTICE, "notice_kind": NoticeKind.ENFORCEMENT_DECISION}, "notice_kind"),
+    ("filed", "issue_notice", {**NOTICE, "service_method": "pigeon"}, "service.method"),
+    ("filed", "issue_notice", {**NOTICE, "served_on": None}, "service.date"),
+    ("filed", "issue_notice", {**NOTICE, "served_on": date(2026, 3, 4)}, "service.date"),  # tomorrow
+    ("filed", "issue_notice", {**NOTICE, "deadline_days": None}, "deadline"),
+    ("filed", "issue_notice", {**NOTICE, "deadline_days": 0}, "deadline_days"),
+    ("filed", "issue_notice", {**NOTICE, "deadline_days": "five"}, "deadline_days"),
+    ("filed", "issue_notice", {**NOTICE, "deadline_days": None, "deadline": SERVED_ON}, "deadline"),
+    ("rectifying", "reinspect", dict(actor="inspector", result="done", note="复查"), "result"),
+    ("rectifying", "reinspect", dict(actor="inspector", result=ReinspectionResult.NOT_RECTIFIED, note=""), "note"),
+    ("rectifying", "reinspect", dict(actor="inspector", result=ReinspectionResult.NOT_RECTIFIED, note="复查",
+                                     photos=[987654321]), "photos"),
+    ("rectifying", "extend_deadline", dict(actor="supervisor", deadline=DEADLINE, reason="延期"), "deadline"),
+    ("rectifying", "extend_deadline", dict(actor="supervisor", deadline=None, reason="延期"), "deadline"),
+    ("rectifying", "extend_deadline", dict(actor="supervisor", deadline=date(2026, 4, 30), reason=""), "reason"),
+    ("rectifying", "legalize", dict(actor="supervisor", permit_number=""), "permit_number"),
+    ("overdue", "escalate", dict(actor="supervisor", note="", now=ESCALATED_AT), "note"),
+    ("escalated", "legal_approve", dict(actor="legal", decision_number="", announcement_date=ANNOUNCED_ON),
+     "decision_number"),
+    ("escalated", "legal_approve", dict(actor="legal", decision_number="1号", announcement_date=None),
+     "announcement_date"),
+    ("escalated", "legal_reject", dict(actor="legal", reason="", deadline=date(2026, 4, 30), now=APPROVED_AT),
+     "reason"),
+    ("escalated", "legal_reject", dict(actor="legal", reason="不通过", deadline=date(2026, 3, 13), now=APPROVED_AT),
+     "deadline"),
+    ("enforcement_decided", "execute_demolition", dict(actor="supervisor", note="", photos=[1], now=DEMOLITION_AT),
+     "note"),
+    ("enforcement_decided", "comment", dict(actor="inspector", note=""), "note"),
+    ("enforcement_decided", "comment", dict(actor="inspector", note="看看", photos=[987654321]), "photos"),
+    ("suspended", "lift_suspension", dict(actor="legal", note=""), "note"),
+]
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("state, action, kwargs, field", INVALID_INPUT,
+                         ids=[f"{a}-{f}-{i}" for i, (_, a, _, f) in enumerate(INVALID_INPUT)])
+def test_missing_or_invalid_input_is_refused_naming_the_field(story, users, state, action, kwargs, field):
+    case = getattr(story, state)()
+    error = refused(case, InvalidInput, SERVICES[action], **_resolve_users(kwargs, users))
+    assert set(error.fields) == {field}
+    assert all(str(message) for message in error.fields[field])
+
+
+@pytest.mark.smoke
+def test_a_stale_expected_version_is_refused(story):
+    case = story.filed()
+    assert case.version == 2
+    refused(case, StaleCase, workflow.comment, actor=story.inspector, note="按旧页面提交", expected_version=1)
+    case, event = act(case, workflow.comment, actor=story.inspector, note="按新页面提交", expected_version=2)
+    assert case.version == 3
+
+
+# --- what may be done, as the buttons and the API read it -----------------------------------------
+
+# state builder, the moment asked about, and the actions each role may take then (in table order).
+AVAILABLE = [
+    ("reported", FILED_AT, {
+        "inspector": ["comment"], "supervisor": ["file", "dismiss", "comment", "assign"], "legal": ["comment"]}),
+    ("filed", FILED_AT, {
+        "inspector": ["comment"], "supervisor": ["issue_notice", "comment", "assign"], "legal": ["comment"]}),
+    ("rectifying", BEFORE_DEADLINE, {
+        "inspector": ["reinspect", "comment"],
+        "supervisor": ["reinspect", "extend_deadline", "legalize", "comment", "assign"], "legal": ["comment"]}),
+    ("rectifying", ESCALATED_AT, {  # overdue, but nobody has re-inspected since the deadline
+        "inspector": ["reinspect", "comment"],
+        "supervisor": ["reinspect", "extend_deadline", "legalize", "comment", "assign"], "legal": ["comment"]}),
+    ("overdue", ESCALATED_AT, {
+        "inspector": ["reinspect", "comment"],
+        "supervisor": ["reinspect", "extend_deadline", "legalize", "escalate", "comment", "assign"],
+        "legal": ["comment"]}),
+    ("escalated", APPROVED_AT, {
+        "inspector": ["comment"], "supervisor": ["comment", "assign"],
+        "legal": ["legal_approve", "legal_reject", "comment"]}),
+    ("enforcement_decided", DEMOLITION_AT, {
+        "inspector": ["comment"], "supervisor": ["execute_demolition", "comment", "assign"], "legal": ["comment"]}),
+    ("suspended", DEMOLITION_AT, {
+        # The demolition button stays, so the refusal can say why (中止); the service refuses it.
+        "inspector": ["comment"], "supervisor": ["execute_demolition", "comment", "assign"],
+        "legal": ["comment", "lift_suspension"]}),
+    ("closed", DEMOLITION_AT, {"inspector": ["comment"], "supervisor": ["comment"], "legal": ["comment"]}),
+    ("dismissed", DEMOLITION_AT, {"inspector": ["comment"], "supervisor": ["comment"], "legal": ["comment"]}),
+]
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("state, now, expected", AVAILABLE, ids=[f"{s}-{i}" for i, (s, _, _) in enumerate(AVAILABLE)])
+def test_available_actions_are_exactly_those_of_the_role_in_the_state(story, users, state, now, expected):
+    case = getattr(story, state)()
+    expected = {**expected, "inspector2": expected["inspector"], "leader": [], "other_supervisor": []}
+    actual = {role: [spec.name for spec in workflow.available_actions(case, user, now=now)]
+              for role, user in users.items()}
+    assert actual == expected
+
+
+# --- two people at the same moment ---------------------------------------------------------------
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_supervisors_acting_on_the_same_version_at_once_one_wins_and_one_event_is_written(users):
+    supervisor = users["supervisor"]
+    second = UserFactory(username="t_supervisor2", role=Role.SUPERVISOR, jurisdiction=supervisor.jurisdiction)
+    for attempt in range(3):
+        case, _ = workflow.report_finding(actor=users["inspector"], **finding())
+        barrier, outcomes = threading.Barrier(2), {}
+
+        def run(name, service, actor, **kwargs):
+            try:
+                barrier.wait(timeout=10)
+                service(case_id=case.pk, actor=actor, expected_version=1, **kwargs)
+                outcomes[name] = "ok"
+            except (StaleCase, InvalidTransition) as exc:
+                outcomes[name] = exc
+            except Exception as exc:  # noqa: BLE001 - anything else fails the test below
+                outcomes[name] = f"unexpected {exc!r}"
+            finally:
+                connection.close()
+
+        threads = [
+            threading.Thread(target=run, args=("file", workflow.file_case, supervisor), kwargs={"note": "立案"}),
+            threading.Thread(target=run, args=("dismiss", workflow.dismiss_case, second),
+                             kwargs={"reason": DismissReason.NOT_VIOLATION}),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        winners = [name for name, outcome in outcomes.items() if outcome == "ok"]
+        losers = [outcome for outcome in outcomes.values() if isinstance(outcome, (StaleCase, InvalidTransition))]
+        assert len(winners) == 1 and len(losers) == 1, outcomes
+        case = fresh(case)
+        assert case.status == {"file": Status.FILED, "dismiss": Status.DISMISSED}[winners[0]]
+        assert case.version == 2
+        assert list(CaseEvent.objects.filter(case=case).values_list("action", flat=True).order_by("seq")) == [
+            "report", winners[0]]
+        assert verify_case_chain(case) is None

@@ -1,0 +1,88 @@
+"""Real parts for task tests: an SMTP server (aiosmtpd), Redis, and a Celery worker process."""
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message, and can refuse the first N with 451."""
+
+    def __init__(self):
+        self.messages = []
+        self.refuse_next = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse_next > 0:
+            self.refuse_next -= 1
+            return "451 Try again later"
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    inbox.port = port
+    yield inbox
+    controller.stop()
+
+
+def wait_for(predicate, timeout=30, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+@pytest.fixture
+def redis_url(settings):
+    """The test run's Redis database (config/settings/test.py), emptied first."""
+    import redis
+
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    return settings.CELERY_BROKER_URL
+
+
+@pytest.fixture
+def celery_worker(transactional_db, smtp_server, redis_url, settings):
+    """A real `celery worker` process on Redis, using the test database and the test SMTP server."""
+    from worker.celery import app
+
+    database = settings.DATABASES["default"]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "REDIS_URL": redis_url,
+           "DATABASE_URL": f"postgis://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+           "XUNCHA_TEST_EMAIL_SMTP": f"127.0.0.1:{smtp_server.port}", "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=solo", "--concurrency=1",
+         "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ready = wait_for(lambda: app.control.ping(timeout=0.5), timeout=30)
+    if not ready:
+        process.kill()
+        pytest.fail("the Celery worker did not start:\n" + (process.stdout.read() if process.stdout else ""))
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
