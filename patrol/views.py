@@ -149,6 +149,10 @@ def case_action(request, pk, action):
                 raise StaleCase()
             check_action_allowed(locked, request.user, action)
             photo_ids = _store_uploaded_photos(request, locked, action)
+            if action == "issue_notice" and photo_ids:
+                # The photo of the served or posted notice is part of the service record (送达).
+                data.setdefault("service", {})["photo"] = photo_ids[0]
+                photo_ids = []
             current_version = Case.objects.values_list("version", flat=True).get(pk=case.pk)
             run_action(case=locked, user=request.user, action=action, data=data, expected_version=current_version,
                        extra_photos=photo_ids)
@@ -163,7 +167,7 @@ def case_action(request, pk, action):
 
 
 PHOTO_STAGE_FOR_ACTION = {"reinspect": PhotoStage.AFTER, "execute_demolition": PhotoStage.DEMOLITION,
-                          "comment": PhotoStage.BEFORE}
+                          "comment": PhotoStage.BEFORE, "issue_notice": PhotoStage.NOTICE}
 
 
 def _store_uploaded_photos(request, case, action):

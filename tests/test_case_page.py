@@ -107,3 +107,17 @@ def test_the_notice_prints_as_an_official_document(client, users, case):
     assert "立即停止建设" in body and "六十日内" in body and "印章" in body
     client.force_login(users["other_supervisor"])
     assert client.get(reverse("notice-print", args=[case.pk, notice.pk])).status_code == 404
+
+
+def test_issuing_a_notice_from_the_page_keeps_the_photo_of_service(client, users, case):
+    from datetime import date
+    workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案")
+    case.refresh_from_db()
+    client.force_login(users["supervisor"])
+    response = client.post(reverse("case-action", args=[case.pk, "issue_notice"]), {
+        "version": case.version, "notice_kind": "rectify", "deadline_days": "15", "service.method": "left_at_premises",
+        "service.date": date.today().isoformat(), "photo_files": [jpeg()]}, follow=True)
+    assert response.status_code == 200
+    notice = case.notices.get()
+    assert notice.service_photo is not None and notice.service_photo.stage == "notice"
+    assert Case.objects.get(pk=case.pk).status == "rectifying"
