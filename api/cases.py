@@ -2,6 +2,7 @@
 import re
 
 from django.conf import settings
+from django.contrib.gis.geos import Point
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from api.serializers import (
     CaseDetailSerializer,
     CaseListSerializer,
     EventSerializer,
+    FindingReceiptSerializer,
     FindingSerializer,
 )
 from patrol import selectors, workflow
@@ -65,7 +67,7 @@ class CaseListCreateView(generics.ListCreateAPIView):
         return FindingSerializer if self.request.method == "POST" else CaseListSerializer
 
     @extend_schema(request=FindingSerializer, responses={
-        201: CaseDetailSerializer, 200: CaseDetailSerializer,
+        201: FindingReceiptSerializer, 200: FindingReceiptSerializer,
         400: OpenApiResponse(description="Invalid fields, or a point outside every village of the jurisdiction"),
         409: OpenApiResponse(description="The client_uuid was already used for a different finding"),
     })
@@ -77,12 +79,19 @@ class CaseListCreateView(generics.ListCreateAPIView):
         data["campaign"] = self._related(Campaign, data.get("campaign"), user, "campaign")
         data["patrol"] = self._related(Patrol, data.get("patrol"), user, "patrol")
         case, created = workflow.report_finding(actor=user, **data)
-        case = selectors.case_detail_queryset(user).get(pk=case.pk)
         nearby = selectors.nearby_open_cases(case.jurisdiction, case.location, settings.NEARBY_CASE_METRES,
                                              exclude_id=case.pk)
-        extra = {"nearby_open_cases": [{"id": c.pk, "reference": c.reference, "distance_m": round(c.distance.m, 1)}
-                                       for c in nearby]}
-        return case_response(case, request, status.HTTP_201_CREATED if created else status.HTTP_200_OK, extra)
+        # A receipt, built by hand: the phone needs the number and the nearby cases, fast, not the whole case.
+        receipt = {
+            "id": case.pk, "reference": case.reference, "status": case.status, "version": case.version,
+            "village": {"id": case.village_id, "name": case.village.name} if case.village_id else None,
+            "location": {"type": "Point", "coordinates": [case.location.x, case.location.y]},
+            "created_at": case.created_at,
+            "nearby_open_cases": [{"id": c.pk, "reference": c.reference, "distance_m": round(c.distance_m, 1)}
+                                  for c in nearby],
+        }
+        return Response(receipt, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+                        headers={"ETag": case.etag})
 
     @staticmethod
     def _related(model, pk, user, field):
@@ -92,6 +101,32 @@ class CaseListCreateView(generics.ListCreateAPIView):
         if obj is None:
             raise InvalidInput(fields={field: [_("不存在或不在您的辖区内")]})
         return obj
+
+
+class NearbyCasesView(APIView):
+    """Open cases of the user's jurisdiction near a point, nearest first (duplicate check in the field)."""
+
+    @extend_schema(parameters=[
+        OpenApiParameter("lng", OpenApiTypes.DOUBLE, required=True),
+        OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True),
+        OpenApiParameter("radius", OpenApiTypes.INT, description="metres, default NEARBY_CASE_METRES, at most 5000"),
+    ], responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="Bad coordinates")})
+    def get(self, request):
+        try:
+            lng, lat = float(request.query_params["lng"]), float(request.query_params["lat"])
+            radius = int(request.query_params.get("radius", settings.NEARBY_CASE_METRES))
+        except (KeyError, ValueError):
+            raise InvalidInput(_("请提供经纬度 lng、lat"), fields={"lng": [_("请提供经纬度 lng、lat")]}) from None
+        if not (-180 <= lng <= 180 and -90 <= lat <= 90) or not (1 <= radius <= 5000):
+            raise InvalidInput(_("经纬度或半径超出范围"), fields={"lng": [_("经纬度或半径超出范围")]})
+        if request.user.jurisdiction_id is None:
+            return Response({"results": []})
+        point = Point(lng, lat, srid=4326)
+        cases = selectors.nearby_open_cases(request.user.jurisdiction, point, radius, limit=20)
+        return Response({"results": [
+            {"id": c.pk, "reference": c.reference, "distance_m": round(c.distance_m, 1), "status": c.status,
+             "status_display": c.get_status_display(), "address": c.address, "deadline": c.deadline,
+             "overdue": c.overdue} for c in cases]})
 
 
 class CaseDetailView(APIView):

@@ -188,6 +188,30 @@ class PhotoUploadSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=PhotoStage.choices, default=PhotoStage.BEFORE)
 
 
+class NearbyCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    distance_m = serializers.FloatField()
+
+
+class VillageBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class FindingReceiptSerializer(serializers.Serializer):
+    """The answer to a reported finding (documentation of the hand-built response)."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    version = serializers.IntegerField()
+    village = VillageBriefSerializer(allow_null=True)
+    location = PointField()
+    created_at = serializers.DateTimeField()
+    nearby_open_cases = NearbyCaseSerializer(many=True)
+
+
 class EventSerializer(serializers.ModelSerializer):
     actor = PersonSerializer(allow_null=True)
     location = GeometryField(allow_null=True)

@@ -7,6 +7,7 @@ from worker.health import healthz
 urlpatterns = [
     path("", pages.home, name="home"),
     path("field/", pages.field_page, name="field"),
+    path("sw.js", pages.service_worker, name="service-worker"),
     path("map/", pages.map_page, name="map"),
     path("cases/<int:pk>/", pages.case_page, name="case"),
     path("cases/<int:pk>/actions/<str:action>/", pages.case_action, name="case-action"),

@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from gis.geodesy import line_length_m
 from gis.models import Jurisdiction
 from patrol import workflow
 from patrol.choices import (
@@ -139,7 +140,7 @@ class DemoSeeder:
                     kind=PatrolKind.CAMPAIGN if is_campaign else PatrolKind.DAILY,
                     campaign=campaign if is_campaign else None, started_at=start,
                     ended_at=start + timedelta(minutes=len(track) * 2), track=LineString(track, srid=4326),
-                    distance_m=track_length_m(track),
+                    distance_m=round(line_length_m(track), 1),
                     note="" if rng.random() < 0.6 else "未发现违法建设",
                 )
                 patrol.villages.set([village])
@@ -341,21 +342,6 @@ def random_walk(village, rng, steps):
         else:
             heading += math.pi / 2
     return points
-
-
-def track_length_m(points):
-    total = 0.0
-    for (x1, y1), (x2, y2) in zip(points, points[1:]):
-        total += haversine_m(x1, y1, x2, y2)
-    return round(total, 1)
-
-
-def haversine_m(lng1, lat1, lng2, lat2):
-    r = 6371008.8
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
 
 
 def demo_photo_jpeg(reference, stage, seed, size=(640, 480)):

@@ -43,9 +43,13 @@ def content_hash(content):
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def record_event(*, case, actor, action, from_status, to_status, note="", payload=None, location=None, at=None):
-    """Append one event to the case's chain. The caller holds the case row locked."""
-    last = case.events.order_by("-seq").values("seq", "hash").first()
+def record_event(*, case, actor, action, from_status, to_status, note="", payload=None, location=None, at=None,
+                 first=False):
+    """Append one event to the case's chain. The caller holds the case row locked.
+
+    ``first``: the case was created in this transaction and has no events yet (saves a query).
+    """
+    last = None if first else case.events.order_by("-seq").values("seq", "hash").first()
     seq, prev_hash = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS_HASH)
     created_at = at or timezone.now()
     payload = json.loads(json.dumps(payload or {}, ensure_ascii=False, default=str))

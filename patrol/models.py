@@ -135,6 +135,37 @@ class Patrol(models.Model):
         return f"{self.inspector} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
 
 
+class PatrolTrackBatch(models.Model):
+    """One upload of GPS points of a patrol, kept as received.
+
+    The phone numbers its uploads (``seq``) so that a retried upload is recognised; the patrol's track,
+    distance and villages are rebuilt from all batches (patrol.patrols), so batches may arrive in any order.
+    """
+
+    JURISDICTION_PATH = "patrol__jurisdiction"
+
+    patrol = models.ForeignKey(Patrol, verbose_name=_("巡查"), on_delete=models.CASCADE,
+                               related_name="track_batches")
+    seq = models.PositiveIntegerField(_("批次序号"))
+    points = models.JSONField(_("轨迹点"), default=list)
+    # SHA-256 of the normalised points, so a retried upload can be told from a conflicting one.
+    digest = models.CharField(max_length=64, editable=False)
+    received_at = models.DateTimeField(_("接收时间"), default=timezone.now)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("巡查轨迹批次")
+        verbose_name_plural = _("巡查轨迹批次")
+        ordering = ["patrol", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["patrol", "seq"], name="track_batch_unique_seq_per_patrol"),
+        ]
+
+    def __str__(self):
+        return f"{self.patrol} #{self.seq}"
+
+
 class DocumentSequence(models.Model):
     """The last number handed out per jurisdiction, scope and year.
 

@@ -1,11 +1,21 @@
 """Pages. Each page reads through patrol.selectors, so it only ever sees the user's jurisdiction."""
+import functools
+import hashlib
+import json
+import os
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
 from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
@@ -13,6 +23,10 @@ from api.actions import check_action_allowed, run_action
 from patrol import ledger, presentation, selectors, workflow
 from patrol.choices import (
     OPEN_STATUSES,
+    CampaignStatus,
+    Category,
+    Stage,
+    Structure,
     DismissReason,
     NoticeKind,
     PhotoStage,
@@ -42,17 +56,44 @@ def home(request):
 
 @login_required
 def field_page(request):
+    """The inspector's page: log findings and patrols offline-first (static/js/field.js), and their lists."""
     today = timezone.localdate()
-    mine = selectors.cases_for(request.user).filter(reported_by=request.user)
+    week_start = today - timezone.timedelta(days=today.weekday())
+    mine = selectors.cases_for(request.user).filter(reported_by=request.user).select_related("village")
     context = {
-        "today_count": mine.filter(created_at__date=today).count(),
-        "recent_cases": mine.select_related("village").order_by("-created_at")[:10],
+        "today_cases": mine.filter(created_at__date=today).order_by("-created_at"),
+        "week_cases": mine.filter(created_at__date__gte=week_start, created_at__date__lt=today).order_by("-created_at"),
+        "week_patrols": selectors.patrols_for(request.user).filter(inspector=request.user,
+                                                                   started_at__date__gte=week_start)
+        .prefetch_related("villages").order_by("-started_at")[:20],
         "due_cases": selectors.cases_for(request.user)
         .filter(responsible=request.user, status=Status.RECTIFYING)
-        .select_related("village").order_by("deadline")[:10],
+        .select_related("village").order_by("deadline")[:20],
+        "campaigns": selectors.campaigns_for(request.user).filter(status=CampaignStatus.ACTIVE),
+        "categories": Category.choices, "stages": Stage.choices, "structures": Structure.choices,
+        "nearby_metres": settings.NEARBY_CASE_METRES,
+        "messages_js": FIELD_MESSAGES,
         "today": today,
     }
     return render(request, "patrol/field.html", context)
+
+
+# Texts the field script shows, translated on the server (the script has no catalogue of its own).
+FIELD_MESSAGES = {
+    "online": _lazy("在线"), "offline": _lazy("离线，记录会保存在手机上，联网后自动上传"),
+    "queue": _lazy("%(n)s 条待上传"), "queue_empty": _lazy("全部已上传"),
+    "locating": _lazy("正在定位…"), "accuracy": _lazy("精度 ±%(m)s 米"), "accuracy_poor": _lazy("精度较差，可继续等待或直接使用"),
+    "no_gps": _lazy("无法获取定位，请在地图上拖动标记选点"), "use_position": _lazy("使用此位置"),
+    "map_pick": _lazy("已在地图上选点"), "need_location": _lazy("请先确定位置"),
+    "need_category": _lazy("请选择类别"), "saved": _lazy("已保存，将自动上传"),
+    "uploading": _lazy("上传中"), "waiting": _lazy("等待网络"), "failed": _lazy("需要处理"),
+    "finding": _lazy("线索"), "photo": _lazy("照片"), "track": _lazy("巡查轨迹"), "patrol_start": _lazy("开始巡查"),
+    "patrol_finish": _lazy("结束巡查"), "patrolling": _lazy("巡查中 · 已记录 %(n)s 个点"),
+    "nearby_found": _lazy("附近已有案件 %(ref)s，相距 %(m)s 米"), "nearby_none": _lazy("附近 %(m)s 米内没有未结案件"),
+    "is_duplicate": _lazy("是同一处，不再登记"), "keep": _lazy("不是同一处，继续登记"),
+    "discard": _lazy("放弃"), "retry": _lazy("重试"), "photos_n": _lazy("%(n)s 张照片"),
+    "confirm_discard": _lazy("确定放弃这条记录吗？放弃后无法恢复。"),
+}
 
 
 @login_required
@@ -202,3 +243,28 @@ def notice_print(request, pk, notice_pk):
     place = case.address if case.address.startswith(village) else f"{village}{case.address}"
     return render(request, "patrol/notice_print.html", {"notice": notice, "case": case, "place": place,
                                                         "jurisdiction": case.jurisdiction})
+
+
+SERVICE_WORKER_ASSETS = ["leaflet/leaflet.js", "leaflet/leaflet.css", "css/app.css", "css/field.css", "js/field.js",
+                         "img/icon.svg", "manifest.webmanifest"]
+
+
+@cache_control(no_cache=True, max_age=0)
+def service_worker(request):
+    """/sw.js, served from the root so it may control /field/ (scope "/")."""
+    urls = [static(path) for path in SERVICE_WORKER_ASSETS]
+    version = hashlib.sha256("|".join(urls + [_asset_stamp()]).encode()).hexdigest()[:12]
+    response = render(request, "patrol/sw.js", {"precache": json.dumps(urls), "version": version},
+                      content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@functools.lru_cache(maxsize=1)
+def _asset_stamp():
+    # In development static files change without a new URL: their modification times version the cache.
+    stamps = []
+    for path in SERVICE_WORKER_ASSETS:
+        found = finders.find(path)
+        stamps.append(str(os.path.getmtime(found)) if found else path)
+    return "|".join(stamps)

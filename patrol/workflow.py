@@ -248,10 +248,7 @@ def report_finding(*, actor, client_uuid, location, category, stage, observed_at
                              patrol_id=getattr(patrol, "pk", None), category=category, stage=stage, **extra)
     observed_at = observed_at or now
 
-    existing = Case.objects.filter(client_uuid=client_uuid).first()
-    if existing is not None:
-        return _same_submission(existing, actor, digest), False
-
+    # No look-up first: a retry is rare, and the unique client_uuid turns it away below (IntegrityError).
     jurisdiction = actor.jurisdiction
     village = village_for_point(jurisdiction, location)
     if village is None:
@@ -278,6 +275,7 @@ def report_finding(*, actor, client_uuid, location, category, stage, observed_at
                 **{k: v for k, v in extra.items() if v is not None},
             )
             ledger.record_event(case=case, actor=actor, action="report", from_status="", to_status=case.status,
+                                first=True,
                                 payload={"category": category, "stage": stage, "village": village.name},
                                 location=location, at=now)
     except IntegrityError:

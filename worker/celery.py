@@ -16,7 +16,7 @@ def _make_filesystem_broker_folders(sender, **kwargs):
     # Kombu's filesystem transport (the embedded default) needs its folders before the first publish.
     options = sender.conf.broker_transport_options or {}
     if str(sender.conf.broker_url).startswith("filesystem://"):
-        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             if options.get(key):
                 os.makedirs(options[key], exist_ok=True)
 

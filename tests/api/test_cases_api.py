@@ -32,7 +32,7 @@ def test_reporting_a_finding_returns_201_with_reference_village_and_status(users
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["reference"].startswith("TST-") and data["status"] == "reported"
-    assert data["village_name"] == "东村"
+    assert data["village"]["name"] == "东村"
     assert data["nearby_open_cases"] == []
     assert response["ETag"] == f'"{data["id"]}-1"'
 

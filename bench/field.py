@@ -1,0 +1,138 @@
+"""Field capture figures (issue #3), printed, not asserted:
+
+  1. bytes of the field page's first load (HTML, CSS, JS; gzip; map tiles excluded), target ≤ 150 KiB;
+  2. uploaded bytes per photo ÷ the original 12-megapixel JPEG, target ≤ 0.15;
+  3. server time to create a finding ÷ the time of a trivial authenticated API view, target ≤ 4.
+
+Run: .venv/bin/python bench/field.py   (uses a throw-away PostGIS test database)
+"""
+import gzip
+import io
+import random
+import statistics
+import time
+import uuid
+
+from _setup import django_with_test_database
+
+teardown = django_with_test_database()
+
+from django.contrib.gis.geos import MultiPolygon, Polygon  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.contrib.staticfiles.handlers import StaticFilesHandler  # noqa: E402
+from django.test.testcases import LiveServerThread  # noqa: E402
+from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
+
+from gis.models import Jurisdiction, Village  # noqa: E402
+from patrol.models import Photo, User  # noqa: E402
+
+
+def camera_photo():
+    """A 12 MP JPEG with texture, closer to a real photo than a flat colour (which compresses to nothing)."""
+    rng = random.Random(7)
+    small = Image.new("RGB", (400, 300))
+    draw = ImageDraw.Draw(small)
+    for _ in range(900):
+        x, y = rng.randint(0, 400), rng.randint(0, 300)
+        draw.rectangle([x, y, x + rng.randint(2, 40), y + rng.randint(2, 30)],
+                       fill=(rng.randint(40, 220), rng.randint(40, 200), rng.randint(30, 180)))
+    image = small.resize((4000, 3000), Image.BICUBIC).filter(ImageFilter.GaussianBlur(1.2))
+    noise = Image.effect_noise((4000, 3000), 18).convert("RGB")
+    image = Image.blend(image, noise, 0.12)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
+def main():
+    jurisdiction = Jurisdiction.objects.create(code="BEN", name="Bench")
+    Village.objects.create(jurisdiction=jurisdiction, name="村",
+                           boundary=MultiPolygon(Polygon.from_bbox((111.6, 40.7, 111.62, 40.72)), srid=4326))
+    user = User.objects.create_user("bench", password="bench-password-1", role="inspector", jurisdiction=jurisdiction)
+
+    # 3. create-finding time ÷ trivial authenticated view, same process, same database.
+    client = Client()
+    client.force_login(user)
+    def timed(fn, n):
+        samples = []
+        for _ in range(n):
+            t = time.perf_counter()
+            fn()
+            samples.append(time.perf_counter() - t)
+        return statistics.median(samples)
+    for _ in range(5):
+        client.get("/api/v1/me/")
+    trivial = timed(lambda: client.get("/api/v1/me/"), 200)
+    rng = random.Random(1)
+
+    def create():
+        # Spread over the village, as real findings are (the nearby-case check looks around each one).
+        point = [round(rng.uniform(111.601, 111.619), 6), round(rng.uniform(40.701, 40.719), 6)]
+        body = {"client_uuid": str(uuid.uuid4()), "location": {"type": "Point", "coordinates": point},
+                "accuracy_m": 5, "category": "extension", "stage": "completed", "address": "bench"}
+        response = client.post("/api/v1/cases/", body, content_type="application/json")
+        assert response.status_code == 201, response.content
+    create_time = timed(create, 200)
+
+    # 1 and 2 in Chromium against a live server.
+    from playwright.sync_api import sync_playwright
+
+    server = LiveServerThread("127.0.0.1", StaticFilesHandler)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    base = f"http://127.0.0.1:{server.port}"
+    original = camera_photo()
+    loaded = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu",
+                                    "--disable-background-networking"])
+        context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, locale="zh-CN",
+                                      geolocation={"latitude": 40.705, "longitude": 111.605, "accuracy": 5},
+                                      permissions=["geolocation"], service_workers="block")
+        context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+        page = context.new_page()
+        page.on("pageerror", lambda e: print("page error:", e))
+        page.goto(base + "/accounts/login/")
+        page.fill("#id_username", "bench")
+        page.fill("#id_password", "bench-password-1")
+        page.click("main button[type=submit]")
+        page.wait_for_url("**/field/")
+
+        fresh = browser.new_context(storage_state=context.storage_state(), service_workers="block")
+        fresh_page = fresh.new_page()
+        fresh_page.on("response", lambda r: loaded.append(r) if r.url.startswith(base) else None)
+        fresh_page.goto(base + "/field/")
+        fresh_page.wait_for_load_state("networkidle")
+        first_load = sum(len(gzip.compress(r.body(), 6)) for r in loaded if r.request.resource_type in
+                         ("document", "stylesheet", "script"))
+        kinds = sorted({f"{r.request.resource_type}:{r.url[len(base):]}" for r in loaded})
+
+        page.wait_for_selector("#field-app[data-ready=true]")
+        page.click("#btn-new-finding")
+        page.wait_for_selector("#loc-status:has-text('±')")
+        page.set_input_files("#f-photos", files=[{"name": "IMG.jpg", "mimeType": "image/jpeg", "buffer": original}])
+        page.wait_for_selector("#photo-previews img")
+        page.select_option("#f-category", "extension")
+        page.click("#finding-form button[type=submit]")
+        page.wait_for_selector("#field-app[data-sent='1']", state="attached", timeout=60000)
+        browser.close()
+    server.terminate()
+    uploaded = Photo.objects.get().size_bytes
+
+    print("Field capture benchmark (figures from this run)")
+    print(f"  first load of /field/ (HTML+CSS+JS, gzip -6): {first_load / 1024:.1f} KiB   target ≤ 150 KiB")
+    for kind in kinds:
+        print(f"      {kind}")
+    print(f"  photo: original {len(original) / 1e6:.2f} MB (4000×3000), uploaded {uploaded / 1e6:.3f} MB, "
+          f"ratio {uploaded / len(original):.3f}   target ≤ 0.15")
+    print(f"  create finding {create_time * 1000:.1f} ms ÷ GET /api/v1/me/ {trivial * 1000:.1f} ms "
+          f"= {create_time / trivial:.2f}   target ≤ 4   (medians of 200)")
+
+
+try:
+    main()
+finally:
+    teardown()
