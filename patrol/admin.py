@@ -8,7 +8,17 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
-from patrol.models import Campaign, Case, CaseEvent, DocumentSequence, Notice, Patrol, Photo, User
+from patrol.models import (
+    Campaign,
+    Case,
+    CaseEvent,
+    DocumentSequence,
+    Notice,
+    Patrol,
+    PatrolTrackBatch,
+    Photo,
+    User,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -110,3 +120,8 @@ class CaseEventAdmin(ReadOnlyAdmin):
 @admin.register(DocumentSequence)
 class DocumentSequenceAdmin(ReadOnlyAdmin):
     list_display = ["jurisdiction", "scope", "year", "last_value"]
+
+
+@admin.register(PatrolTrackBatch)
+class PatrolTrackBatchAdmin(ReadOnlyAdmin):
+    list_display = ["patrol", "seq", "received_at"]
