@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
@@ -80,19 +80,19 @@ def field_page(request):
 
 # Texts the field script shows, translated on the server (the script has no catalogue of its own).
 FIELD_MESSAGES = {
-    "online": _lazy("在线"), "offline": _lazy("离线，记录会保存在手机上，联网后自动上传"),
-    "queue": _lazy("%(n)s 条待上传"), "queue_empty": _lazy("全部已上传"),
-    "locating": _lazy("正在定位…"), "accuracy": _lazy("精度 ±%(m)s 米"), "accuracy_poor": _lazy("精度较差，可继续等待或直接使用"),
-    "no_gps": _lazy("无法获取定位，请在地图上拖动标记选点"), "use_position": _lazy("使用此位置"),
-    "map_pick": _lazy("已在地图上选点"), "need_location": _lazy("请先确定位置"),
-    "need_category": _lazy("请选择类别"), "saved": _lazy("已保存，将自动上传"),
-    "uploading": _lazy("上传中"), "waiting": _lazy("等待网络"), "failed": _lazy("需要处理"),
-    "finding": _lazy("线索"), "photo": _lazy("照片"), "track": _lazy("巡查轨迹"), "patrol_start": _lazy("开始巡查"),
-    "patrol_finish": _lazy("结束巡查"), "patrolling": _lazy("巡查中 · 已记录 %(n)s 个点"),
-    "nearby_found": _lazy("附近已有案件 %(ref)s，相距 %(m)s 米"), "nearby_none": _lazy("附近 %(m)s 米内没有未结案件"),
-    "is_duplicate": _lazy("是同一处，不再登记"), "keep": _lazy("不是同一处，继续登记"),
-    "discard": _lazy("放弃"), "retry": _lazy("重试"), "photos_n": _lazy("%(n)s 张照片"),
-    "confirm_discard": _lazy("确定放弃这条记录吗？放弃后无法恢复。"),
+    "online": gettext_lazy("在线"), "offline": gettext_lazy("离线，记录会保存在手机上，联网后自动上传"),
+    "queue": gettext_lazy("%(n)s 条待上传"), "queue_empty": gettext_lazy("全部已上传"),
+    "locating": gettext_lazy("正在定位…"), "accuracy": gettext_lazy("精度 ±%(m)s 米"), "accuracy_poor": gettext_lazy("精度较差，可继续等待或直接使用"),
+    "no_gps": gettext_lazy("无法获取定位，请在地图上拖动标记选点"), "use_position": gettext_lazy("使用此位置"),
+    "map_pick": gettext_lazy("已在地图上选点"), "need_location": gettext_lazy("请先确定位置"),
+    "need_category": gettext_lazy("请选择类别"), "saved": gettext_lazy("已保存，将自动上传"),
+    "uploading": gettext_lazy("上传中"), "waiting": gettext_lazy("等待网络"), "failed": gettext_lazy("需要处理"),
+    "finding": gettext_lazy("线索"), "photo": gettext_lazy("照片"), "track": gettext_lazy("巡查轨迹"), "patrol_start": gettext_lazy("开始巡查"),
+    "patrol_finish": gettext_lazy("结束巡查"), "patrolling": gettext_lazy("巡查中 · 已记录 %(n)s 个点"),
+    "nearby_found": gettext_lazy("附近已有案件 %(ref)s，相距 %(m)s 米"), "nearby_none": gettext_lazy("附近 %(m)s 米内没有未结案件"),
+    "is_duplicate": gettext_lazy("是同一处，不再登记"), "keep": gettext_lazy("不是同一处，继续登记"),
+    "discard": gettext_lazy("放弃"), "retry": gettext_lazy("重试"), "photos_n": gettext_lazy("%(n)s 张照片"),
+    "confirm_discard": gettext_lazy("确定放弃这条记录吗？放弃后无法恢复。"),
 }
 
 
