@@ -60,3 +60,13 @@ def screenshot(page, name):
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page, username, password="xuncha-demo", lands_on=None):
+    """Sign in through the login form, as a person would; optionally wait for the landing page."""
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")
+    if lands_on:
+        page.wait_for_url(f"**{lands_on}")

@@ -3,7 +3,7 @@ import pytest
 
 from patrol import workflow
 from patrol.models import Case
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 from tests.factories import finding
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,11 +13,7 @@ def test_supervisor_files_a_case_from_the_case_page(new_page, users, settings, t
     settings.MEDIA_ROOT = tmp_path
     case, _ = workflow.report_finding(actor=users["inspector"], **finding(party_name="赵六"))
     page = new_page(tiles="fail", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "t_supervisor")
-    page.fill("#id_password", "correct-horse-battery")
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/map/")
+    sign_in(page, "t_supervisor", "correct-horse-battery", lands_on="/map/")
     page.goto(f"/cases/{case.pk}/")
     assert page.locator("h1").inner_text().startswith(case.reference)
 

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from patrol.models import Case, Photo
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,11 +35,7 @@ def test_findings_logged_online_and_offline_arrive_exactly_once(new_page, users,
                            geolocation={"latitude": 40.705, "longitude": 111.605, "accuracy": 6},
                            permissions=["geolocation"], tiles="fail")
     page = new_page(**context_options)
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "t_inspector")
-    page.fill("#id_password", "correct-horse-battery")
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/field/")
+    sign_in(page, "t_inspector", "correct-horse-battery", lands_on="/field/")
     page.wait_for_selector("#field-app[data-ready=true]")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
 

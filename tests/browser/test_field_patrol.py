@@ -4,7 +4,7 @@ import time
 import pytest
 
 from patrol.models import Patrol
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -13,11 +13,7 @@ def test_a_patrol_records_its_track_and_a_note_that_nothing_was_found(new_page, 
     page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, tiles="fail",
                     geolocation={"latitude": 40.705, "longitude": 111.605, "accuracy": 5},
                     permissions=["geolocation"])
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "t_inspector")
-    page.fill("#id_password", "correct-horse-battery")
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/field/")
+    sign_in(page, "t_inspector", "correct-horse-battery", lands_on="/field/")
     page.wait_for_selector("#field-app[data-ready=true]")
 
     page.click("#btn-patrol")
