@@ -1,10 +1,11 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from api import cases, views
+from api import auth, cases, views
 from api import patrols as patrol_views
 
 urlpatterns = [
+    path("v1/auth/token/", auth.ObtainTokenView.as_view(), name="api-token"),
     path("v1/me/", views.MeView.as_view(), name="api-me"),
     path("v1/villages/", views.VillageListView.as_view(), name="api-villages"),
     path("v1/cases/", cases.CaseListCreateView.as_view(), name="api-cases"),

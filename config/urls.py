@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from patrol import settings_views
 from patrol import views as pages
 from worker.health import healthz
 
@@ -12,6 +13,10 @@ urlpatterns = [
     path("cases/<int:pk>/", pages.case_page, name="case"),
     path("cases/<int:pk>/actions/<str:action>/", pages.case_action, name="case-action"),
     path("cases/<int:pk>/notices/<int:notice_pk>/print/", pages.notice_print, name="notice-print"),
+    path("settings/", settings_views.settings_page, name="settings"),
+    path("settings/language/", settings_views.set_language_preference, name="settings-language"),
+    path("settings/tokens/", settings_views.create_token, name="settings-token-create"),
+    path("settings/tokens/<int:pk>/revoke/", settings_views.revoke_token, name="settings-token-revoke"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),

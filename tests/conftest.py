@@ -46,3 +46,13 @@ def users(jurisdiction, other_jurisdiction):
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttling and lockout counters live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
