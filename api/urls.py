@@ -1,7 +1,7 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from api import auth, cases, views
+from api import auth, cases, docs, views
 from api import patrols as patrol_views
 
 urlpatterns = [
@@ -22,6 +22,6 @@ urlpatterns = [
     path("v1/patrols/<int:pk>/track/", patrol_views.PatrolTrackView.as_view(), name="api-patrol-track"),
     path("v1/patrols/<int:pk>/finish/", patrol_views.PatrolFinishView.as_view(), name="api-patrol-finish"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("docs/", docs.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", docs.RedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
