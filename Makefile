@@ -57,11 +57,12 @@ test-postgis:
 	@psql "postgresql://postgres@127.0.0.1:5432/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='xuncha'" | grep -q 1 \
 	  || psql "postgresql://postgres@127.0.0.1:5432/postgres" -qc "CREATE DATABASE xuncha"
 	@psql "postgresql://postgres@127.0.0.1:5432/xuncha" -qc "CREATE EXTENSION IF NOT EXISTS postgis" 2>/dev/null
-	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(VENV)/bin/pytest -n 2 --dist loadgroup -m "not real_worker" $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(VENV)/bin/pytest -m real_worker $(PYTEST_ARGS)
 
 test-spatialite:
 	@rm -f $(SMOKE_DB)
-	DATABASE_URL=spatialite:///$(CURDIR)/$(SMOKE_DB) $(VENV)/bin/pytest -m smoke $(PYTEST_ARGS)
+	DATABASE_URL=spatialite:///$(CURDIR)/$(SMOKE_DB) $(VENV)/bin/pytest -m "smoke and not real_worker" $(PYTEST_ARGS)
 
 ## make lock: re-pin requirements*.txt from requirements*.in
 lock:

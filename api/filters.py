@@ -9,12 +9,13 @@ from patrol.models import Case
 
 
 class CaseFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("状态"))
+    # distinct=False: no join here can repeat a row, and DISTINCT over every column (geometry included) is costly.
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("状态"), distinct=False)
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("逾期"))
     village = django_filters.NumberFilter(field_name="village_id", label=_("行政村"))
     campaign = django_filters.NumberFilter(field_name="campaign_id", label=_("专项整治行动"))
     inspector = django_filters.NumberFilter(field_name="responsible_id", label=_("责任人"))
-    category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("类别"))
+    category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("类别"), distinct=False)
     stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("建设状态"))
     reported_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("发现日期起"))
     reported_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("发现日期止"))

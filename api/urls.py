@@ -2,7 +2,10 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from api import auth, cases, docs, views
+from api import exports as export_views
+from api import map as map_views
 from api import patrols as patrol_views
+from api import summaries as summary_views
 
 urlpatterns = [
     path("v1/auth/token/", auth.ObtainTokenView.as_view(), name="api-token"),
@@ -10,6 +13,9 @@ urlpatterns = [
     path("v1/villages/", views.VillageListView.as_view(), name="api-villages"),
     path("v1/cases/", cases.CaseListCreateView.as_view(), name="api-cases"),
     path("v1/cases/nearby/", cases.NearbyCasesView.as_view(), name="api-cases-nearby"),
+    path("v1/cases/export.<str:fmt>", export_views.CaseExportView.as_view(), name="api-cases-export"),
+    path("v1/exports/<int:pk>/", export_views.ExportJobView.as_view(), name="api-export-job"),
+    path("v1/exports/<int:pk>/file/", export_views.ExportJobFileView.as_view(), name="api-export-job-file"),
     path("v1/cases/<int:pk>/", cases.CaseDetailView.as_view(), name="api-case"),
     path("v1/cases/<int:pk>/actions/<str:action>/", cases.CaseActionView.as_view(), name="api-case-action"),
     path("v1/cases/<int:pk>/photos/", cases.CasePhotoUploadView.as_view(), name="api-case-photos"),
@@ -21,6 +27,18 @@ urlpatterns = [
     path("v1/patrols/<int:pk>/", patrol_views.PatrolDetailView.as_view(), name="api-patrol"),
     path("v1/patrols/<int:pk>/track/", patrol_views.PatrolTrackView.as_view(), name="api-patrol-track"),
     path("v1/patrols/<int:pk>/finish/", patrol_views.PatrolFinishView.as_view(), name="api-patrol-finish"),
+    path("v1/map/cases/", map_views.MapCasesView.as_view(), name="api-map-cases"),
+    path("v1/map/list/", map_views.MapCaseListView.as_view(), name="api-map-list"),
+    path("v1/map/kpis/", map_views.MapKpiView.as_view(), name="api-map-kpis"),
+    path("v1/map/heat/", map_views.MapHeatView.as_view(), name="api-map-heat"),
+    path("v1/map/villages/", map_views.MapVillagesView.as_view(), name="api-map-villages"),
+    path("v1/map/campaigns/", map_views.MapCampaignsView.as_view(), name="api-map-campaigns"),
+    path("v1/map/tracks/", map_views.MapTracksView.as_view(), name="api-map-tracks"),
+    path("v1/campaigns/<int:pk>/summary/", summary_views.CampaignSummaryView.as_view(), name="api-campaign-summary"),
+    path("v1/campaigns/<int:pk>/summary/send/", summary_views.CampaignSummarySendView.as_view(),
+         name="api-campaign-summary-send"),
+    path("v1/summaries/", summary_views.SummaryListView.as_view(), name="api-summaries"),
+    path("v1/summaries/<int:pk>/", summary_views.SummaryDetailView.as_view(), name="api-summary"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", docs.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", docs.RedocView.as_view(url_name="api-schema"), name="api-redoc"),

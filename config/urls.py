@@ -1,15 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from gis import views as map_views
+from patrol import ledger_views
 from patrol import settings_views
 from patrol import views as pages
 from worker.health import healthz
+from worker import summary_views
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("field/", pages.field_page, name="field"),
     path("sw.js", pages.service_worker, name="service-worker"),
-    path("map/", pages.map_page, name="map"),
+    path("map/", map_views.map_page, name="map"),
+    path("ledger/", ledger_views.ledger_page, name="ledger"),
     path("cases/<int:pk>/", pages.case_page, name="case"),
     path("cases/<int:pk>/actions/<str:action>/", pages.case_action, name="case-action"),
     path("cases/<int:pk>/notices/<int:notice_pk>/print/", pages.notice_print, name="notice-print"),
@@ -17,6 +21,13 @@ urlpatterns = [
     path("settings/language/", settings_views.set_language_preference, name="settings-language"),
     path("settings/tokens/", settings_views.create_token, name="settings-token-create"),
     path("settings/tokens/<int:pk>/revoke/", settings_views.revoke_token, name="settings-token-revoke"),
+    path("summaries/", summary_views.summary_list, name="summaries"),
+    path("summaries/<int:pk>/", summary_views.summary_detail, name="summary"),
+    path("summaries/<int:pk>/files/<str:name>/", summary_views.summary_file, name="summary-file"),
+    path("summaries/settings/", summary_views.jurisdiction_summary_settings, name="summary-jurisdiction-settings"),
+    path("summaries/campaigns/<int:pk>/settings/", summary_views.campaign_summary_settings,
+         name="summary-campaign-settings"),
+    path("summaries/campaigns/<int:pk>/send/", summary_views.campaign_summary_send, name="summary-campaign-send"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),

@@ -11,7 +11,6 @@ from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control
 from django.db import transaction
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +21,6 @@ from rest_framework.exceptions import ValidationError
 from api.actions import check_action_allowed, run_action
 from patrol import ledger, presentation, selectors, workflow
 from patrol.choices import (
-    OPEN_STATUSES,
     CampaignStatus,
     Category,
     Stage,
@@ -94,39 +92,6 @@ FIELD_MESSAGES = {
     "discard": gettext_lazy("放弃"), "retry": gettext_lazy("重试"), "photos_n": gettext_lazy("%(n)s 张照片"),
     "confirm_discard": gettext_lazy("确定放弃这条记录吗？放弃后无法恢复。"),
 }
-
-
-@login_required
-def map_page(request):
-    today = timezone.localdate()
-    month_start = today.replace(day=1)
-    cases = selectors.cases_for(request.user)
-    kpi = cases.aggregate(
-        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        overdue=Count("pk", filter=Q(status=Status.RECTIFYING, deadline__lt=today)),
-        closed_this_month=Count("pk", filter=Q(status=Status.CLOSED, closed_at__date__gte=month_start)),
-        filed=Count("pk", filter=~Q(status__in=[Status.REPORTED, Status.DISMISSED])),
-        closed=Count("pk", filter=Q(status=Status.CLOSED)),
-    )
-    kpi["rectification_rate"] = round(100 * kpi["closed"] / kpi["filed"]) if kpi["filed"] else None
-    by_status = dict(cases.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
-    return render(request, "patrol/map.html", {
-        "kpi": kpi,
-        "todo": _todo_cases(request.user, cases, today),
-        "by_status": [(label, by_status.get(value, 0)) for value, label in Status.choices],
-    })
-
-
-def _todo_cases(user, cases, today):
-    """What waits for this role: filing and overdue cases for supervisors, escalations for legal review."""
-    overdue = Q(status=Status.RECTIFYING, deadline__lt=today)
-    if user.role == Role.SUPERVISOR:
-        waiting = Q(status__in=[Status.REPORTED, Status.ENFORCEMENT_DECIDED]) | overdue
-    elif user.role == Role.LEGAL_REVIEWER:
-        waiting = Q(status=Status.ESCALATED)
-    else:
-        waiting = overdue
-    return cases.filter(waiting).select_related("village").order_by("deadline", "created_at")[:20]
 
 
 @login_required

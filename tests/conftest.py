@@ -5,7 +5,15 @@ from patrol.choices import Role
 from tests.factories import JurisdictionFactory, UserFactory, VillageFactory, square
 
 
+REAL_WORKER_FIXTURES = {"celery_worker", "real_worker", "broker"}
+
+
 def pytest_collection_modifyitems(config, items):
+    # Tests that start real Celery worker processes are marked real_worker: `make test` runs them in a
+    # pass of their own, one at a time, after the parallel run (two at once on one Redis server interfere).
+    for item in items:
+        if REAL_WORKER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.real_worker)
     # Tests that need PostgreSQL row locks and real concurrency do not run on the SpatiaLite smoke run.
     from django.conf import settings
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from worker.models import EmailDelivery, WorkerHeartbeat
+from worker.models import EmailDelivery, ExportJob, JurisdictionSummarySchedule, Summary, WorkerHeartbeat
 
 
 @admin.register(WorkerHeartbeat)
@@ -17,4 +17,32 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
                        "last_error", "created_at", "sent_at"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Summary)
+class SummaryAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "created_at"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JurisdictionSummarySchedule)
+class JurisdictionSummaryScheduleAdmin(admin.ModelAdmin):
+    filter_horizontal = ["recipients"]
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status", "progress", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

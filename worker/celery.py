@@ -28,6 +28,15 @@ app.conf.beat_schedule = {
     "send-pending-emails": {"task": "worker.tasks.send_pending_emails", "schedule": 60.0},
     # Every five minutes: thumbnails for photos whose thumbnail task was lost.
     "make-missing-thumbnails": {"task": "worker.tasks.make_missing_thumbnails", "schedule": 300.0},
+    # Every minute: export jobs lost while the broker was down or when their worker died go back to the queue.
+    "requeue-stale-exports": {"task": "worker.tasks.requeue_stale_exports", "schedule": 60.0},
+    # Every day at 03:15 Beijing time: delete export files older than 7 days (they hold party data).
+    "delete-old-exports": {"task": "worker.tasks.delete_old_exports", "schedule": crontab(hour=3, minute=15)},
     # Every day at 07:30 Beijing time: each inspector's overdue cases and those due tomorrow.
     "daily-reminders": {"task": "worker.tasks.send_daily_reminders", "schedule": crontab(hour=7, minute=30)},
+    # Every five minutes: the summaries now due. Which are due, and to whom, is read from the database each time
+    # (Campaign.summary_schedule and .recipients, JurisdictionSummarySchedule; set in the app or the admin), so a
+    # changed schedule counts without restarting beat. Scheduled summaries go out from 08:00 Beijing time:
+    # daily, on Mondays (weekly) or on the 1st (monthly); see worker/summaries.py.
+    "send-due-summaries": {"task": "worker.tasks.send_due_summaries", "schedule": 300.0},
 }

@@ -69,3 +69,83 @@ def make_missing_thumbnails():
     for photo_id in (Photo.objects.filter(thumbnail="", uploaded_at__lt=cutoff).exclude(content_type="image/heic")
                      .values_list("pk", flat=True)[:200]):
         make_thumbnail.delay(photo_id)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def build_export(job_id):
+    """Build one large ledger export (patrol.exports.run_export_job); a second run finds it taken or done."""
+    from patrol.exports import run_export_job
+
+    run_export_job(job_id)
+
+
+@shared_task(ignore_result=True)
+def requeue_stale_exports():
+    """Sweep: export jobs still queued a minute after they were asked for (the broker was down), or running
+    without progress for a while (their worker died)."""
+    from patrol.exports import STALE_JOB_AFTER
+    from worker.models import ExportJob
+
+    now = timezone.now()
+    stale = (ExportJob.objects.filter(status=ExportJob.Status.QUEUED, created_at__lt=now - timedelta(minutes=1))
+             | ExportJob.objects.filter(status=ExportJob.Status.RUNNING, updated_at__lt=now - STALE_JOB_AFTER))
+    for job_id in stale.values_list("pk", flat=True)[:100]:
+        build_export.delay(job_id)
+
+
+@shared_task(ignore_result=True)
+def delete_old_exports(days=7):
+    """Export files hold personal data (当事人): delete jobs and their files a week after they were asked for."""
+    from worker.models import ExportJob
+
+    for job in ExportJob.objects.filter(created_at__lt=timezone.now() - timedelta(days=days)).iterator():
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+
+
+# --- summaries (汇总报告, worker/summaries.py) ---------------------------------------------------------
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def send_summary(summary_id):
+    """Build a requested summary (once), record its emails (once per recipient) and queue them.
+
+    Safe to run twice or in two workers at once; a worker killed half-way leaves the task unacknowledged,
+    and the next worker finishes it without sending anything twice.
+    """
+    from worker.models import Summary
+    from worker.summaries import produce_summary
+
+    try:
+        delivery_ids = produce_summary(summary_id)
+    except Exception as exc:
+        Summary.objects.filter(pk=summary_id).update(last_error=f"{exc.__class__.__name__}: {exc}"[:2000])
+        raise
+    for delivery_id in delivery_ids:
+        send_summary_email.delay(delivery_id)
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=6, acks_late=True)
+def send_summary_email(self, delivery_id):
+    """Send one summary email; SMTP failures retry after 1, 2, 4... × EMAIL_RETRY_BASE_S, then it is marked failed
+    (the summary page shows so)."""
+    from django.conf import settings
+
+    try:
+        mail.deliver(delivery_id)
+    except Exception as exc:  # noqa: BLE001 - any SMTP or network error
+        if self.request.retries >= self.max_retries:
+            mail.mark_failed(delivery_id)
+            logger.error("Summary email %s failed for good: %s", delivery_id, exc)
+            return
+        raise self.retry(exc=exc, countdown=min(settings.EMAIL_RETRY_BASE_S * 2 ** self.request.retries, 3600))
+
+
+@shared_task(ignore_result=True)
+def send_due_summaries():
+    """Sweep: record and queue the summaries due by each campaign's and jurisdiction's schedule (read from the
+    database, so a change counts at once), and queue again those whose task was lost."""
+    from worker.summaries import request_due_summaries
+
+    request_due_summaries(timezone.now())

@@ -157,6 +157,25 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
+# Publishing from a request must not wait for a broker that is down (kombu would retry for about 6 s):
+# one attempt, a short connect timeout, and the work is recorded in the database for a beat sweep anyway
+# (worker/enqueue.py). The worker's own consumer reconnects by its own settings, unaffected.
+CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("max_retries", 0)
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("socket_connect_timeout", 2)
+    # A task taken by a worker that then died (SIGKILL, power loss) goes back to the queue after this many
+    # seconds (acks_late). Keep it above the longest retry countdown (an hour) or retries run early.
+    CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("visibility_timeout", env_int("CELERY_VISIBILITY_TIMEOUT", 3600))
+
+# --- Summaries (汇总报告, worker/summaries.py) ------------------------------------------------
+# A font with Chinese glyphs for the charts (Debian's fonts-noto-cjk); without it the charts still render,
+# with a warning in the log, but Chinese labels show as boxes.
+SUMMARY_CHART_FONT = env("SUMMARY_CHART_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+# Summary emails that SMTP refuses are retried after 1, 2, 4... times this many seconds (6 retries).
+EMAIL_RETRY_BASE_S = env_int("EMAIL_RETRY_BASE_S", 60)
+# Test hook only (tests/worker/test_summaries.py kills a worker here): seconds to pause after a summary and its
+# emails were recorded, before they are queued. Always 0 outside that test.
+SUMMARY_TEST_PAUSE_S = env_int("XUNCHA_TEST_SUMMARY_PAUSE_S", 0)
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -202,12 +221,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Group operations by resource (cases, patrols, map, …) rather than under one "v1" tag.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "PhotoStageEnum": "patrol.choices.PhotoStage",
         "ConstructionStageEnum": "patrol.choices.Stage",
         "CaseStatusEnum": "patrol.choices.Status",
     },
 }
+
+# The summaries' choice sets by name in the API schema (worker/models.py; otherwise they collide with other
+# fields called "kind" and "status").
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "SummaryKindEnum": "worker.models.Summary.Kind",
+    "SummaryStatusEnum": "worker.models.Summary.Status",
+})
 
 # --- Maps -----------------------------------------------------------------------------------
 TIANDITU_KEY = env("TIANDITU_KEY", "")
@@ -220,6 +248,8 @@ LEAFLET_CONFIG = {
     "TILES": [("OpenStreetMap", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
                {"attribution": "&copy; OpenStreetMap contributors", "maxZoom": 19})],
 }
+# Exports of more rows than this run as a Celery job with progress instead of inside the request.
+LEDGER_SYNC_LIMIT = env_int("LEDGER_SYNC_LIMIT", 20_000)
 # Two findings closer than this are probably the same building.
 NEARBY_CASE_METRES = env_int("NEARBY_CASE_METRES", 30)
 

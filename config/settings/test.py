@@ -6,8 +6,12 @@ import os
 
 os.environ.setdefault("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/xuncha")
 # Tasks go to the real local Redis, one database per pytest-xdist worker so parallel runs do not mix.
-_xdist = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{10 + int(_xdist[2:] or 0)}")
+# (Set, not defaulted: every xdist worker inherits the environment of the process that started it.)
+_xdist = os.environ.get("PYTEST_XDIST_WORKER")
+if _xdist:
+    os.environ["REDIS_URL"] = f"redis://127.0.0.1:6379/{10 + int(_xdist[2:] or 0)}"
+else:
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/10")
 
 from .base import *  # noqa: E402,F401,F403
 from .base import SECRET_KEY as _SECRET_KEY  # noqa: E402

@@ -1,5 +1,7 @@
 """Real parts for task tests: an SMTP server (aiosmtpd), Redis, and a Celery worker process."""
 import os
+import tempfile
+import uuid
 import socket
 import subprocess
 import sys
@@ -22,6 +24,13 @@ class Inbox:
             return "451 Try again later"
         self.messages.append(envelope)
         return "250 OK"
+
+
+class _LoggedPopen(subprocess.Popen):
+    """A worker process whose repr is its log, so a failed assertion shows what the worker did."""
+
+    def __repr__(self):
+        return "<celery worker log>\n" + self.log()
 
 
 def free_port():
@@ -67,20 +76,35 @@ def celery_worker(transactional_db, smtp_server, redis_url, settings):
     """A real `celery worker` process on Redis, using the test database and the test SMTP server."""
     from worker.celery import app
 
+    # This process publishes on the same broker as the worker, through fresh connection pools (a pool made
+    # earlier may point at another Redis database).
+    previous_broker = app.conf.broker_url
+    app.conf.broker_url = redis_url
+    app._pool = None  # noqa: SLF001
+    app.amqp._producer_pool = None  # noqa: SLF001
     database = settings.DATABASES["default"]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "REDIS_URL": redis_url,
            "DATABASE_URL": f"postgis://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
            "XUNCHA_TEST_EMAIL_SMTP": f"127.0.0.1:{smtp_server.port}", "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env.pop("PYTEST_XDIST_WORKER", None)  # else config/settings/test.py would pick its own Redis database
+    log_path = tempfile.mktemp(prefix="celery-worker-", suffix=".log")
+    log = open(log_path, "w")  # a file, not a pipe nobody reads: a full pipe would block the worker
+    hostname = f"test-{uuid.uuid4().hex[:8]}@test"
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=solo", "--concurrency=1",
-         "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    ready = wait_for(lambda: app.control.ping(timeout=0.5), timeout=30)
+         "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat", f"--hostname={hostname}"],
+        cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    process.log = lambda: open(log_path).read()[-6000:]
+    process.__class__ = _LoggedPopen
+    ready = wait_for(lambda: app.control.ping(destination=[hostname], timeout=0.5), timeout=40)
     if not ready:
         process.kill()
-        pytest.fail("the Celery worker did not start:\n" + (process.stdout.read() if process.stdout else ""))
+        pytest.fail("the Celery worker did not start:\n" + process.log())
     yield process
+    app.conf.broker_url = previous_broker
+    app._pool = None  # noqa: SLF001
+    app.amqp._producer_pool = None  # noqa: SLF001
     process.terminate()
     try:
         process.wait(timeout=15)

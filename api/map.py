@@ -1,0 +1,491 @@
+"""The map's data: cases as points or grid clusters, the list beside the map, KPIs, heat, villages, campaign
+areas and patrol tracks. Every read starts from patrol.selectors, so it only sees the user's jurisdiction.
+
+GeoJSON is built from ``values_list`` rows with orjson, or aggregated in SQL: a DRF-GIS serializer per feature
+costs 40-80x the raw query at 10,000 points (STYLE.md; bench/map.py measures this module against it). The SQL
+is plain enough (ST_X, ST_Y, FLOOR, GROUP BY) to run on PostGIS and on SpatiaLite.
+"""
+import gc
+import hashlib
+import math
+from contextlib import contextmanager
+from datetime import timedelta
+
+import orjson
+from django.conf import settings
+from django.contrib.gis.db.models import Union
+from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.contrib.gis.geos import Polygon
+from django.db import connections, models, transaction
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, FloatField, Func, Max, Q
+from django.db.models.functions import Coalesce, Floor
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.http import parse_etags
+from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.views import APIView
+
+from api.filters import CaseFilter
+from gis.constants import SRID
+from patrol import selectors
+from patrol.choices import OPEN_STATUSES, CampaignStatus, Status
+
+# Bump when the shape of a response changes, so that no client keeps a cached body of the old shape.
+FORMAT_VERSION = 1
+DEFAULT_MAX_POINTS = 5000
+MAX_ZOOM = 22
+# A cluster cell is a quarter of a 256 px tile (64 px) at the requested zoom; a heat cell a sixteenth (16 px).
+CLUSTER_CELLS_PER_TILE = 4
+HEAT_CELLS_PER_TILE = 16
+LIST_LIMIT = 100
+TRACK_DAYS = 7
+TRACK_LIMIT = 1000
+COORDINATE_DECIMALS = 6  # about 0.1 m
+
+X = Func(F("location"), function="ST_X", output_field=FloatField())
+Y = Func(F("location"), function="ST_Y", output_field=FloatField())
+
+
+def max_points():
+    return getattr(settings, "MAP_MAX_POINTS", DEFAULT_MAX_POINTS)
+
+
+# --- request parameters ---------------------------------------------------------------------------
+
+
+def parse_bbox(value):
+    """``minLng,minLat,maxLng,maxLat`` in WGS-84 degrees, or a 400 naming the problem."""
+    if not value:
+        raise ValidationError({"bbox": [_("请提供 bbox=最小经度,最小纬度,最大经度,最大纬度")]})
+    parts = value.split(",")
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        numbers = []
+    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
+        raise ValidationError({"bbox": [_("bbox 应为四个用逗号分隔的数字：最小经度,最小纬度,最大经度,最大纬度")]})
+    min_lng, min_lat, max_lng, max_lat = numbers
+    if not (-180 <= min_lng <= 180 and -180 <= max_lng <= 180):
+        raise ValidationError({"bbox": [_("经度应在 -180 到 180 之间")]})
+    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+        raise ValidationError({"bbox": [_("纬度应在 -90 到 90 之间")]})
+    if min_lng >= max_lng or min_lat >= max_lat:
+        raise ValidationError({"bbox": [_("bbox 的最小值应小于最大值")]})
+    return min_lng, min_lat, max_lng, max_lat
+
+
+def parse_zoom(value):
+    try:
+        zoom = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({"zoom": [_("zoom 应为 0 到 %(max)s 之间的整数") % {"max": MAX_ZOOM}]}) from None
+    if not 0 <= zoom <= MAX_ZOOM:
+        raise ValidationError({"zoom": [_("zoom 应为 0 到 %(max)s 之间的整数") % {"max": MAX_ZOOM}]})
+    return zoom
+
+
+def filtered_cases(request):
+    """The user's cases narrowed by the same query parameters as the case list and the exports."""
+    filterset = CaseFilter(request.GET, queryset=selectors.cases_for(request.user), request=request)
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    return filterset.qs.order_by()
+
+
+def in_bbox(queryset, bbox):
+    box = Polygon.from_bbox(bbox)
+    box.srid = SRID
+    # On PostGIS `&&` is exact for points, uses the spatial index and is estimated from the column's statistics
+    # (`@`, Django's `contained`, gets a fixed guess that makes the planner bitmap-scan a whole jurisdiction).
+    # SpatiaLite's MbrOverlaps means something else, so it gets the plain intersection test.
+    lookup = "location__bboverlaps" if connections[queryset.db].vendor == "postgresql" else "location__intersects"
+    return queryset.filter(**{lookup: box})
+
+
+def cell_size(zoom, cells_per_tile):
+    """Grid cell in degrees: a tile spans 360 / 2**zoom degrees of longitude."""
+    return 360.0 / (2 ** zoom) / cells_per_tile
+
+
+def overdue_expression(today):
+    # 逾期 is derived, never stored: rectifying with a deadline before today (Asia/Shanghai).
+    return ExpressionWrapper(Q(status=Status.RECTIFYING, deadline__lt=today), output_field=BooleanField())
+
+
+@contextmanager
+def without_jit(using):
+    """PostgreSQL's JIT spends 100-300 ms compiling these one-off aggregates over a whole jurisdiction, more
+    than it saves (measured with bench/map.py), so the grid queries run with it off."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+# --- building the data -----------------------------------------------------------------------------
+
+
+def point_rows(queryset, limit):
+    """Up to ``limit`` cases as (id, reference, status, deadline, category, village, lng, lat) tuples."""
+    return list(queryset.annotate(lng=X, lat=Y).values_list(
+        "id", "reference", "status", "deadline", "category", "village_id", "lng", "lat")[:limit])
+
+
+@contextmanager
+def collector_paused():
+    """Thousands of new dicts set off Python's cyclic garbage collector, whose full passes over everything the
+    process holds then cost more than building the features (none of them form cycles)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def point_features(rows, today):
+    """One GeoJSON Point feature per row of ``point_rows``."""
+    rectifying = Status.RECTIFYING
+    with collector_paused():
+        return [
+            {"type": "Feature", "id": pk, "geometry": {"type": "Point", "coordinates": [lng, lat]},
+             "properties": {"id": pk, "reference": reference, "status": status,
+                            "overdue": status == rectifying and deadline is not None and deadline < today,
+                            "category": category, "deadline": deadline, "village": village}}
+            for pk, reference, status, deadline, category, village, lng, lat in rows
+        ]
+
+
+def grid_rows(queryset, cell, today):
+    """(gx, gy, status, overdue, count, sum of lng, sum of lat) per grid cell, status and overdue, in one pass.
+
+    Written as SQL around the ORM's query of the cases: on PostgreSQL, OFFSET 0 keeps that query a subquery,
+    so ST_X and ST_Y run once per case rather than once for the cell and again for the centroid (a quarter of
+    the time over a million cases, bench/map.py). SQLite wants no OFFSET without LIMIT and needs no fence.
+    """
+    connection = connections[queryset.db]
+    cases = queryset.annotate(x=X, y=Y, late=overdue_expression(today)).values_list("x", "y", "status", "late")
+    sql, params = cases.query.sql_with_params()
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    grid = ("SELECT FLOOR(x / %s), FLOOR(y / %s), status, late, COUNT(*), SUM(x), SUM(y) "
+            f"FROM ({sql}{fence}) cases GROUP BY 1, 2, 3, 4")
+    with without_jit(queryset.db), connection.cursor() as cursor:
+        cursor.execute(grid, [cell, cell, *params])
+        return cursor.fetchall()
+
+
+def cluster_features(queryset, zoom, today):
+    """Cases counted per grid cell of the zoom level, each cell a Point at the centroid of its cases.
+
+    The database groups by cell, status and overdue (no per-case rows leave it); Python folds the few statuses
+    of a cell into one feature.
+    """
+    cells = {}
+    for gx, gy, status, late, n, sx, sy in grid_rows(queryset, cell_size(zoom, CLUSTER_CELLS_PER_TILE), today):
+        entry = cells.get((gx, gy))
+        if entry is None:
+            entry = cells[(gx, gy)] = {"count": 0, "sx": 0.0, "sy": 0.0, "by_status": {}, "overdue": 0}
+        entry["count"] += n
+        entry["sx"] += sx
+        entry["sy"] += sy
+        entry["by_status"][status] = entry["by_status"].get(status, 0) + n
+        if late:
+            entry["overdue"] += n
+    return [
+        {"type": "Feature",
+         "geometry": {"type": "Point", "coordinates": [round(e["sx"] / e["count"], COORDINATE_DECIMALS),
+                                                       round(e["sy"] / e["count"], COORDINATE_DECIMALS)]},
+         "properties": {"cluster": True, "count": e["count"], "by_status": e["by_status"],
+                        "overdue": e["overdue"]}}
+        for e in cells.values()
+    ]
+
+
+def map_cases(queryset, bbox, zoom, today, limit=None):
+    """The FeatureCollection for a viewport: single cases up to ``limit``, grid clusters above it."""
+    limit = max_points() if limit is None else limit
+    in_view = in_bbox(queryset, bbox)
+    # One query in the usual case: fetch one case more than the limit. Only a crowded viewport pays for both
+    # that fetch (it stops after limit + 1 rows) and the grid.
+    rows = point_rows(in_view, limit + 1)
+    if len(rows) <= limit:
+        return {"type": "FeatureCollection", "mode": "points", "zoom": zoom, "total": len(rows),
+                "features": point_features(rows, today)}
+    features = cluster_features(in_view, zoom, today)
+    return {"type": "FeatureCollection", "mode": "clusters", "zoom": zoom,
+            "cell": cell_size(zoom, CLUSTER_CELLS_PER_TILE),
+            "total": sum(f["properties"]["count"] for f in features), "features": features}
+
+
+def heat_cells(queryset, bbox, zoom):
+    """Case counts on a grid finer than the clusters, as ``[lat, lng, count]`` at each cell's centre."""
+    cell = cell_size(zoom, HEAT_CELLS_PER_TILE)
+    rows = (in_bbox(queryset, bbox).annotate(gx=Floor(X / cell), gy=Floor(Y / cell))
+            .values_list("gx", "gy").annotate(n=Count("pk")))
+    with without_jit(queryset.db):
+        rows = list(rows)
+    points = [[round((gy + 0.5) * cell, COORDINATE_DECIMALS), round((gx + 0.5) * cell, COORDINATE_DECIMALS), n]
+              for gx, gy, n in rows]
+    return {"cell": cell, "max": max((p[2] for p in points), default=0), "points": points}
+
+
+def case_kpis(queryset, today):
+    """The KPI strip of the map page (DOMAIN.md, What leaders measure) for a filtered set of cases."""
+    month_start = today.replace(day=1)
+    counts = {f"status_{value}": Count("pk", filter=Q(status=value)) for value in Status.values}
+    kpi = queryset.aggregate(
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("pk", filter=Q(status=Status.RECTIFYING, deadline__lt=today)),
+        closed_this_month=Count("pk", filter=Q(status=Status.CLOSED, closed_at__date__gte=month_start)),
+        filed=Count("pk", filter=~Q(status__in=[Status.REPORTED, Status.DISMISSED])),
+        closed=Count("pk", filter=Q(status=Status.CLOSED)),
+        **counts,
+    )
+    kpi["by_status"] = {value: kpi.pop(f"status_{value}") for value in Status.values}
+    # 整改率: closed ÷ filed.
+    kpi["rectification_rate"] = round(100 * kpi["closed"] / kpi["filed"]) if kpi["filed"] else None
+    return kpi
+
+
+# By deadline, open cases come first: the deadline of a closed case no longer matters.
+ENDED_LAST = models.Case(models.When(status__in=OPEN_STATUSES, then=models.Value(0)), default=models.Value(1),
+                         output_field=models.IntegerField())
+LIST_ORDERINGS = {
+    "deadline": (ENDED_LAST.asc(), F("deadline").asc(nulls_last=True), "-created_at", "-id"),
+    "-deadline": (ENDED_LAST.asc(), F("deadline").desc(nulls_last=True), "-created_at", "-id"),
+    "created_at": ("created_at", "id"),
+    "-created_at": ("-created_at", "-id"),
+    "reference": ("reference",),
+    "-reference": ("-reference",),
+    "status": ("status", F("deadline").asc(nulls_last=True), "-id"),
+    "-status": ("-status", F("deadline").asc(nulls_last=True), "-id"),
+    "village": ("village__name", "-created_at", "-id"),
+    "-village": ("-village__name", "-created_at", "-id"),
+}
+DEFAULT_LIST_ORDERING = "deadline"
+
+
+def case_rows(queryset, bbox, ordering, today, limit=LIST_LIMIT):
+    """The first ``limit`` cases of the viewport in the chosen order, for the list beside the map."""
+    order = LIST_ORDERINGS.get(ordering, LIST_ORDERINGS[DEFAULT_LIST_ORDERING])
+    rows = list(in_bbox(queryset, bbox).order_by(*order).annotate(lng=X, lat=Y).values_list(
+        "id", "reference", "status", "deadline", "category", "village_id", "address", "created_at", "lng", "lat",
+    )[: limit + 1])
+    results = [
+        {"id": pk, "reference": reference, "status": status,
+         "overdue": status == Status.RECTIFYING and deadline is not None and deadline < today,
+         "category": category, "deadline": deadline, "village": village, "address": address,
+         "reported_on": timezone.localtime(created).date(), "lng": lng, "lat": lat}
+        for pk, reference, status, deadline, category, village, address, created, lng, lat in rows[:limit]
+    ]
+    return {"ordering": ordering if ordering in LIST_ORDERINGS else DEFAULT_LIST_ORDERING,
+            "truncated": len(rows) > limit, "results": results}
+
+
+def village_features(user, now):
+    """Villages with their boundary, the last patrol that covered each, and whether that was within 7 days."""
+    since = now - timedelta(days=TRACK_DAYS)
+    rows = (selectors.villages_for(user)
+            .annotate(geojson=AsGeoJSON("boundary", precision=COORDINATE_DECIMALS),
+                      last_patrol=Max("patrols__started_at", filter=Q(patrols__jurisdiction_id=user.jurisdiction_id)))
+            .values_list("id", "name", "code", "last_patrol", "geojson"))
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": pk, "geometry": orjson.Fragment(geojson),
+         "properties": {"id": pk, "name": name, "code": code, "last_patrol_at": last,
+                        "patrolled_recently": last is not None and last >= since}}
+        for pk, name, code, last, geojson in rows
+    ]}
+
+
+def campaign_features(user):
+    """Campaign areas: the drawn polygon, or else the union of the campaign's villages."""
+    rows = (selectors.campaigns_for(user)
+            .annotate(geojson=AsGeoJSON(Coalesce("area", Union("villages__boundary")), precision=COORDINATE_DECIMALS))
+            .values_list("id", "name", "status", "starts_on", "ends_on", "geojson")
+            .order_by("-starts_on", "id"))
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": pk, "geometry": orjson.Fragment(geojson),
+         "properties": {"id": pk, "name": name, "status": status, "starts_on": starts, "ends_on": ends,
+                        "active": status == CampaignStatus.ACTIVE}}
+        for pk, name, status, starts, ends, geojson in rows if geojson
+    ]}
+
+
+def track_features(user, now, bbox=None):
+    """GPS tracks of the patrols started in the last 7 days, newest first."""
+    patrols = selectors.patrols_for(user).filter(started_at__gte=now - timedelta(days=TRACK_DAYS),
+                                                 track__isnull=False)
+    if bbox:
+        box = Polygon.from_bbox(bbox)
+        box.srid = SRID
+        patrols = patrols.filter(track__intersects=box)
+    rows = list(patrols.order_by("-started_at")
+                .annotate(geojson=AsGeoJSON("track", precision=COORDINATE_DECIMALS))
+                .values_list("id", "kind", "started_at", "ended_at", "distance_m", "inspector__last_name",
+                             "inspector__first_name", "inspector__username", "geojson")[: TRACK_LIMIT + 1])
+    return {"type": "FeatureCollection", "truncated": len(rows) > TRACK_LIMIT, "features": [
+        {"type": "Feature", "id": pk, "geometry": orjson.Fragment(geojson),
+         "properties": {"id": pk, "kind": kind, "started_at": started, "ended_at": ended,
+                        "distance_km": round(distance / 1000, 2),
+                        "inspector": f"{last}{first}".strip() or username}}
+        for pk, kind, started, ended, distance, last, first, username, geojson in rows[:TRACK_LIMIT]
+    ]}
+
+
+# --- HTTP ------------------------------------------------------------------------------------------
+
+
+def cases_etag(request, kind):
+    """A validator for everything derived from the jurisdiction's cases.
+
+    Every change to a case writes one CaseEvent (the append-only record), so the newest event id of the
+    jurisdiction moves whenever any case does; with the query, the day (overdue turns on at midnight) and the
+    point threshold it names the response. Finding that id is one index probe, unlike a count or MAX(updated_at)
+    over a million rows.
+    """
+    latest_event = selectors.events_for(request.user).order_by("-pk").values_list("pk", flat=True).first()
+    params = sorted((key, value) for key, values in request.GET.lists() for value in values)
+    key = orjson.dumps([FORMAT_VERSION, kind, request.user.jurisdiction_id, latest_event,
+                        timezone.localdate().isoformat(), max_points(), params])
+    return '"%s"' % hashlib.sha256(key).hexdigest()[:32]
+
+
+def not_modified(request, etag):
+    if_none_match = request.headers.get("If-None-Match")
+    if not if_none_match:
+        return None
+    # gzip_page weakens the ETag it sends (W/"..."); a weak match is all a GET needs.
+    candidates = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
+    if etag in candidates or "*" in candidates:
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, no-cache"
+        return response
+    return None
+
+
+def json_response(data, content_type="application/json", etag=None):
+    response = HttpResponse(orjson.dumps(data), content_type=content_type)
+    response["Cache-Control"] = "private, no-cache"
+    if etag:
+        response["ETag"] = etag
+    return response
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("status", OpenApiTypes.STR, many=True, enum=Status.values),
+    OpenApiParameter("overdue", OpenApiTypes.BOOL),
+    OpenApiParameter("village", OpenApiTypes.INT),
+    OpenApiParameter("campaign", OpenApiTypes.INT),
+    OpenApiParameter("inspector", OpenApiTypes.INT, description="responsible inspector"),
+    OpenApiParameter("category", OpenApiTypes.STR, many=True),
+    OpenApiParameter("stage", OpenApiTypes.STR),
+    OpenApiParameter("reported_from", OpenApiTypes.DATE),
+    OpenApiParameter("reported_to", OpenApiTypes.DATE),
+    OpenApiParameter("q", OpenApiTypes.STR, description="reference, address or party"),
+]
+VIEWPORT_PARAMETERS = [
+    OpenApiParameter("bbox", OpenApiTypes.STR, required=True, description="minLng,minLat,maxLng,maxLat (WGS-84)"),
+    OpenApiParameter("zoom", OpenApiTypes.INT, required=True, description="Leaflet zoom level, 0-22"),
+]
+CONDITIONAL_RESPONSES = {
+    304: OpenApiResponse(description="Unchanged since the ETag sent in If-None-Match"),
+    400: OpenApiResponse(description="Invalid bbox, zoom or filter"),
+}
+
+
+@method_decorator(gzip_page, name="dispatch")
+class MapCasesView(APIView):
+    """Cases in a viewport as GeoJSON: single cases (``mode: points``) while the viewport holds at most 5,000
+    matching cases, otherwise grid clusters (``mode: clusters``), each a Point with ``cluster``, ``count``,
+    ``by_status`` and ``overdue``. Same filters as the case list. Send the ETag back in If-None-Match."""
+
+    @extend_schema(parameters=VIEWPORT_PARAMETERS + FILTER_PARAMETERS,
+                   responses={(200, "application/geo+json"): OpenApiTypes.OBJECT, **CONDITIONAL_RESPONSES})
+    def get(self, request):
+        bbox = parse_bbox(request.GET.get("bbox"))
+        zoom = parse_zoom(request.GET.get("zoom"))
+        cases = filtered_cases(request)
+        etag = cases_etag(request, "cases")
+        return not_modified(request, etag) or json_response(
+            map_cases(cases, bbox, zoom, timezone.localdate()), "application/geo+json", etag)
+
+
+@method_decorator(gzip_page, name="dispatch")
+class MapCaseListView(APIView):
+    """The first 100 cases of a viewport in the chosen order, for the list beside the map."""
+
+    @extend_schema(parameters=[VIEWPORT_PARAMETERS[0], OpenApiParameter("ordering", OpenApiTypes.STR,
+                                                                        enum=list(LIST_ORDERINGS))]
+                   + FILTER_PARAMETERS,
+                   responses={200: OpenApiTypes.OBJECT, **CONDITIONAL_RESPONSES})
+    def get(self, request):
+        bbox = parse_bbox(request.GET.get("bbox"))
+        cases = filtered_cases(request)
+        etag = cases_etag(request, "list")
+        return not_modified(request, etag) or json_response(
+            case_rows(cases, bbox, request.GET.get("ordering", DEFAULT_LIST_ORDERING), timezone.localdate()),
+            etag=etag)
+
+
+class MapKpiView(APIView):
+    """Open, overdue, closed this month, rectification rate and counts by status for the current filters."""
+
+    @extend_schema(parameters=FILTER_PARAMETERS, responses={200: OpenApiTypes.OBJECT, **CONDITIONAL_RESPONSES})
+    def get(self, request):
+        cases = filtered_cases(request)
+        etag = cases_etag(request, "kpis")
+        return not_modified(request, etag) or json_response(case_kpis(cases, timezone.localdate()), etag=etag)
+
+
+@method_decorator(gzip_page, name="dispatch")
+class MapHeatView(APIView):
+    """Case counts on a fine grid of the viewport, ``points: [[lat, lng, count], ...]``, for the heat layer."""
+
+    @extend_schema(parameters=VIEWPORT_PARAMETERS + FILTER_PARAMETERS,
+                   responses={200: OpenApiTypes.OBJECT, **CONDITIONAL_RESPONSES})
+    def get(self, request):
+        bbox = parse_bbox(request.GET.get("bbox"))
+        zoom = parse_zoom(request.GET.get("zoom"))
+        cases = filtered_cases(request)
+        etag = cases_etag(request, "heat")
+        return not_modified(request, etag) or json_response(heat_cells(cases, bbox, zoom), etag=etag)
+
+
+@method_decorator(gzip_page, name="dispatch")
+class MapVillagesView(APIView):
+    """Villages with boundary, ``last_patrol_at`` and ``patrolled_recently`` (a patrol within 7 days)."""
+
+    @extend_schema(responses={(200, "application/geo+json"): OpenApiTypes.OBJECT})
+    def get(self, request):
+        return json_response(village_features(request.user, timezone.now()), "application/geo+json")
+
+
+@method_decorator(gzip_page, name="dispatch")
+class MapCampaignsView(APIView):
+    """Campaign areas (the drawn area, or the union of the campaign's villages) with name, period and status."""
+
+    @extend_schema(responses={(200, "application/geo+json"): OpenApiTypes.OBJECT})
+    def get(self, request):
+        return json_response(campaign_features(request.user), "application/geo+json")
+
+
+@method_decorator(gzip_page, name="dispatch")
+class MapTracksView(APIView):
+    """GPS tracks of the patrols of the last 7 days (at most 1,000, newest first); ``bbox`` is optional."""
+
+    @extend_schema(parameters=[OpenApiParameter("bbox", OpenApiTypes.STR, description="minLng,minLat,maxLng,maxLat")],
+                   responses={(200, "application/geo+json"): OpenApiTypes.OBJECT})
+    def get(self, request):
+        bbox = parse_bbox(request.GET["bbox"]) if request.GET.get("bbox") else None
+        return json_response(track_features(request.user, timezone.now(), bbox), "application/geo+json")

@@ -1,0 +1,145 @@
+"""Summaries (汇总报告) over the API: a campaign's current numbers, sending its summary now, stored summaries.
+
+- ``GET  /api/v1/campaigns/{id}/summary/``: the KPIs of the campaign from its start up to today (or ``start`` /
+  ``end``), built on the spot (worker.summaries.build_summary), for supervisors and leaders;
+- ``POST /api/v1/campaigns/{id}/summary/send/``: 202, the summary is built and emailed by a worker, once per
+  recipient and day (supervisors only);
+- ``GET  /api/v1/summaries/`` and ``/api/v1/summaries/{id}/``: stored summaries with their numbers, files and
+  the state of their emails.
+
+Another jurisdiction's campaign or summary is a 404; a role that may not read or send them gets 403.
+"""
+from datetime import timedelta
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from patrol import selectors
+from worker import summaries
+from worker.models import Summary
+
+MAX_PERIOD_DAYS = 400
+
+
+class ReadsSummaries(BasePermission):
+    message = _("只有中队长和领导可以查看汇总报告")
+
+    def has_permission(self, request, view):
+        return getattr(request.user, "role", None) in summaries.SUMMARY_READERS
+
+
+def _date(value):
+    try:
+        return parse_date(value) if value else None
+    except ValueError:  # well formed but not a date, e.g. 2026-13-01
+        return None
+
+
+def _period(request, campaign):
+    start, end = request.query_params.get("start"), request.query_params.get("end")
+    if not start and not end:
+        return summaries.current_period(campaign, timezone.localdate())
+    parsed = {name: _date(value) for name, value in (("start", start), ("end", end))}
+    errors = {name: [_("日期格式应为 YYYY-MM-DD")] for name, value in parsed.items() if value is None}
+    if errors:
+        raise ValidationError(errors)
+    if parsed["end"] < parsed["start"]:
+        raise ValidationError({"end": [_("结束日期不能早于开始日期")]})
+    if parsed["end"] - parsed["start"] > timedelta(days=MAX_PERIOD_DAYS):
+        raise ValidationError({"end": [_("期间最长 %(days)s 天") % {"days": MAX_PERIOD_DAYS}]})
+    return summaries.Period(parsed["start"], parsed["end"])
+
+
+class CampaignSummaryView(APIView):
+    """The campaign's KPIs now: overall, by village, category and inspector, with the previous period."""
+
+    @extend_schema(parameters=[OpenApiParameter("start", OpenApiTypes.DATE), OpenApiParameter("end", OpenApiTypes.DATE)],
+                   responses={200: OpenApiTypes.OBJECT, 403: None, 404: None})
+    def get(self, request, pk):
+        campaign = get_object_or_404(selectors.campaigns_for(request.user).select_related("jurisdiction"), pk=pk)
+        if request.user.role not in summaries.SUMMARY_READERS:
+            raise PermissionDenied(ReadsSummaries.message)
+        return Response(summaries.build_summary(summaries.Scope.for_campaign(campaign), _period(request, campaign)))
+
+
+class CampaignSummarySendView(APIView):
+    """Queue the campaign's summary up to today for its recipients now (202). Supervisors only."""
+
+    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT, 403: None, 404: None})
+    def post(self, request, pk):
+        campaign = get_object_or_404(selectors.campaigns_for(request.user).select_related("jurisdiction"), pk=pk)
+        summary = summaries.send_campaign_summary_now(campaign=campaign, actor=request.user)
+        return Response({"summary": summary.pk, "status": summary.status,
+                         "period": {"start": summary.period_start, "end": summary.period_end},
+                         "url": reverse("api-summary", args=[summary.pk])}, status=status.HTTP_202_ACCEPTED)
+
+
+class SummaryListSerializer(serializers.ModelSerializer):
+    campaign_name = serializers.CharField(source="campaign.name", default=None)
+    kind_display = serializers.CharField(source="get_kind_display")
+    delivery_state = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Summary
+        fields = ["id", "campaign", "campaign_name", "kind", "kind_display", "period_start", "period_end", "status",
+                  "built_at", "delivery_state", "url"]
+
+    def get_delivery_state(self, summary) -> str:
+        return summaries.delivery_state(summary)
+
+    def get_url(self, summary) -> str:
+        return reverse("api-summary", args=[summary.pk])
+
+
+class SummaryDetailSerializer(SummaryListSerializer):
+    files = serializers.SerializerMethodField()
+    deliveries = serializers.SerializerMethodField()
+
+    class Meta(SummaryListSerializer.Meta):
+        fields = SummaryListSerializer.Meta.fields + ["numbers", "files", "deliveries", "last_error"]
+
+    def get_files(self, summary) -> dict:
+        if summary.status != Summary.Status.READY:
+            return {}
+        return {name: reverse("summary-file", args=[summary.pk, name]) for name in ("weekly", "villages", "ledger")}
+
+    def get_deliveries(self, summary) -> list:
+        return [{"recipient": recipient, "status": state, "attempts": attempts, "sent_at": sent_at}
+                for recipient, state, attempts, sent_at in summary.deliveries.order_by("recipient")
+                .values_list("recipient", "status", "attempts", "sent_at")]
+
+
+class SummaryListView(generics.ListAPIView):
+    """Stored summaries of the user's jurisdiction, newest period first."""
+
+    serializer_class = SummaryListSerializer
+    permission_classes = [IsAuthenticated, ReadsSummaries]
+    filterset_fields = ["campaign", "kind"]
+
+    def get_queryset(self):
+        return Summary.objects.for_user(self.request.user).select_related("campaign").prefetch_related("deliveries")
+
+
+class SummaryDetailView(generics.RetrieveAPIView):
+    """One stored summary with its numbers, file URLs and the state of each email."""
+
+    serializer_class = SummaryDetailSerializer
+    permission_classes = [IsAuthenticated, ReadsSummaries]
+
+    @extend_schema(responses={200: SummaryDetailSerializer, 403: None, 404: OpenApiResponse(description="not found")})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return Summary.objects.for_user(self.request.user).select_related("campaign")

@@ -1,0 +1,134 @@
+"""The supervisor map page (landing page of supervisors, legal reviewers and leaders).
+
+The page renders the frame: the filters as a plain GET form filled from the query string, the KPI strip for
+those filters, the to-do list and the map's settings. static/js/map.js draws the rest from /api/v1/map/, so
+markers, boundaries and filters keep working when map tiles cannot load.
+"""
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from api.filters import CaseFilter
+from api.map import DEFAULT_LIST_ORDERING, case_kpis
+from patrol import selectors
+from patrol.choices import Category, Role, Stage, Status
+from patrol.models import User
+
+FILTER_NAMES = ("status", "overdue", "village", "campaign", "inspector", "category", "stage", "reported_from",
+                "reported_to", "q")
+
+
+@login_required
+def map_page(request):
+    user = request.user
+    today = timezone.localdate()
+    cases = selectors.cases_for(user)
+    filterset = CaseFilter(request.GET, queryset=cases, request=request)
+    filters_valid = filterset.is_valid()
+    villages = list(selectors.villages_for(user).values_list("id", "name"))
+    campaigns = list(selectors.campaigns_for(user).values_list("id", "name"))
+    inspectors = (User.objects.filter(jurisdiction_id=user.jurisdiction_id, is_active=True,
+                                      role__in=[Role.INSPECTOR, Role.SUPERVISOR]).order_by("username")
+                  if user.jurisdiction_id else User.objects.none())
+    return render(request, "gis/map.html", {
+        "kpi": case_kpis(filterset.qs if filters_valid else cases, today),
+        "filters_valid": filters_valid,
+        "selected": {name: request.GET.getlist(name) if name in ("status", "category") else request.GET.get(name, "")
+                     for name in FILTER_NAMES},
+        "active_filter_count": sum(1 for name in FILTER_NAMES if any(request.GET.getlist(name))),
+        "todo": _todo_cases(user, cases, today),
+        "choices": {
+            "statuses": Status.choices,
+            "categories": Category.choices,
+            "stages": Stage.choices,
+            "villages": villages,
+            "campaigns": campaigns,
+            "inspectors": [(u.pk, u.display_name) for u in inspectors],
+        },
+        "map_config": _map_config(user, villages),
+    })
+
+
+def _todo_cases(user, cases, today):
+    """What waits for this role: filing and overdue cases for supervisors, escalations for legal review."""
+    overdue = Q(status=Status.RECTIFYING, deadline__lt=today)
+    if user.role == Role.SUPERVISOR:
+        waiting = Q(status__in=[Status.REPORTED, Status.ENFORCEMENT_DECIDED]) | overdue
+    elif user.role == Role.LEGAL_REVIEWER:
+        waiting = Q(status=Status.ESCALATED)
+    else:
+        waiting = overdue
+    return cases.filter(waiting).select_related("village").order_by("deadline", "created_at")[:20]
+
+
+def _map_config(user, villages):
+    """What map.js needs, handed over with json_script (no inline script under our CSP)."""
+    boundary = user.jurisdiction.boundary if user.jurisdiction_id else None
+    bounds = None
+    if boundary is not None and not boundary.empty:
+        west, south, east, north = boundary.extent
+        bounds = [[south, west], [north, east]]
+    case_page = reverse("case", args=[0])
+    return {
+        "urls": {
+            "cases": reverse("api-map-cases"), "list": reverse("api-map-list"), "kpis": reverse("api-map-kpis"),
+            "heat": reverse("api-map-heat"), "villages": reverse("api-map-villages"),
+            "campaigns": reverse("api-map-campaigns"), "tracks": reverse("api-map-tracks"),
+            "case_page": case_page.replace("/0/", "/{id}/"),
+            "case_api": reverse("api-case", args=[0]).replace("/0/", "/{id}/"),
+        },
+        "bounds": bounds,
+        "default_center": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
+        "default_zoom": settings.LEAFLET_CONFIG["DEFAULT_ZOOM"],
+        "list_ordering": DEFAULT_LIST_ORDERING,
+        # 天地图 is offered only with a key. Its keys are browser keys, bound to our domain in the 天地图 console;
+        # every tile request carries it anyway. GCJ-02 providers (AMap, Tencent) are not offered: every point
+        # shown or picked would need converting, and 天地图 (CGCS2000, within a metre of WGS-84) needs none.
+        "tianditu_key": settings.TIANDITU_KEY,
+        "statuses": dict(Status.choices),
+        "categories": dict(Category.choices),
+        "villages": {str(pk): name for pk, name in villages},
+        "text": {
+            "osm": _("OpenStreetMap 地图"),
+            "tianditu_vector": _("天地图 矢量"),
+            "tianditu_imagery": _("天地图 影像"),
+            "tianditu_attribution": _("国家地理信息公共服务平台 天地图"),
+            "layer_cases": _("案件"),
+            "layer_villages": _("村界"),
+            "layer_campaigns": _("专项整治范围"),
+            "layer_tracks": _("巡查轨迹（近7天）"),
+            "layer_heat": _("热力图"),
+            "tiles_failed": _("底图加载失败（可能没有网络）；案件、村界和筛选仍可使用。"),
+            "dismiss": _("点击关闭"),
+            "load_failed": _("数据加载失败：%(message)s"),
+            "loading": _("正在加载…"),
+            "overdue": _("逾期"),
+            "overdue_count": _("逾期 %(count)s 件"),
+            "cluster_title": _("%(count)s 件案件，点击放大"),
+            "not_patrolled": _("7天未巡查"),
+            "last_patrol": _("最近巡查：%(when)s"),
+            "never_patrolled": _("没有巡查记录"),
+            "deadline": _("整改期限"),
+            "no_deadline": _("未设期限"),
+            "village": _("行政村"),
+            "category": _("类别"),
+            "address": _("地址"),
+            "open_case": _("打开案件"),
+            "photo_of": _("%(reference)s 的照片"),
+            "no_photo": _("暂无照片"),
+            "view_photos": _("查看照片（%(count)s 张）"),
+            "list_summary": _("当前视图 %(total)s 件"),
+            "list_truncated": _("当前视图 %(total)s 件，列出前 %(shown)s 件"),
+            "list_clusters": _("当前视图 %(total)s 件（已聚合显示），列出前 %(shown)s 件"),
+            "list_empty": _("当前视图没有符合条件的案件"),
+            "patrol_by": _("巡查人：%(name)s"),
+            "patrol_distance": _("里程 %(km)s 公里"),
+            "campaign_period": _("%(start)s 至 %(end)s"),
+            "show_list": _("列表"),
+            "hide_list": _("收起"),
+        },
+    }

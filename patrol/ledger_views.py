@@ -1,0 +1,107 @@
+"""The ledger page (台账): the jurisdiction's cases as a table with the list's filters, sorting and exports."""
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from api.exports import own_jobs
+from api.filters import CaseFilter
+from patrol import exports, selectors
+from patrol.choices import Category, Role, Stage, Status
+from patrol.models import User
+
+PAGE_SIZE = 50
+
+# The table's columns: (ordering key or None, header). The sortable ones are those of LEDGER_ORDERINGS.
+TABLE_COLUMNS = [
+    ("reference", _("编号")),
+    ("village", _("村")),
+    (None, _("地址")),
+    (None, _("当事人")),
+    (None, _("类别")),
+    (None, _("面积（㎡）")),
+    ("created_at", _("发现日期")),
+    ("status", _("状态")),
+    ("deadline", _("整改期限")),
+    (None, _("结案方式")),
+    (None, _("责任人")),
+]
+
+EXPORT_LINKS = [("xlsx", "Excel"), ("csv", "CSV"), ("geojson", "GeoJSON"), ("kml", _("KML（奥维/谷歌地球）"))]
+
+
+@login_required
+def ledger_page(request):
+    user = request.user
+    filterset = CaseFilter(request.GET, queryset=selectors.cases_for(user))
+    # Invalid values are named on the form and ignored, as the list ignores nothing but says why.
+    filterset.is_valid()
+    ordering = exports.ledger_ordering(request.GET.get("ordering"))
+    cases = exports.order_ledger(filterset.qs, ordering).select_related("village", "responsible")
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+
+    # Filters and ordering, without the page: what the sort links, the pages and the exports carry.
+    query = QueryDict(exports.ledger_query(request.GET), mutable=True)
+    job_id = request.GET.get("job", "")
+    job = own_jobs(user).select_related("jurisdiction").filter(pk=job_id).first() if job_id.isdigit() else None
+    jurisdiction_id = user.jurisdiction_id
+    context = {
+        "page": page,
+        "columns": [_column(key, label, ordering, query) for key, label in TABLE_COLUMNS],
+        "exports": [(fmt, label, _with_query(reverse("api-cases-export", args=[fmt]), query))
+                    for fmt, label in EXPORT_LINKS],
+        "large": page.paginator.count > exports.sync_limit(),
+        "sync_limit": exports.sync_limit(),
+        "job": job,
+        "job_filename": exports.export_filename(job.jurisdiction.code, job.format, timezone.localdate(job.created_at))
+        if job else "",
+        "query": query,
+        "errors": [(filterset.form.fields[name].label, messages) for name, messages in filterset.form.errors.items()
+                   if name in filterset.form.fields],
+        "selected": {
+            "q": request.GET.get("q", ""),
+            "status": request.GET.getlist("status"),
+            "category": request.GET.getlist("category"),
+            "overdue": request.GET.get("overdue", ""),
+            "village": request.GET.get("village", ""),
+            "stage": request.GET.get("stage", ""),
+            "campaign": request.GET.get("campaign", ""),
+            "inspector": request.GET.get("inspector", ""),
+            "reported_from": request.GET.get("reported_from", ""),
+            "reported_to": request.GET.get("reported_to", ""),
+        },
+        "filtered": any(key != "ordering" for key in query),
+        "choices": {
+            "status": Status.choices,
+            "category": Category.choices,
+            "stage": Stage.choices,
+            "villages": [(str(pk), name) for pk, name in selectors.villages_for(user).values_list("pk", "name")],
+            "campaigns": [(str(pk), name) for pk, name in selectors.campaigns_for(user).values_list("pk", "name")],
+            "inspectors": [(str(person.pk), person.display_name) for person in User.objects.filter(
+                jurisdiction_id=jurisdiction_id, is_active=True, role__in=[Role.INSPECTOR, Role.SUPERVISOR],
+            ).order_by("username")] if jurisdiction_id else [],
+        },
+    }
+    return render(request, "patrol/ledger.html", context)
+
+
+def _with_query(url, query):
+    return f"{url}?{query.urlencode()}" if query else url
+
+
+def _column(key, label, ordering, query):
+    column = {"label": label, "key": key, "sort": None, "url": None}
+    if key is None:
+        return column
+    if ordering.lstrip("-") == key:
+        column["sort"] = "descending" if ordering.startswith("-") else "ascending"
+        following = key if ordering.startswith("-") else f"-{key}"
+    else:
+        following = key
+    sorted_query = query.copy()
+    sorted_query["ordering"] = following
+    column["url"] = f"?{sorted_query.urlencode()}"
+    return column

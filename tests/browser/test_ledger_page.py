@@ -1,0 +1,103 @@
+"""In Chromium: a supervisor filters, sorts and exports the ledger (台账), on a desk screen and on a phone."""
+import re
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from patrol.models import Case
+from tests.browser.conftest import screenshot, sign_in
+from tests.worker.conftest import wait_for
+from worker.models import ExportJob
+from worker.tasks import build_export
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", "--demo-cases", "30", verbosity=0)
+
+
+def shown_references(page):
+    return page.locator("#ledger-table tbody td.ref a").all_inner_texts()
+
+
+def test_supervisor_filters_sorts_and_downloads_the_ledger_as_excel(new_page, demo):
+    lwg_cases = Case.objects.filter(jurisdiction__code="LWG")
+    page = new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    sign_in(page, "supervisor", lands_on="/map/")
+    page.goto("/ledger/")
+    everything = shown_references(page)
+    assert len(everything) == min(lwg_cases.count(), 50)
+    assert all(reference.startswith("LWG-") for reference in everything)
+
+    # A filter: only cases being rectified. Empty fields stay out of the URL.
+    page.check("input[name=status][value=rectifying]")
+    page.click("#ledger-filters button[type=submit]")
+    page.wait_for_url(re.compile(r"/ledger/\?status=rectifying$"))
+    rectifying = shown_references(page)
+    assert 0 < len(rectifying) < len(everything)
+    assert len(rectifying) == lwg_cases.filter(status="rectifying").count()
+    assert set(page.locator("#ledger-table tbody .badge[class*=status-]").all_inner_texts()) == {"整改中"}
+    overdue = lwg_cases.filter(status="rectifying", deadline__lt=timezone.localdate()).count()
+    assert page.locator("#ledger-table tbody tr.overdue").count() == overdue
+
+    # Sorting by 编号 keeps the filter, and a second click turns the order round.
+    page.click("th a[data-sort=reference]")
+    page.wait_for_url(re.compile(r"ordering=reference"))
+    assert "status=rectifying" in page.url
+    assert shown_references(page) == sorted(rectifying)
+    page.click("th a[data-sort=reference]")
+    page.wait_for_url(re.compile(r"ordering=-reference"))
+    assert shown_references(page) == sorted(rectifying, reverse=True)
+
+    # The Excel button exports what the table shows, in its order.
+    with page.expect_download() as download_info:
+        page.click("#export-bar a[data-format=xlsx]")
+    download = download_info.value
+    assert download.suggested_filename == f"LWG-台账-{timezone.localdate():%Y-%m-%d}.xlsx"
+    with open(download.path(), "rb") as workbook:  # the saved download has no .xlsx name
+        sheet = openpyxl.load_workbook(workbook).active
+    assert sheet["A1"].value == "编号"
+    assert [row[0].value for row in sheet.iter_rows(min_row=2)] == sorted(rectifying, reverse=True)
+    path = screenshot(page, "ledger-supervisor")
+    assert path.stat().st_size > 10_000
+
+
+def test_a_large_export_shows_its_progress_and_then_a_download_link(new_page, demo, settings):
+    settings.LEDGER_SYNC_LIMIT = 5
+    page = new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    sign_in(page, "supervisor", lands_on="/map/")
+    page.goto("/ledger/?ordering=reference")
+    assert page.locator("#export-bar").get_attribute("data-async") == "true"
+    page.click("#export-bar a[data-format=csv]")
+    page.wait_for_selector("#export-job:not([hidden])")
+    assert wait_for(lambda: ExportJob.objects.exists(), timeout=10)
+    job = ExportJob.objects.get()
+    assert page.locator("#export-job-link").is_hidden()
+
+    # The worker's part, run here: the page polls the job until its file is ready.
+    build_export.apply(args=[job.pk])
+    page.wait_for_selector("#export-job[data-state=done]")
+    assert page.locator("#export-job-progress").evaluate("el => el.value") == 100
+    with page.expect_download() as download_info:
+        page.click("#export-job-link")
+    assert download_info.value.suggested_filename == f"LWG-台账-{timezone.localdate():%Y-%m-%d}.csv"
+    lines = open(download_info.value.path(), encoding="utf-8-sig").read().splitlines()
+    assert len(lines) == 1 + Case.objects.filter(jurisdiction__code="LWG").count()
+    screenshot(page, "ledger-export-done")
+
+
+def test_on_a_phone_the_table_scrolls_inside_its_card(new_page, demo):
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    sign_in(page, "supervisor", lands_on="/map/")
+    page.goto("/ledger/?overdue=true")
+    assert page.locator("#ledger-table tbody tr.overdue").count() >= 1
+    # The page itself does not scroll sideways; the table does, within its card.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    scroller = page.locator(".table-scroll")
+    assert scroller.evaluate("el => el.scrollWidth > el.clientWidth")
+    screenshot(page, "ledger-phone")

@@ -1,0 +1,192 @@
+"""The 汇总报告 pages and API: a stored summary with its charts, only for supervisors and leaders of its
+jurisdiction; the settings form; sending now."""
+import io
+import re
+from datetime import timedelta
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from patrol import workflow
+from patrol.choices import CampaignStatus, SummarySchedule
+from patrol.models import Campaign
+from tests.factories import finding
+from worker import summaries
+from worker.models import EmailDelivery, JurisdictionSummarySchedule, Summary
+
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+
+
+@pytest.fixture
+def campaign(users, jurisdiction):
+    for name in ("supervisor", "leader"):
+        users[name].email = f"{name}@example.org"
+        users[name].save()
+    today = timezone.localdate()
+    campaign = Campaign.objects.create(jurisdiction=jurisdiction, name="春季整治", starts_on=today - timedelta(days=20),
+                                       ends_on=today + timedelta(days=20), status=CampaignStatus.ACTIVE)
+    campaign.recipients.set([users["supervisor"], users["leader"]])
+    for i in range(3):
+        case, _ = workflow.report_finding(actor=users["inspector"], campaign=campaign,
+                                          now=timezone.now() - timedelta(days=1 + i), **finding())
+        workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案")
+    return campaign
+
+
+@pytest.fixture
+def stored(settings, tmp_path, campaign):
+    """A built summary with its files and two recorded emails, as a worker leaves it."""
+    settings.MEDIA_ROOT = tmp_path
+    summary, _ = summaries.request_summary(scope=summaries.Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                           period=summaries.current_period(campaign))
+    summaries.produce_summary(summary.pk)
+    summary.refresh_from_db()
+    return summary
+
+
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_supervisors_and_leaders_see_the_summary_with_its_charts_and_kpis(client, users, stored):
+    for role in ("supervisor", "leader"):
+        client.force_login(users[role])
+        listing = client.get(reverse("summaries")).content.decode()
+        assert reverse("summary", args=[stored.pk]) in listing and "春季整治" in listing
+        page = client.get(reverse("summary", args=[stored.pk]))
+        assert page.status_code == 200
+        html = page.content.decode()
+        for name in ("weekly", "villages"):
+            src = reverse("summary-file", args=[stored.pk, name])
+            assert f'<img src="{src}"' in html
+            image = client.get(src)
+            assert image.status_code == 200 and image["Content-Type"] == "image/png"
+            assert b"".join(image.streaming_content).startswith(b"\x89PNG")
+        assert re.search(r'data-kpi="new_findings"><td>新发现线索</td><td><strong>3</strong>', html)
+        assert re.search(r'data-kpi="filed"><td>立案</td><td><strong>3</strong>', html)
+        for section in ("by_village", "by_category", "by_inspector", "deliveries"):
+            assert f'id="{section}"' in html
+        # CSP: no inline script or style on the page.
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html) and "style=" not in html
+
+
+def test_the_ledger_of_the_summary_downloads_and_opens(client, users, stored, campaign):
+    client.force_login(users["leader"])
+    response = client.get(reverse("summary-file", args=[stored.pk, "ledger"]))
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    references = [row[0] for row in book.worksheets[0].iter_rows(values_only=True)
+                  if row and isinstance(row[0], str) and row[0].startswith("TST-")]
+    assert len(references) == campaign.cases.count() == stored.files["ledger_rows"] == 3
+
+
+def test_other_roles_get_403_and_other_jurisdictions_404(client, users, stored):
+    client.force_login(users["inspector"])
+    assert client.get(reverse("summaries")).status_code == 403
+    assert client.get(reverse("summary", args=[stored.pk])).status_code == 403
+    assert client.get(reverse("summary-file", args=[stored.pk, "weekly"])).status_code == 403
+    client.force_login(users["other_supervisor"])
+    assert reverse("summary", args=[stored.pk]) not in client.get(reverse("summaries")).content.decode()
+    assert client.get(reverse("summary", args=[stored.pk])).status_code == 404
+    assert client.get(reverse("summary-file", args=[stored.pk, "weekly"])).status_code == 404
+    assert client.get(reverse("summary-file", args=[stored.pk, "ledger"])).status_code == 404
+    client.logout()
+    assert client.get(reverse("summary-file", args=[stored.pk, "weekly"])).status_code == 302  # to the login
+
+
+def test_a_summary_whose_sending_failed_shows_so(client, users, stored):
+    stored.deliveries.filter(recipient="leader@example.org").update(
+        status=EmailDelivery.Status.FAILED, attempts=7, last_error="SMTPDataError: 451 Try again later")
+    client.force_login(users["supervisor"])
+    html = client.get(reverse("summary", args=[stored.pk])).content.decode()
+    assert "发送失败" in html and "451 Try again later" in html
+    assert "1 封发送失败" in client.get(reverse("summaries")).content.decode()
+
+
+def test_supervisors_set_a_campaigns_recipients_and_schedule_and_leaders_may_not(client, users, campaign):
+    url = reverse("summary-campaign-settings", args=[campaign.pk])
+    client.force_login(users["leader"])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"schedule": "daily"}).status_code == 403
+    client.force_login(users["other_supervisor"])
+    assert client.get(url).status_code == 404
+
+    client.force_login(users["supervisor"])
+    form = client.get(url).content.decode()
+    assert "leader@example.org" in form and "每周一 08:00" in form
+    response = client.post(url, {"schedule": SummarySchedule.DAILY, "recipients": [users["leader"].pk]})
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.summary_schedule == SummarySchedule.DAILY
+    assert list(campaign.recipients.all()) == [users["leader"]]
+    assert client.post(url, {"schedule": "hourly"}).status_code == 400
+
+
+def test_supervisors_set_the_jurisdictions_own_schedule(client, users, campaign):
+    client.force_login(users["supervisor"])
+    response = client.post(reverse("summary-jurisdiction-settings"),
+                           {"schedule": SummarySchedule.MONTHLY, "recipients": [users["supervisor"].pk]})
+    assert response.status_code == 302
+    setting = JurisdictionSummarySchedule.objects.get(jurisdiction=users["supervisor"].jurisdiction)
+    assert setting.schedule == SummarySchedule.MONTHLY and list(setting.recipients.all()) == [users["supervisor"]]
+
+
+def test_send_now_from_the_page_records_one_summary_a_day(client, users, campaign, settings, tmp_path,
+                                                          django_capture_on_commit_callbacks):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(users["supervisor"])
+    url = reverse("summary-campaign-send", args=[campaign.pk])
+    with django_capture_on_commit_callbacks() as queued:
+        first = client.post(url)
+        again = client.post(url)
+    assert first.status_code == again.status_code == 302
+    summary = Summary.objects.get()
+    assert first["Location"] == reverse("summary", args=[summary.pk])
+    assert (summary.kind, summary.requested_by, len(queued)) == (Summary.Kind.ON_DEMAND, users["supervisor"], 2)
+    client.force_login(users["leader"])
+    assert client.post(url).status_code == 403
+
+
+def test_the_api_gives_the_current_numbers_to_supervisors_and_leaders(users, campaign):
+    url = f"/api/v1/campaigns/{campaign.pk}/summary/"
+    data = api(users["leader"]).get(url).json()
+    assert data["scope"] == {"type": "campaign", "id": campaign.pk, "name": "春季整治",
+                             "jurisdiction": {"id": campaign.jurisdiction_id, "code": "TST", "name": "测试执法队"}}
+    assert data["period"]["start"] == campaign.starts_on.isoformat()
+    assert (data["overall"]["current"]["new_findings"], data["overall"]["current"]["filed"]) == (3, 3)
+    assert {row["id"] for row in data["by_category"]} >= {"extension"}
+    week = api(users["supervisor"]).get(url, {"start": timezone.localdate().isoformat(),
+                                              "end": timezone.localdate().isoformat()}).json()
+    assert week["period"]["days"] == 1 and week["previous_period"]["days"] == 1
+    assert api(users["inspector"]).get(url).status_code == 403
+    assert api(users["other_supervisor"]).get(url).status_code == 404
+    bad = api(users["supervisor"]).get(url, {"start": "2026-13-01", "end": "2026-01-01"})
+    assert bad.status_code == 400 and "start" in bad.json()["error"]["fields"]
+
+
+def test_the_api_queues_sending_for_supervisors_only(users, campaign, django_capture_on_commit_callbacks):
+    url = f"/api/v1/campaigns/{campaign.pk}/summary/send/"
+    with django_capture_on_commit_callbacks() as queued:
+        response = api(users["supervisor"]).post(url)
+    assert response.status_code == 202 and len(queued) == 1
+    assert response.json()["summary"] == Summary.objects.get().pk
+    assert api(users["leader"]).post(url).status_code == 403
+    assert api(users["inspector"]).post(url).status_code == 403
+    assert api(users["other_supervisor"]).post(url).status_code == 404
+
+
+def test_the_api_lists_stored_summaries_of_the_jurisdiction_only(users, stored):
+    listing = api(users["leader"]).get("/api/v1/summaries/").json()
+    assert [row["id"] for row in listing["results"]] == [stored.pk]
+    detail = api(users["leader"]).get(f"/api/v1/summaries/{stored.pk}/").json()
+    assert detail["numbers"]["overall"]["current"]["new_findings"] == 3
+    assert detail["files"]["weekly"] == reverse("summary-file", args=[stored.pk, "weekly"])
+    assert sorted(d["recipient"] for d in detail["deliveries"]) == ["leader@example.org", "supervisor@example.org"]
+    assert api(users["other_supervisor"]).get("/api/v1/summaries/").json()["results"] == []
+    assert api(users["other_supervisor"]).get(f"/api/v1/summaries/{stored.pk}/").status_code == 404
+    assert api(users["inspector"]).get("/api/v1/summaries/").status_code == 403

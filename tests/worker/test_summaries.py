@@ -1,0 +1,551 @@
+"""Summaries (汇总报告): the numbers against direct counts, the schedule, and sending exactly once with a real
+Celery worker, real Redis and a real SMTP server — through a task run twice, a worker killed half-way, an SMTP
+server that refuses, and a broker that is down while a finding is saved."""
+import email
+import io
+import logging
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta
+from datetime import time as clock
+from email import policy
+from urllib.parse import urlsplit
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from patrol import workflow
+from patrol.choices import CampaignStatus, Category, Resolution, Status, SummarySchedule
+from patrol.models import Campaign, Case, CaseEvent, Patrol, User
+from tests.factories import finding
+from tests.worker.conftest import free_port, wait_for
+from worker import charts, summaries
+from worker.celery import app
+from worker.models import EmailDelivery, Summary
+from worker.summaries import Period, Scope
+from worker.tasks import send_pending_emails, send_summary, send_summary_email
+
+# --- helpers ----------------------------------------------------------------------------------------------
+
+
+def bounds(period):
+    def midnight(day):
+        return timezone.make_aware(datetime.combine(day, clock.min))
+
+    return midnight(period.start), midnight(period.end + timedelta(days=1))
+
+
+def direct_counts(cases, patrols, villages, period, today):
+    """The KPIs counted row by row, independently of worker.summaries (the reference the builder must match)."""
+    lo, hi = bounds(period)
+    closed = list(cases.filter(status=Status.CLOSED, closed_at__gte=lo, closed_at__lt=hi))
+    in_period = list(patrols.filter(started_at__gte=lo, started_at__lt=hi))
+    durations = sum((case.closed_at - case.created_at for case in closed), timedelta())
+    since = hi - timedelta(days=7)
+    filed = CaseEvent.objects.filter(case__in=cases, action="file", created_at__gte=lo, created_at__lt=hi).count()
+    on_time = sum(timezone.localdate(case.closed_at) <= case.deadline for case in closed)
+    return {
+        "new_findings": cases.filter(created_at__gte=lo, created_at__lt=hi).count(),
+        "filed": filed,
+        "closed": len(closed),
+        "closed_on_time": on_time,
+        "rectification_rate": round(100 * len(closed) / filed, 1) if filed else None,
+        "on_time_rate": round(100 * on_time / len(closed), 1) if closed else None,
+        "overdue_now": cases.filter(status=Status.RECTIFYING, deadline__lt=today).count(),
+        "demolished_area_m2": round(float(sum(c.estimated_area_m2 or 0 for c in closed
+                                               if c.resolution in (Resolution.FORCIBLY_DEMOLISHED,
+                                                                   Resolution.DEMOLISHED_BY_PARTY))), 1),
+        "mean_days_to_close": round(durations.total_seconds() / 86400 / len(closed), 1) if closed else None,
+        "patrols": len(in_period),
+        "patrol_km": round(sum(p.distance_m for p in in_period) / 1000, 1),
+        "villages_not_patrolled": sorted(
+            v.name for v in villages
+            if not Patrol.objects.filter(villages=v, started_at__gte=since, started_at__lt=hi).exists()),
+    }
+
+
+def scope_parts(scope):
+    cases = Case.objects.filter(jurisdiction=scope.jurisdiction)
+    patrols = Patrol.objects.filter(jurisdiction=scope.jurisdiction)
+    villages = list(scope.jurisdiction.villages.all())
+    if scope.campaign is not None:
+        cases, patrols = cases.filter(campaign=scope.campaign), patrols.filter(campaign=scope.campaign)
+        villages = list(scope.campaign.villages.all()) or villages
+    return cases, patrols, villages
+
+
+def seed_demo():
+    call_command("seed_demo", "--demo-cases", "60", verbosity=0, stdout=io.StringIO())
+    return Campaign.objects.select_related("jurisdiction").get(jurisdiction__code="LWG")
+
+
+def text_and_attachments(envelope):
+    message = email.message_from_bytes(envelope.content, policy=policy.default)
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    files = {part.get_filename(): part.get_payload(decode=True) for part in message.iter_attachments()}
+    return message, text, files
+
+
+def kpi_line(text, label):
+    match = re.search(rf"^{re.escape(label)}：(\S+?)（", text, re.MULTILINE)
+    assert match, f"no line for {label} in:\n{text}"
+    return match.group(1)
+
+
+def start_worker(settings, smtp_server, log_path, name, **extra_env):
+    """A real `celery worker` process (solo pool) on the test's Redis and database, like tests/worker/conftest.py."""
+    database = settings.DATABASES["default"]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "REDIS_URL": settings.CELERY_BROKER_URL,
+           "DATABASE_URL": f"postgis://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+           "XUNCHA_TEST_EMAIL_SMTP": f"127.0.0.1:{smtp_server.port}", "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+           **extra_env}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env.pop("PYTEST_XDIST_WORKER", None)  # else config/settings/test.py would pick its own Redis database
+    hostname = f"{name}-{uuid.uuid4().hex[:6]}@test"
+    log = open(log_path, "w")  # a file, not a pipe nobody reads: a full pipe would block the worker
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=solo", "--concurrency=1", "--loglevel=INFO",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", f"--hostname={hostname}"],
+        cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    process.log_path = log_path
+    if not wait_for(lambda: app.control.ping(destination=[hostname], timeout=0.5), timeout=40):
+        process.kill()
+        pytest.fail(f"the Celery worker {name} did not start:\n{open(log_path).read()}")
+    return process
+
+
+def stop(process):
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def worker_log(process):
+    return open(process.log_path).read()[-4000:]
+
+
+def use_broker(url):
+    """Point this process's Celery app at another broker (the pools keep connections to the old one)."""
+    app.conf.broker_url = url
+    app._pool = None  # noqa: SLF001
+    app.amqp._producer_pool = None  # noqa: SLF001
+
+
+@pytest.fixture
+def broker(settings, transactional_db):
+    """A Redis database of this pytest-xdist worker's own, emptied, for this process and the workers it starts.
+
+    Not the suite's REDIS_URL: under xdist every pytest worker inherits the controller's REDIS_URL, so real
+    workers started by tests running in parallel would take each other's tasks.
+    """
+    import redis
+
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+    url = urlsplit(settings.CELERY_BROKER_URL)._replace(path=f"/{15 - index % 5}").geturl()
+    redis.Redis.from_url(url).flushdb()
+    previous = app.conf.broker_url
+    settings.CELERY_BROKER_URL = url
+    use_broker(url)
+    yield url
+    use_broker(previous)
+
+
+@pytest.fixture
+def real_worker(settings, broker, media, smtp_server, tmp_path):
+    process = start_worker(settings, smtp_server, tmp_path / "worker.log", "worker")
+    yield process
+    stop(process)
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def campaign(users, jurisdiction):
+    """A weekly campaign over both test villages, the supervisor and the leader as recipients, a few cases."""
+    for name in ("supervisor", "leader"):
+        users[name].email = f"{name}@example.org"
+        users[name].save()
+    today = timezone.localdate()
+    campaign = Campaign.objects.create(jurisdiction=jurisdiction, name="春季整治", starts_on=today - timedelta(days=30),
+                                       ends_on=today + timedelta(days=30), status=CampaignStatus.ACTIVE,
+                                       summary_schedule=SummarySchedule.WEEKLY)
+    campaign.villages.set(jurisdiction.villages.all())
+    campaign.recipients.set([users["supervisor"], users["leader"]])
+    for i in range(3):
+        case, _ = workflow.report_finding(actor=users["inspector"], campaign=campaign,
+                                          now=timezone.now() - timedelta(days=2 + i), **finding())
+        if i:
+            workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案",
+                               now=timezone.now() - timedelta(days=1))
+    return campaign
+
+
+def last_week():
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    return Period(monday - timedelta(days=7), monday - timedelta(days=1))
+
+
+# --- the numbers ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+@pytest.mark.parametrize("scope_kind", ["campaign", "jurisdiction"])
+def test_summary_numbers_equal_direct_counts_for_a_seeded_campaign(settings, media, scope_kind,
+                                                                    django_assert_max_num_queries):
+    campaign = seed_demo()
+    today = timezone.localdate()
+    if scope_kind == "campaign":
+        scope, period = Scope.for_campaign(campaign), summaries.current_period(campaign, today)
+    else:
+        scope, period = Scope(campaign.jurisdiction), Period(today - timedelta(days=27), today)
+
+    with django_assert_max_num_queries(8):
+        numbers = summaries.build_summary(scope, period)
+
+    cases, patrols, villages = scope_parts(scope)
+    expected = direct_counts(cases, patrols, villages, period, today)
+    assert expected["new_findings"] > 0 and expected["closed"] > 0 and expected["patrols"] > 0  # the data is real
+    overall = numbers["overall"]["current"]
+    assert {key: overall[key] for key in expected if key != "villages_not_patrolled"} == {
+        key: value for key, value in expected.items() if key != "villages_not_patrolled"}
+    assert overall["villages_not_patrolled"] == len(expected["villages_not_patrolled"])
+    assert sorted(v["name"] for v in numbers["villages_not_patrolled"]) == expected["villages_not_patrolled"]
+
+    before = direct_counts(cases, patrols, villages, period.previous, today)
+    previous = numbers["overall"]["previous"]
+    for key in ("new_findings", "filed", "closed", "patrols", "mean_days_to_close"):
+        assert previous[key] == before[key], key
+        if before[key] is not None:
+            assert numbers["overall"]["change"][key] == round(overall[key] - before[key], 1), key
+
+    # Every breakdown against the same direct counts over its own slice of the cases.
+    case_keys = ["new_findings", "filed", "closed", "closed_on_time", "overdue_now", "demolished_area_m2",
+                 "mean_days_to_close", "rectification_rate", "on_time_rate"]
+    for entry in numbers["by_village"]:
+        want = direct_counts(cases.filter(village_id=entry["id"]), patrols.filter(villages=entry["id"]), [], period,
+                             today)
+        assert {k: entry["current"][k] for k in case_keys + ["patrols"]} == {k: want[k] for k in case_keys + ["patrols"]}
+    for entry in numbers["by_category"]:
+        want = direct_counts(cases.filter(category=entry["id"]), patrols.none(), [], period, today)
+        assert {k: entry["current"][k] for k in case_keys} == {k: want[k] for k in case_keys}, entry["id"]
+    for entry in numbers["by_inspector"]:
+        want = direct_counts(cases.filter(responsible_id=entry["id"]), patrols.filter(inspector_id=entry["id"]), [],
+                             period, today)
+        keys = case_keys + ["patrols", "patrol_km"]
+        assert {k: entry["current"][k] for k in keys} == {k: want[k] for k in keys}, entry["name"]
+    assert sum(e["current"]["new_findings"] for e in numbers["by_category"]) == overall["new_findings"]
+    assert [c["reference"] for c in numbers["overdue_cases"]] == list(
+        cases.filter(status=Status.RECTIFYING, deadline__lt=today).order_by("deadline", "pk")
+        .values_list("reference", flat=True)[:summaries.OVERDUE_LIST_LIMIT])
+    weekly_found = sum(w["new_findings"] for w in numbers["weekly"])
+    first = datetime.fromisoformat(numbers["weekly"][0]["week"]).date()
+    assert weekly_found == cases.filter(created_at__gte=bounds(Period(first, first))[0],
+                                        created_at__lt=bounds(period)[1]).count()
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_a_case_closed_late_on_its_deadline_day_is_on_time_and_just_after_midnight_is_not(users, jurisdiction):
+    deadline = timezone.localdate() - timedelta(days=3)
+    on_day = timezone.make_aware(datetime.combine(deadline, clock(23, 30)))  # 15:30 UTC: still the deadline day
+    next_day = timezone.make_aware(datetime.combine(deadline + timedelta(days=1), clock(0, 30)))  # 16:30 UTC, same day
+    for closed_at in (on_day, next_day):
+        case, _ = workflow.report_finding(actor=users["inspector"], now=closed_at - timedelta(days=9), **finding())
+        Case.objects.filter(pk=case.pk).update(status=Status.CLOSED, resolution=Resolution.DEMOLISHED_BY_PARTY,
+                                               closed_at=closed_at, deadline=deadline, estimated_area_m2=12.5)
+    numbers = summaries.build_summary(Scope(jurisdiction), Period(deadline - timedelta(days=20), deadline + timedelta(days=1)))
+    overall = numbers["overall"]["current"]
+    assert (overall["closed"], overall["closed_on_time"], overall["on_time_rate"]) == (2, 1, 50.0)
+    assert overall["demolished_area_m2"] == 25.0
+    assert overall["mean_days_to_close"] == 9.0
+
+
+@pytest.mark.smoke
+def test_the_charts_are_png_drawn_with_a_cjk_font_and_fall_back_with_a_log_line(settings):
+    weeks = [{"week": "2026-11-16", "new_findings": 3, "closed": 1}, {"week": "2026-11-23", "new_findings": 0, "closed": 2}]
+    assert charts.font_families(settings.SUMMARY_CHART_FONT)[0].startswith("Noto Sans CJK")
+    assert charts.weekly_chart(weeks).startswith(b"\x89PNG")
+
+    settings.SUMMARY_CHART_FONT = "/nonexistent/font.ttc"
+    records = []
+    handler = logging.Handler(level=logging.WARNING)
+    handler.emit = records.append
+    logging.getLogger("worker.charts").addHandler(handler)
+    try:
+        png = charts.village_chart([{"name": "东村", "patrolled_recently": False,
+                                     "current": {"new_findings": 2, "closed": 1, "overdue_now": 1}}])
+    finally:
+        logging.getLogger("worker.charts").removeHandler(handler)
+    assert png.startswith(b"\x89PNG")
+    assert any("fonts-noto-cjk" in record.getMessage() for record in records)
+
+
+# --- the schedule -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("schedule, now, start, end", [
+    ("daily", "2026-11-24 08:05", "2026-11-23", "2026-11-23"),
+    ("daily", "2026-11-24 07:55", "2026-11-22", "2026-11-22"),
+    ("weekly", "2026-11-23 08:00", "2026-11-16", "2026-11-22"),   # Monday 08:00: last week
+    ("weekly", "2026-11-23 07:59", "2026-11-09", "2026-11-15"),   # before 08:00 the week before is the latest due
+    ("weekly", "2026-11-26 15:00", "2026-11-16", "2026-11-22"),
+    ("monthly", "2026-12-01 08:00", "2026-11-01", "2026-11-30"),
+    ("monthly", "2026-12-01 06:00", "2026-10-01", "2026-10-31"),
+    ("monthly", "2026-03-15 12:00", "2026-02-01", "2026-02-28"),
+])
+def test_each_schedule_is_due_for_the_period_before_its_0800_send_time(schedule, now, start, end):
+    moment = timezone.make_aware(datetime.fromisoformat(now))
+    period = summaries.due_period(schedule, moment)
+    assert (period.start.isoformat(), period.end.isoformat()) == (start, end)
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_the_schedule_is_read_from_the_database_so_a_change_counts_without_a_restart(users, campaign):
+    now = timezone.now()
+    first = summaries.request_due_summaries(now)
+    assert [(s.campaign, s.kind) for s in first] == [(campaign, Summary.Kind.WEEKLY)]
+    assert summaries.request_due_summaries(now) == []  # a second beat, or the next tick: nothing new
+
+    summaries.set_summary_settings(actor=users["supervisor"], campaign=campaign, schedule=SummarySchedule.DAILY,
+                                   recipients=[users["leader"]])
+    assert [s.kind for s in summaries.request_due_summaries(now)] == [Summary.Kind.DAILY]
+    campaign.refresh_from_db()
+    assert list(campaign.recipients.all()) == [users["leader"]]
+
+    summaries.set_summary_settings(actor=users["supervisor"], schedule=SummarySchedule.MONTHLY,
+                                   recipients=[users["supervisor"], users["other_supervisor"]])
+    monthly = summaries.request_due_summaries(now)
+    assert [(s.campaign, s.kind) for s in monthly] == [(None, Summary.Kind.MONTHLY)]
+    # Nobody from another jurisdiction, whatever was submitted.
+    assert list(users["supervisor"].jurisdiction.summary_schedule.recipients.all()) == [users["supervisor"]]
+
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.CLOSED)
+    closeout = summaries.request_due_summaries(now)
+    assert [(s.campaign, s.kind) for s in closeout] == [(campaign, Summary.Kind.CLOSEOUT)]
+    assert summaries.request_due_summaries(now) == []
+
+
+# --- sending exactly once ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def eager():
+    """Tasks queued from a task run inline (for runs without a worker, e.g. the SpatiaLite smoke run)."""
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_running_the_period_task_twice_sends_one_email_per_recipient(users, campaign, media, smtp_server, eager):
+    summary, created = summaries.request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                                 period=last_week())
+    again, created_again = summaries.request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                                     period=last_week())
+    assert (created, created_again, again.pk) == (True, False, summary.pk)
+    send_summary.apply(args=[summary.pk])
+    send_summary.apply(args=[summary.pk])
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == ["leader@example.org", "supervisor@example.org"]
+    summary.refresh_from_db()
+    assert summary.status == Summary.Status.READY and summaries.delivery_state(summary) == "sent"
+    message, text, files = text_and_attachments(smtp_server.messages[0])
+    assert message["Subject"].strip() == f"测试执法队 专项整治行动周报（{last_week().start} 至 {last_week().end}）"
+    assert kpi_line(text, "新发现线索") == str(summary.numbers["overall"]["current"]["new_findings"])
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_smtp_refusing_twice_then_accepting_gets_the_summary_once(users, campaign, media, smtp_server, eager):
+    campaign.recipients.set([users["leader"]])
+    summary, _ = summaries.request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                           period=last_week())
+    smtp_server.refuse_next = 2
+    send_summary.apply(args=[summary.pk])  # eager: the retries run at once, without their countdown
+    delivery = summary.deliveries.get()
+    assert (len(smtp_server.messages), delivery.attempts, delivery.status) == (1, 3, EmailDelivery.Status.SENT)
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_a_summary_whose_email_finally_failed_says_so(users, campaign, media, smtp_server, eager):
+    campaign.recipients.set([users["leader"]])
+    summary, _ = summaries.request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                           period=last_week())
+    smtp_server.refuse_next = 100
+    send_summary.apply(args=[summary.pk])
+    delivery = summary.deliveries.get()
+    assert (delivery.status, delivery.attempts) == (EmailDelivery.Status.FAILED, send_summary_email.max_retries + 1)
+    assert summaries.delivery_state(summary) == "failed" and smtp_server.messages == []
+
+
+@pytest.mark.postgres_only
+def test_the_email_from_a_real_worker_carries_the_database_numbers_and_the_ledger(
+        settings, media, smtp_server, real_worker):
+    campaign = seed_demo()
+    supervisor = User.objects.get(username="supervisor")
+    client = APIClient()
+    client.force_authenticate(supervisor)
+    response = client.post(f"/api/v1/campaigns/{campaign.pk}/summary/send/")
+    assert response.status_code == 202, response.content
+    period = summaries.current_period(campaign)
+    subject = f"龙王沟乡村振兴示范区 专项整治行动汇总（{period.start} 至 {period.end}）"
+
+    def summary_emails():
+        return [m for m in smtp_server.messages if email.message_from_bytes(m.content, policy=policy.default)["Subject"]
+                .strip() == subject]
+
+    assert wait_for(lambda: len(summary_emails()) == 2, timeout=90), worker_log(real_worker)
+    assert sorted(m.rcpt_tos[0] for m in summary_emails()) == ["leader@xuncha.local", "supervisor@xuncha.local"]
+
+    cases, patrols, villages = scope_parts(Scope.for_campaign(campaign))
+    expected = direct_counts(cases, patrols, villages, period, timezone.localdate())
+    _message, text, files = text_and_attachments(summary_emails()[0])
+    assert kpi_line(text, "新发现线索") == str(expected["new_findings"])
+    assert kpi_line(text, "立案") == str(expected["filed"])
+    assert kpi_line(text, "结案") == str(expected["closed"])
+    assert kpi_line(text, "整改率") == f"{expected['rectification_rate']:.1f}%"
+    assert kpi_line(text, "按期结案率") == f"{expected['on_time_rate']:.1f}%"
+    assert kpi_line(text, "当前逾期") == str(expected["overdue_now"])
+    assert kpi_line(text, "拆除面积（㎡）") == f"{expected['demolished_area_m2']:.1f}"
+    assert kpi_line(text, "平均办结天数") == f"{expected['mean_days_to_close']:.1f}"
+    assert kpi_line(text, "巡查次数") == str(expected["patrols"])
+    assert kpi_line(text, "巡查里程（公里）") == f"{expected['patrol_km']:.1f}"
+    assert kpi_line(text, "近7日未巡查村") == str(len(expected["villages_not_patrolled"]))
+    for reference in cases.filter(status=Status.RECTIFYING, deadline__lt=timezone.localdate()).values_list(
+            "reference", flat=True):
+        assert reference in text
+
+    ledger = next(data for name, data in files.items() if name.endswith(".xlsx"))
+    sheet = openpyxl.load_workbook(io.BytesIO(ledger)).worksheets[0]
+    references = [row[0] for row in sheet.iter_rows(values_only=True) if row and isinstance(row[0], str)
+                  and row[0].startswith("LWG-")]
+    assert len(references) == cases.count() > 0  # one row per case of the campaign
+    assert set(references) == set(cases.values_list("reference", flat=True))
+    pngs = [data for name, data in files.items() if name.endswith(".png")]
+    assert len(pngs) == 2 and all(data.startswith(b"\x89PNG") for data in pngs)
+
+
+@pytest.mark.postgres_only
+def test_two_beats_and_a_task_run_twice_with_a_real_worker_send_one_email_per_recipient(
+        users, campaign, media, smtp_server, real_worker):
+    now = timezone.now()
+    created = summaries.request_due_summaries(now)  # queues send_summary after commit
+    assert summaries.request_due_summaries(now) == []  # the second beat finds it recorded
+    send_summary.delay(created[0].pk)  # and the task once more, for good measure
+    assert wait_for(lambda: len(smtp_server.messages) >= 2, timeout=60), worker_log(real_worker)
+    time.sleep(3)  # anything extra would have arrived by now
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == ["leader@example.org", "supervisor@example.org"]
+    assert EmailDelivery.objects.filter(key__startswith="summary:").count() == 2
+
+
+@pytest.mark.postgres_only
+def test_a_worker_killed_in_the_middle_of_a_summary_sends_it_once_after_a_new_worker_starts(
+        settings, users, campaign, media, smtp_server, broker, tmp_path):
+    summary, _ = summaries.request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                           period=last_week())
+    # Redis gives an unacknowledged task to another worker after the visibility timeout: short here.
+    first = start_worker(settings, smtp_server, tmp_path / "first.log", "first", CELERY_VISIBILITY_TIMEOUT="2",
+                         XUNCHA_TEST_SUMMARY_PAUSE_S="300")
+    second = None
+    try:
+        send_summary.delay(summary.pk)
+        # The first worker built the summary and recorded both emails, then stops in the test hook before queueing.
+        assert wait_for(lambda: Summary.objects.get(pk=summary.pk).deliveries.count() == 2, timeout=60), \
+            worker_log(first)
+        assert wait_for(lambda: "Test hook: pausing" in worker_log(first), timeout=10), worker_log(first)
+        first.kill()  # SIGKILL: no clean shutdown, no acknowledgement
+        assert first.wait(timeout=10) == -9
+        assert smtp_server.messages == []
+        assert Summary.objects.get(pk=summary.pk).status == Summary.Status.READY
+
+        time.sleep(3)  # past the visibility timeout
+        second = start_worker(settings, smtp_server, tmp_path / "second.log", "second", CELERY_VISIBILITY_TIMEOUT="2")
+        assert wait_for(lambda: len(smtp_server.messages) >= 2, timeout=60), worker_log(second)
+        time.sleep(3)
+        assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == ["leader@example.org", "supervisor@example.org"]
+        assert "send_summary" in worker_log(second)
+        assert set(Summary.objects.get(pk=summary.pk).deliveries.values_list("status", flat=True)) == {"sent"}
+    finally:
+        stop(first)
+        if second is not None:
+            stop(second)
+
+
+@pytest.mark.postgres_only
+def test_smtp_refusing_twice_then_accepting_gets_one_email_from_a_real_worker_with_backoff(
+        settings, users, campaign, media, smtp_server, broker, tmp_path):
+    campaign.recipients.set([users["leader"]])
+    summary, _ = summaries.request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                           period=last_week())
+    smtp_server.refuse_next = 2
+    worker = start_worker(settings, smtp_server, tmp_path / "worker.log", "smtp", EMAIL_RETRY_BASE_S="1")
+    try:
+        started = time.monotonic()
+        send_summary.delay(summary.pk)
+        assert wait_for(lambda: len(smtp_server.messages) == 1, timeout=60), worker_log(worker)
+        assert time.monotonic() - started >= 3  # waited 1 s, then 2 s, between the attempts
+        time.sleep(2)
+        delivery = Summary.objects.get(pk=summary.pk).deliveries.get()
+        assert (len(smtp_server.messages), delivery.attempts, delivery.status) == (1, 3, EmailDelivery.Status.SENT)
+        assert smtp_server.messages[0].rcpt_tos == ["leader@example.org"]
+    finally:
+        stop(worker)
+
+
+@pytest.mark.postgres_only
+def test_work_queued_while_the_broker_is_down_runs_once_it_returns(users, smtp_server, broker, real_worker):
+    users["inspector2"].email = "inspector2@example.org"
+    users["inspector2"].save()
+    inspector, supervisor = APIClient(), APIClient()
+    inspector.force_authenticate(users["inspector"])
+    supervisor.force_authenticate(users["supervisor"])
+    use_broker(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    try:
+        started = time.monotonic()
+        body = {"client_uuid": str(uuid.uuid4()), "location": {"type": "Point", "coordinates": [111.605, 40.705]},
+                "category": Category.EXTENSION, "stage": "under_construction", "address": "村东头"}
+        created = inspector.post("/api/v1/cases/", body, format="json")
+        assert created.status_code == 201, created.content
+        case = Case.objects.get(pk=created.json()["id"])
+        assigned = supervisor.post(f"/api/v1/cases/{case.pk}/actions/assign/", {"inspector": users["inspector2"].pk},
+                                   format="json", HTTP_IF_MATCH=case.etag)
+        assert assigned.status_code == 200, assigned.content
+        assert time.monotonic() - started < 3  # neither request waited for the broker
+        delivery = EmailDelivery.objects.get(key__startswith="assign:")
+        assert delivery.status == EmailDelivery.Status.PENDING
+        time.sleep(2)
+        assert smtp_server.messages == []  # the task never reached the worker
+    finally:
+        use_broker(broker)
+
+    # The broker is back; a minute later the beat sweep finds the recorded email and the worker sends it.
+    EmailDelivery.objects.filter(pk=delivery.pk).update(created_at=timezone.now() - timedelta(minutes=2))
+    send_pending_emails.apply()
+    assert wait_for(lambda: len(smtp_server.messages) == 1, timeout=60), worker_log(real_worker)
+    assert smtp_server.messages[0].rcpt_tos == ["inspector2@example.org"]
+    assert case.reference in smtp_server.messages[0].content.decode("utf-8", "replace")
+    send_pending_emails.apply()
+    time.sleep(2)
+    assert len(smtp_server.messages) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == EmailDelivery.Status.SENT
+
