@@ -26,7 +26,7 @@ from api.serializers import (
     FindingSerializer,
 )
 from patrol import selectors, workflow
-from patrol.errors import DomainError, InvalidInput
+from patrol.errors import DomainError, InvalidInput, StaleCase
 from patrol.models import Campaign, CaseEvent, Patrol
 from patrol.photos import receive_photo
 
@@ -36,11 +36,6 @@ ETAG_RE = re.compile(r'^(?:W/)?"(\d+)-(\d+)"$')
 class PreconditionRequired(DomainError):
     code = "precondition_required"
     http_status = 428
-
-
-class PreconditionFailed(DomainError):
-    code = "stale"
-    http_status = 412
 
 
 def case_response(case, request, status_code=status.HTTP_200_OK, extra=None):
@@ -168,7 +163,7 @@ class CaseActionView(APIView):
             raise PreconditionRequired(_("请在 If-Match 请求头中携带案件的 ETag"))
         match = ETAG_RE.match(if_match.strip())
         if not match or int(match.group(1)) != case.pk or int(match.group(2)) != case.version:
-            raise PreconditionFailed(_("案件已被他人修改，请刷新后重试"))
+            raise StaleCase()
         run_action(case=case, user=request.user, action=action, data=request.data, expected_version=case.version)
         case = selectors.case_detail_queryset(request.user).get(pk=pk)
         return case_response(case, request)
