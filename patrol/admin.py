@@ -8,6 +8,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
+from patrol.corrections import record_correction
+
 from patrol.models import (
     Campaign,
     Case,
@@ -85,13 +87,24 @@ class CaseAdmin(LeafletGeoAdmin):
     list_display = ["reference", "jurisdiction", "village", "category", "status", "deadline", "responsible"]
     list_filter = ["jurisdiction", "status", "category", "village"]
     search_fields = ["reference", "address", "party_name"]
-    readonly_fields = ["reference", "client_uuid", "status", "deadline", "resolution", "closed_at", "version",
-                       "village", "reported_by", "created_at"]
+    # What was captured in the field (time, accuracy, who, which patrol) is evidence, and who is responsible
+    # or what a case duplicates changes only through the workflow; the rest can be corrected, on the record.
+    readonly_fields = ["reference", "client_uuid", "jurisdiction", "status", "deadline", "resolution", "closed_at",
+                       "version", "village", "reported_by", "created_at", "observed_at", "accuracy_m",
+                       "location_source", "patrol", "responsible", "duplicate_of"]
     inlines = [PhotoInline, EventInline]
 
     def has_add_permission(self, request):
         # Cases are reported through the field app or API, which numbers them and writes the first event.
         return False
+
+    def save_model(self, request, obj, form, change):
+        # A correction by IT (a mistyped address, a point placed on the wrong house) is itself a step of the
+        # record: one "admin_correct" event with the old and new values, so nothing changes silently, the
+        # chain stays whole (version = last seq) and the map's ETag moves.
+        if not change:
+            return super().save_model(request, obj, form, change)
+        record_correction(obj, form.changed_data, actor=request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False

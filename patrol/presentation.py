@@ -15,6 +15,7 @@ EVENT_LABELS = {
     "report": _("登记线索"),
     "add_photo": _("上传照片"),
     "synthetic_import": _("合成数据导入"),
+    "admin_correct": _("管理员更正"),
     **{name: spec.label for name, spec in ACTIONS.items()},
 }
 
@@ -65,7 +66,20 @@ def payload_lines(payload):
         if value is True:
             value = _("是")
         lines.append((label, value))
+    for field, change in (payload.get("corrections") or {}).items():
+        lines.append((_field_label(field), f"{change.get('from') or '—'} → {change.get('to') or '—'}"))
     return lines
+
+
+def _field_label(name):
+    from django.core.exceptions import FieldDoesNotExist
+
+    from patrol.models import Case
+
+    try:
+        return Case._meta.get_field(name).verbose_name
+    except FieldDoesNotExist:  # a field renamed since the correction was recorded
+        return name
 
 
 def _as_tuple(choices):

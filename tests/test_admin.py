@@ -63,3 +63,67 @@ def test_api_refuses_anonymous_users_with_one_error_shape(client):
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
     assert set(response.json()["error"]) == {"code", "message", "fields"}
+
+
+def _change_form_data(response):
+    """The POST data of an admin change form as the page rendered it (fields and inline management forms)."""
+    data = {}
+    form = response.context["adminform"].form
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if value is None:
+            continue
+        if hasattr(field.widget, "decompress"):  # e.g. date and time in two inputs
+            for index, part in enumerate(field.widget.decompress(value)):
+                data[f"{name}_{index}"] = part
+        else:
+            data[name] = field.widget.format_value(value) if hasattr(value, "wkt") else value
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        for name in management.fields:
+            data[f"{management.prefix}-{name}"] = management[name].value()
+        for form in inline.formset.forms:  # the read-only rows post back only their ids
+            for name in (form._meta.model._meta.pk.name, inline.formset.fk.name):
+                data[form.add_prefix(name)] = form[name].value()
+    return data
+
+
+def test_a_correction_in_the_admin_is_written_to_the_record(admin_client, users):
+    from patrol import ledger
+    from patrol.presentation import event_label, payload_lines
+
+    case, _ = workflow.report_finding(actor=users["inspector"], **finding(address="东村口"))
+    url = reverse("admin:patrol_case_change", args=[case.pk])
+    data = _change_form_data(admin_client.get(url))
+    data["address"] = "东村口北侧第二户"
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    case.refresh_from_db()
+    assert case.address == "东村口北侧第二户"
+    event = case.events.order_by("-seq").first()
+    assert (event.action, event.seq, case.version) == ("admin_correct", 2, 2)
+    assert event.payload == {"corrections": {"address": {"from": "东村口", "to": "东村口北侧第二户"}}}
+    assert event.actor.username == "it"
+    assert ledger.verify_case_chain(case, list(case.events.order_by("seq"))) is None
+    assert str(event_label("admin_correct")) == "管理员更正"
+    assert [(str(label), value) for label, value in payload_lines(event.payload)] == [
+        ("地址或标志物", "东村口 → 东村口北侧第二户")]
+
+    # Saving again without a change writes nothing.
+    admin_client.post(url, _change_form_data(admin_client.get(url)))
+    assert case.events.count() == 2
+
+
+def test_a_corrected_location_moves_the_case_to_the_village_it_now_lies_in(users):
+    from django.contrib.gis.geos import Point
+
+    from patrol.corrections import record_correction
+
+    case, _ = workflow.report_finding(actor=users["inspector"], **finding())
+    assert case.village.name == "东村"
+    case.location = Point(111.625, 40.705, srid=4326)
+    event = record_correction(case, ["location"], actor=users["supervisor"])
+    case.refresh_from_db()
+    assert case.village.name == "西村" and case.version == 2
+    assert event.payload["corrections"]["location"]["to"].startswith("POINT (111.625 40.705")
