@@ -80,8 +80,11 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL", f"spatialite:///{VAR_DIR / 'xuncha.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
-    # Several processes (web, worker, beat) share one file: wait for a lock rather than fail.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Several processes (web, worker, beat) share one file: wait for a lock rather than fail. The wait only
+    # works when a transaction takes the write lock at BEGIN (IMMEDIATE): a deferred one that read first and
+    # then writes gets "database is locked" at once, without waiting. WAL lets pages read while a task writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     # Fail fast when the database is unreachable instead of hanging a request.
@@ -149,6 +152,9 @@ else:
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
+        # Kombu polls the folder once a second by default, which with prefetch 1 drains only about one task per
+        # second per process: the demo's photo thumbnails then held up a summary for minutes.
+        "polling_interval": 0.1,
     }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
