@@ -15,6 +15,7 @@ Errors and warnings name the feature by its position in the file (1-based) and i
 that is what the person fixing the file sees in QGIS or ArcGIS.
 """
 import math
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -42,6 +43,13 @@ CODE_MAX_LENGTH = Village._meta.get_field("code").max_length
 OVERLAP_WARNING_SHARE = 0.001
 # A re-imported boundary that moved less than this (degrees, ~1 mm) counts as unchanged.
 UNCHANGED_TOLERANCE = 1e-8
+# A surveyed village boundary has hundreds to a few tens of thousands of vertices; beyond this a feature is
+# refused before any geometry work (reprojection, make_valid, overlap checks grow with it).
+MAX_VERTICES_PER_FEATURE = 100_000
+# An old-style GeoJSON "crs" member of type "link" (or "url") names a file or URL that GDAL would fetch to learn
+# the coordinate system: never let a file make the server fetch something. ("name" with an EPSG code is fine.)
+GEOJSON_LINKED_CRS = re.compile(rb'"crs"\s*:\s*\{[^}]{0,2000}?"(?:type"\s*:\s*"(?:link|url)"|href")', re.IGNORECASE)
+SCAN_CHUNK = 1 << 20
 
 
 class VillageImportRefused(Exception):
@@ -139,6 +147,11 @@ def _open(path, layer):
         if not local.exists():
             raise _Refuse(_("文件不存在：%(path)s") % {"path": text})
         gdal_path = _zip_member_path(local, layer) if local.suffix.lower() == ".zip" else str(local)
+    if not text.startswith("/vsi") and _links_a_crs(local, gdal_path):
+        raise _Refuse(
+            _("%(path)s 的 crs 是指向外部文件或网址的链接，出于安全考虑不予读取。请在 GIS 软件中另存为 GeoJSON，"
+              "坐标系写成 EPSG 代码（如 urn:ogc:def:crs:EPSG::4547），或直接使用 WGS-84。") % {"path": text}
+        )
     try:
         source = DataSource(gdal_path)
     except GDALException:
@@ -152,6 +165,31 @@ def _open(path, layer):
             % {"path": text, "driver": source.driver.name}
         )
     return source
+
+
+def _links_a_crs(local, gdal_path):
+    """True when a GeoJSON file (or one inside a .zip) has a "crs" that links to a file or URL."""
+    if gdal_path.startswith("/vsizip/"):
+        member = gdal_path[len(f"/vsizip/{local.resolve()}/"):]
+        if not member.lower().endswith((".geojson", ".json")):
+            return False
+        with zipfile.ZipFile(local) as archive, archive.open(member) as handle:
+            return _scan(handle)
+    with local.open("rb") as handle:
+        # GDAL knows GeoJSON by its content, whatever the file is called.
+        if not handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+            return False
+        handle.seek(0)
+        return _scan(handle)
+
+
+def _scan(handle):
+    tail = b""
+    while chunk := handle.read(SCAN_CHUNK):
+        if GEOJSON_LINKED_CRS.search(tail + chunk):
+            return True
+        tail = chunk[-4096:]
+    return False
 
 
 def _zip_member_path(zip_path, layer):
@@ -292,6 +330,11 @@ def _boundary(feature, transform, refuse, warn):
         geometry = None  # no geometry at all, or a type GDAL cannot hand to Django (TIN ...)
     if geometry is None or geometry.empty:
         refuse(_("没有几何图形。"))
+        return None
+    vertices = geometry.point_count
+    if vertices > MAX_VERTICES_PER_FEATURE:
+        refuse(_("边界有 %(count)d 个顶点，超过每个要素 %(max)d 个的上限；请在 GIS 软件中简化（如 QGIS“简化”工具，"
+                 "容差 0.5 米）后重试。") % {"count": vertices, "max": MAX_VERTICES_PER_FEATURE})
         return None
     geometry.set_3d(False)
     geometry.set_measured(False)

@@ -282,7 +282,10 @@ def _start_sheet(workbook, index, title, header_row):
         sheet.column_dimensions[get_column_letter(number)].width = width
     sheet.freeze_panes = f"A{header_row + 1}"
     if title:
+        # The title holds a campaign's name, typed by a supervisor: text, never a formula.
         cell = WriteOnlyCell(sheet, _text(title))
+        if _looks_like_formula(cell.value):
+            cell.data_type, cell.quotePrefix = "s", True
         cell.font = Font(bold=True, size=14)
         sheet.append([cell])
     cells = []

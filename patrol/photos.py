@@ -1,6 +1,8 @@
 """Accepting photo files as evidence: type, size and pixel checks, SHA-256, EXIF kept as extra evidence."""
 import hashlib
 import io
+import re
+import struct
 import uuid
 import warnings
 
@@ -21,6 +23,13 @@ MAX_PIXELS = 50_000_000
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"}
 EXIF_KEEP = {"DateTime", "DateTimeOriginal", "Make", "Model", "Software", "GPSInfo", "Orientation"}
+# Markup that makes a file a polyglot: a browser or an office program that sniffs it as HTML or SVG would run it.
+# Only tags long enough that compressed pixel data does not hold them by chance (about once in 10^5 photos of
+# 15 MB for "<html>"-like six-byte tags, far less for the longer ones); "<svg" alone would be too short.
+MARKUP = re.compile(rb"<(?:script|iframe|object|embed|!doctype\s+html|html[\s>]|body[\s>]|svg[\s>][^<]{0,200}xmlns)"
+                    rb"|javascript:", re.IGNORECASE)
+SCAN_CHUNK = 1 << 20
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def sha256_of(upload):
@@ -43,6 +52,8 @@ def inspect_image(upload):
     head = upload.read(32)
     upload.seek(0)
     if head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS:
+        if _contains_markup(upload):
+            raise _polyglot()
         return "image/heic", None, None, {}
     try:
         with warnings.catch_warnings():
@@ -52,18 +63,73 @@ def inspect_image(upload):
                     raise InvalidInput(fields={"file": [_("只接受 JPEG、PNG、WebP 或 HEIC 照片")]})
                 width, height = image.size
                 if width * height > MAX_PIXELS:
-                    raise InvalidInput(fields={"file": [_("图片像素过多（%(mp)d 百万像素），不像是照片") % {
-                        "mp": width * height // 1_000_000}]})
+                    raise _too_many_pixels(width * height)
                 content_type = ACCEPTED_FORMATS[image.format]
                 exif = _exif(image)
+                if image.format == "JPEG":
+                    # Decoded at 1/8 scale: every byte is still read (a truncated file still fails), but a 50 MP
+                    # photo takes 2 MB of memory instead of 150.
+                    image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
                 image.load()  # a truncated or corrupt file fails here, not later in the thumbnail task
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow refuses to open an image over twice its MAX_IMAGE_PIXELS (about 179 million) at all, from the header
+        # alone: nothing is decoded.
         raise InvalidInput(fields={"file": [_("不是可识别的照片文件")]}) from None
     except (OSError, SyntaxError, ValueError):
         raise InvalidInput(fields={"file": [_("照片文件已损坏或不完整")]}) from None
     finally:
         upload.seek(0)
+    if _trailing_data(upload, content_type) or _contains_markup(upload):
+        raise _polyglot()
     return content_type, width, height, exif
+
+
+def _polyglot():
+    return InvalidInput(fields={"file": [_("文件中除了图片还夹带了其他内容（如网页代码），不能作为照片证据")]})
+
+
+def _too_many_pixels(pixels):
+    return InvalidInput(fields={"file": [_("图片像素过多（%(mp)d 百万像素），不像是照片") % {
+        "mp": pixels // 1_000_000}]})
+
+
+def _trailing_data(upload, content_type):
+    """True when bytes follow the end of a PNG (IEND) or WebP (RIFF size): room for a second file, e.g. HTML.
+
+    JPEG is left to the markup scan: phones append data after its end on purpose (motion photos, Samsung trailers).
+    """
+    size = upload.seek(0, io.SEEK_END)
+    upload.seek(0)
+    try:
+        if content_type == "image/png":
+            position = len(PNG_SIGNATURE)
+            while position + 8 <= size:
+                upload.seek(position)
+                length, kind = struct.unpack(">I4s", upload.read(8))
+                position += 12 + length
+                if kind == b"IEND":
+                    return position < size
+            return False  # no IEND: Pillow read it anyway; nothing after it to worry about
+        if content_type == "image/webp":
+            riff, length = struct.unpack("<4sI", upload.read(8))
+            return riff == b"RIFF" and 8 + length + (length & 1) < size
+        return False
+    finally:
+        upload.seek(0)
+
+
+def _contains_markup(upload):
+    upload.seek(0)
+    tail = b""
+    try:
+        while chunk := upload.read(SCAN_CHUNK):
+            # The overlap finds a tag split across two chunks.
+            if MARKUP.search(tail + chunk):
+                return True
+            tail = chunk[-256:]
+        return False
+    finally:
+        upload.seek(0)
 
 
 def _exif(image):

@@ -1,9 +1,11 @@
 """Sending recorded emails exactly once per key (as far as SMTP allows)."""
 import logging
+from email.mime.image import MIMEImage
 from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import SafeMIMEMultipart
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -16,6 +18,9 @@ logger = logging.getLogger(__name__)
 
 def record_email(*, key, recipient, subject, template, context, language="zh-hans", attachments=()):
     """Record an email to send (idempotent by ``key``). Call inside the transaction that decides it.
+
+    ``attachments`` are ``{"name", "path", "mimetype"}`` with a path relative to MEDIA_ROOT; one that also has a
+    ``"cid"`` is an image shown in the HTML body (``<img src="cid:...">``), not a file to open.
 
     Returns the delivery, or None when this key was recorded before.
     """
@@ -55,12 +60,55 @@ def mark_failed(delivery_id):
         status=EmailDelivery.Status.FAILED)
 
 
+class _MessageWithInlineImages(EmailMultiAlternatives):
+    """An email whose HTML alternative carries its own images (RFC 2387 multipart/related)::
+
+        multipart/mixed
+          multipart/alternative
+            text/plain
+            multipart/related
+              text/html            <img src="cid:...">
+              image/png            Content-ID: <...>
+          application/...          the attachments proper (the ledger)
+    """
+
+    def __init__(self, *args, inline_images=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.inline_images = list(inline_images)  # (cid, filename, bytes, mimetype)
+
+    def _create_alternatives(self, msg):
+        msg = super()._create_alternatives(msg)
+        if self.inline_images and msg.get_content_type() == "multipart/alternative":
+            parts = msg.get_payload()
+            for index, part in enumerate(parts):
+                if part.get_content_type() == "text/html":
+                    parts[index] = self._related(part)
+        return msg
+
+    def _related(self, html):
+        related = SafeMIMEMultipart(_subtype="related", encoding=self.encoding or settings.DEFAULT_CHARSET)
+        related.attach(html)
+        for cid, filename, data, mimetype in self.inline_images:
+            image = MIMEImage(data, _subtype=mimetype.split("/", 1)[1])
+            image["Content-ID"] = f"<{cid}>"
+            image.add_header("Content-Disposition", "inline", filename=filename)
+            related.attach(image)
+        return related
+
+
 def _message(delivery):
-    message = EmailMultiAlternatives(delivery.subject, delivery.body_text, settings.DEFAULT_FROM_EMAIL,
-                                     [delivery.recipient], connection=get_connection())
+    inline, files = [], []
+    for item in delivery.attachments:
+        data = (Path(settings.MEDIA_ROOT) / item["path"]).read_bytes()
+        # Images only travel inline with an HTML body to show them in.
+        if item.get("cid") and delivery.body_html:
+            inline.append((item["cid"], item["name"], data, item.get("mimetype") or "image/png"))
+        else:
+            files.append((item["name"], data, item.get("mimetype")))
+    message = _MessageWithInlineImages(delivery.subject, delivery.body_text, settings.DEFAULT_FROM_EMAIL,
+                                       [delivery.recipient], connection=get_connection(), inline_images=inline)
     if delivery.body_html:
         message.attach_alternative(delivery.body_html, "text/html")
-    for item in delivery.attachments:
-        path = Path(settings.MEDIA_ROOT) / item["path"]
-        message.attach(item["name"], path.read_bytes(), item.get("mimetype"))
+    for name, data, mimetype in files:
+        message.attach(name, data, mimetype)
     return message

@@ -505,11 +505,12 @@ def produce_summary(summary_id, *, now=None):
             _build(summary, recipients, now=now)
         for user in recipients:
             with translation.override(user.language):
+                attachments = _attachments(summary, user)
                 delivery = record_email(
                     key=f"summary:{summary.scope_key}:{summary.kind}:{summary.period_start}:{summary.period_end}"
                         f":{user.pk}",
                     recipient=user.email, language=user.language, subject=summary_title(summary),
-                    template="summary", context=summary_context(summary), attachments=_attachments(summary, user))
+                    template="summary", context=_email_context(summary, attachments), attachments=attachments)
             if delivery is not None:
                 summary.deliveries.add(delivery)
     if settings.SUMMARY_TEST_PAUSE_S:
@@ -594,19 +595,36 @@ def _ledger_xlsx(summary, scope, period):
     return out.getvalue(), rows
 
 
+def chart_cid(summary, name):
+    """The Content-ID of a chart inside the summary's email: stable, so the HTML recorded with the email and the
+    image part built when it is sent always agree."""
+    return f"{name}.summary-{summary.pk}@xuncha"
+
+
 def _attachments(summary, user):
+    """The email's files: the charts, shown inline in the HTML body (by Content-ID), and the ledger attached."""
     charts_ = summary.files.get("charts", {})
     chosen = charts_.get(user.language) or charts_.get(settings.LANGUAGE_CODE) or {}
     period = f"{summary.period_start:%Y%m%d}-{summary.period_end:%Y%m%d}"
     attachments = [
-        {"name": f"{_('每周新发现与结案')}-{period}.png", "path": chosen["weekly"], "mimetype": "image/png"},
-        {"name": f"{_('各村情况')}-{period}.png", "path": chosen["villages"], "mimetype": "image/png"},
+        {"name": f"{_('每周新发现与结案')}-{period}.png", "path": chosen["weekly"], "mimetype": "image/png",
+         "cid": chart_cid(summary, "weekly")},
+        {"name": f"{_('各村情况')}-{period}.png", "path": chosen["villages"], "mimetype": "image/png",
+         "cid": chart_cid(summary, "villages")},
     ] if chosen else []
     if summary.files.get("ledger"):
         attachments.append({"name": f"{_('案件台账')}-{summary.jurisdiction.code}-{period}.xlsx",
                             "path": summary.files["ledger"],
                             "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
     return attachments
+
+
+def _email_context(summary, attachments):
+    """The page's context, plus the inline charts (``cid`` and ``title``) the HTML email shows."""
+    titles = {chart_cid(summary, "weekly"): _("每周新发现与结案"),
+              chart_cid(summary, "villages"): _("各村本期新发现、结案与当前逾期")}
+    charts_ = [{"cid": item["cid"], "title": titles[item["cid"]]} for item in attachments if item.get("cid")]
+    return {**summary_context(summary), "inline_charts": charts_}
 
 
 def delivery_state(summary):

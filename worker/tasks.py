@@ -3,6 +3,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from worker import mail
@@ -18,9 +19,18 @@ def heartbeat(self):
     )
 
 
+# The longest wait between two attempts at one email, however many attempts came before.
+EMAIL_RETRY_MAX_S = 3600
+
+
+def email_retry_countdown(retries):
+    """Seconds before the next attempt after ``retries`` retries: EMAIL_RETRY_BASE_S × 1, 2, 4..., at most an hour."""
+    return min(settings.EMAIL_RETRY_BASE_S * 2 ** retries, EMAIL_RETRY_MAX_S)
+
+
 @shared_task(bind=True, ignore_result=True, max_retries=6, acks_late=True)
 def send_email(self, delivery_id):
-    """Send one recorded email; SMTP failures retry with backoff (1, 2, 4... minutes), then mark it failed."""
+    """Send one recorded email; SMTP failures retry after 1, 2, 4... × EMAIL_RETRY_BASE_S, then it is marked failed."""
     try:
         mail.deliver(delivery_id)
     except Exception as exc:  # noqa: BLE001 - any SMTP or network error
@@ -28,7 +38,7 @@ def send_email(self, delivery_id):
             mail.mark_failed(delivery_id)
             logger.error("Email %s failed for good: %s", delivery_id, exc)
             return
-        raise self.retry(exc=exc, countdown=min(60 * 2 ** self.request.retries, 3600))
+        raise self.retry(exc=exc, countdown=email_retry_countdown(self.request.retries))
 
 
 @shared_task(ignore_result=True)
@@ -130,8 +140,6 @@ def send_summary(summary_id):
 def send_summary_email(self, delivery_id):
     """Send one summary email; SMTP failures retry after 1, 2, 4... × EMAIL_RETRY_BASE_S, then it is marked failed
     (the summary page shows so)."""
-    from django.conf import settings
-
     try:
         mail.deliver(delivery_id)
     except Exception as exc:  # noqa: BLE001 - any SMTP or network error
@@ -139,7 +147,7 @@ def send_summary_email(self, delivery_id):
             mail.mark_failed(delivery_id)
             logger.error("Summary email %s failed for good: %s", delivery_id, exc)
             return
-        raise self.retry(exc=exc, countdown=min(settings.EMAIL_RETRY_BASE_S * 2 ** self.request.retries, 3600))
+        raise self.retry(exc=exc, countdown=email_retry_countdown(self.request.retries))
 
 
 @shared_task(ignore_result=True)

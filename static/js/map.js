@@ -157,7 +157,9 @@
     style: function () { return { color: "#7d3c98", weight: 2, dashArray: "8 6", fillColor: "#7d3c98", fillOpacity: 0.06 }; },
     onEachFeature: function (feature, layer) {
       var p = feature.properties;
-      layer.bindTooltip(p.name + " · " + fmt(T.campaign_period, { start: p.starts_on, end: p.ends_on }), { sticky: true });
+      // A node, not a string: Leaflet puts string content in as HTML, and a campaign's name is typed by people.
+      layer.bindTooltip(h("span", { text: p.name + " · " + fmt(T.campaign_period, { start: p.starts_on, end: p.ends_on }) }),
+                        { sticky: true });
     },
   });
   var tracksLayer = L.geoJSON(null, {

@@ -1,11 +1,14 @@
 """Real parts for task tests: an SMTP server (aiosmtpd), Redis, and a Celery worker process."""
+import ctypes
+import ctypes.util
 import os
-import tempfile
-import uuid
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -24,6 +27,33 @@ class Inbox:
             return "451 Try again later"
         self.messages.append(envelope)
         return "250 OK"
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+# Looked up here, in the parent: the child may only call it (no dlopen between fork and exec).
+_prctl = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True).prctl if sys.platform == "linux" else None
+
+
+def _die_with_parent(parent_pid):
+    """preexec_fn for a worker process: the kernel kills it (SIGKILL) when the pytest process dies, however it
+    dies (Ctrl-C twice, SIGKILL, a crash), so an interrupted run leaves no Celery worker behind taking tasks."""
+    def preexec():
+        if _prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")  # Popen raises it in the parent
+        if os.getppid() != parent_pid:
+            os._exit(1)  # the parent died before the signal was armed: do not start at all
+    return preexec
+
+
+def worker_popen(args, **kwargs):
+    """``subprocess.Popen`` for a process that must not outlive this pytest process (Linux: PR_SET_PDEATHSIG).
+
+    The signal fires when the thread that forked the child ends; fixtures run on pytest's main thread, which
+    lives as long as the process.
+    """
+    if _prctl is not None:
+        kwargs["preexec_fn"] = _die_with_parent(os.getpid())
+    return subprocess.Popen(args, **kwargs)
 
 
 class _LoggedPopen(subprocess.Popen):
@@ -91,7 +121,7 @@ def celery_worker(transactional_db, smtp_server, redis_url, settings):
     log_path = tempfile.mktemp(prefix="celery-worker-", suffix=".log")
     log = open(log_path, "w")  # a file, not a pipe nobody reads: a full pipe would block the worker
     hostname = f"test-{uuid.uuid4().hex[:8]}@test"
-    process = subprocess.Popen(
+    process = worker_popen(
         [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=solo", "--concurrency=1",
          "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat", f"--hostname={hostname}"],
         cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)

@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime, timedelta
 from datetime import time as clock
 from email import policy
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import openpyxl
@@ -25,12 +26,12 @@ from patrol import workflow
 from patrol.choices import CampaignStatus, Category, Resolution, Status, SummarySchedule
 from patrol.models import Campaign, Case, CaseEvent, Patrol, User
 from tests.factories import finding
-from tests.worker.conftest import free_port, wait_for
-from worker import charts, summaries
+from tests.worker.conftest import free_port, wait_for, worker_popen
+from worker import charts, summaries, tasks
 from worker.celery import app
 from worker.models import EmailDelivery, Summary
 from worker.summaries import Period, Scope
-from worker.tasks import send_pending_emails, send_summary, send_summary_email
+from worker.tasks import send_email, send_pending_emails, send_summary, send_summary_email
 
 # --- helpers ----------------------------------------------------------------------------------------------
 
@@ -110,7 +111,7 @@ def start_worker(settings, smtp_server, log_path, name, **extra_env):
     env.pop("PYTEST_XDIST_WORKER", None)  # else config/settings/test.py would pick its own Redis database
     hostname = f"{name}-{uuid.uuid4().hex[:6]}@test"
     log = open(log_path, "w")  # a file, not a pipe nobody reads: a full pipe would block the worker
-    process = subprocess.Popen(
+    process = worker_popen(
         [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=solo", "--concurrency=1", "--loglevel=INFO",
          "--without-gossip", "--without-mingle", "--without-heartbeat", f"--hostname={hostname}"],
         cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
@@ -418,7 +419,7 @@ def test_the_email_from_a_real_worker_carries_the_database_numbers_and_the_ledge
 
     cases, patrols, villages = scope_parts(Scope.for_campaign(campaign))
     expected = direct_counts(cases, patrols, villages, period, timezone.localdate())
-    _message, text, files = text_and_attachments(summary_emails()[0])
+    message, text, files = text_and_attachments(summary_emails()[0])
     assert kpi_line(text, "新发现线索") == str(expected["new_findings"])
     assert kpi_line(text, "立案") == str(expected["filed"])
     assert kpi_line(text, "结案") == str(expected["closed"])
@@ -440,7 +441,9 @@ def test_the_email_from_a_real_worker_carries_the_database_numbers_and_the_ledge
                   and row[0].startswith("LWG-")]
     assert len(references) == cases.count() > 0  # one row per case of the campaign
     assert set(references) == set(cases.values_list("reference", flat=True))
-    pngs = [data for name, data in files.items() if name.endswith(".png")]
+    assert not [name for name in files if name.endswith(".png")]  # the charts are in the HTML body, not attached
+    pngs = [part.get_payload(decode=True) for part in message.get_body(preferencelist=("related",)).iter_parts()
+            if part.get_content_type() == "image/png"]
     assert len(pngs) == 2 and all(data.startswith(b"\x89PNG") for data in pngs)
 
 
@@ -549,3 +552,145 @@ def test_work_queued_while_the_broker_is_down_runs_once_it_returns(users, smtp_s
     delivery.refresh_from_db()
     assert delivery.status == EmailDelivery.Status.SENT
 
+
+
+# --- the email's shape, retries, the page on a phone, and worker processes that die with pytest -----------
+
+
+def mime_tree(part):
+    """The MIME structure as nested (content type, [children]) tuples, for one readable assertion."""
+    if part.is_multipart():
+        return (part.get_content_type(), [mime_tree(child) for child in part.iter_parts()])
+    return part.get_content_type()
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_the_summary_email_shows_its_charts_inline_and_attaches_the_ledger(users, campaign, media, smtp_server, eager):
+    campaign.recipients.set([users["leader"]])
+    summary, _ = summaries.request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                           period=last_week())
+    send_summary.apply(args=[summary.pk])
+    summary.refresh_from_db()
+    assert len(smtp_server.messages) == 1
+    message = email.message_from_bytes(smtp_server.messages[0].content, policy=policy.default)
+
+    assert mime_tree(message) == ("multipart/mixed", [
+        ("multipart/alternative", ["text/plain", ("multipart/related", ["text/html", "image/png", "image/png"])]),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ])
+    related = message.get_body(preferencelist=("related",))
+    html = related.get_body(preferencelist=("html",)).get_content()
+    images = {part["Content-ID"].strip("<>"): part for part in related.iter_parts()
+              if part.get_content_type() == "image/png"}
+    referenced = re.findall(r'<img src="cid:([^"]+)"', html)
+    assert len(referenced) == 2 and set(referenced) == set(images)
+    for part in images.values():
+        assert part.get_content_disposition() == "inline"
+        assert part.get_payload(decode=True).startswith(b"\x89PNG")
+    assert "summary-file" not in html and "/files/" not in html  # nothing fetched from the server to see them
+
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert kpi_line(text, "新发现线索") == str(summary.numbers["overall"]["current"]["new_findings"])
+    assert "图表请在 HTML 格式的邮件中或系统页面上查看" in text
+
+    (ledger,) = list(message.iter_attachments())
+    assert ledger.get_filename().endswith(".xlsx") and ledger.get_content_disposition() == "attachment"
+    sheet = openpyxl.load_workbook(io.BytesIO(ledger.get_payload(decode=True))).worksheets[0]
+    references = {row[0] for row in sheet.iter_rows(values_only=True) if row and str(row[0]).startswith("TST-")}
+    assert references == set(Case.objects.filter(campaign=campaign).values_list("reference", flat=True))
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_an_email_recorded_before_inline_charts_is_still_sent_with_its_files_attached(users, media, smtp_server):
+    (media / "old").mkdir(parents=True)
+    (media / "old" / "chart.png").write_bytes(charts.weekly_chart([]))
+    delivery = EmailDelivery.objects.create(
+        key="old", recipient="leader@example.org", subject="旧邮件", body_text="正文", body_html="<p>正文</p>",
+        attachments=[{"name": "chart.png", "path": "old/chart.png", "mimetype": "image/png"}])
+    from worker import mail
+
+    assert mail.deliver(delivery.pk) is True
+    message = email.message_from_bytes(smtp_server.messages[0].content, policy=policy.default)
+    assert mime_tree(message) == ("multipart/mixed", [("multipart/alternative", ["text/plain", "text/html"]),
+                                                      "image/png"])
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+@pytest.mark.parametrize("task", [send_email, send_summary_email], ids=["send_email", "send_summary_email"])
+def test_email_tasks_retry_smtp_failures_after_base_times_1_2_4_seconds(settings, users, smtp_server, monkeypatch,
+                                                                        task):
+    delivery = EmailDelivery.objects.create(key="k", recipient="leader@example.org", subject="s", body_text="t")
+    smtp_server.refuse_next = 100
+    settings.EMAIL_RETRY_BASE_S = 7
+    countdowns = []
+
+    def retry(exc=None, countdown=None, **kwargs):
+        countdowns.append(countdown)
+        return RuntimeError("retry recorded")
+
+    monkeypatch.setattr(task, "retry", retry)
+    for retries in range(task.max_retries + 1):
+        task.apply(args=[delivery.pk], retries=retries)
+    assert countdowns == [7, 14, 28, 56, 112, 224]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (EmailDelivery.Status.FAILED, task.max_retries + 1)
+    settings.EMAIL_RETRY_BASE_S = 600
+    assert tasks.email_retry_countdown(10) == tasks.EMAIL_RETRY_MAX_S  # never more than an hour
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_wide_summary_tables_scroll_sideways_inside_their_card(client, users, campaign, media, eager):
+    summary, _ = summaries.request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                           period=last_week())
+    send_summary.apply(args=[summary.pk])
+    client.force_login(users["supervisor"])
+    for url in (f"/summaries/{summary.pk}/", "/summaries/"):
+        html = client.get(url).content.decode()
+        assert html.count("<table") >= 2
+        assert html.count("<table") == len(re.findall(r'<div class="table-scroll">\s*<table', html)), url
+        assert ' style="' not in html  # the CSP page: no inline styles
+    css = (settings_base_dir() / "static" / "css" / "app.css").read_text()
+    assert re.search(r"\.table-scroll\s*\{[^}]*overflow-x:\s*auto", css)
+
+
+def settings_base_dir():
+    from django.conf import settings
+
+    return Path(settings.BASE_DIR)
+
+
+def test_a_worker_process_dies_with_the_pytest_process_that_started_it(tmp_path):
+    """An interrupted run (here: the starting process SIGKILLed) leaves no orphan behind."""
+    pid_file = tmp_path / "child.pid"
+    starter = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time, pathlib; sys.path.insert(0, sys.argv[1]);"
+        "from tests.worker.conftest import worker_popen;"
+        "child = worker_popen([sys.executable, '-c', 'import time; time.sleep(120)']);"
+        "pathlib.Path(sys.argv[2]).write_text(str(child.pid)); time.sleep(120)"),
+        str(settings_base_dir()), str(pid_file)], env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"})
+    child = None
+    try:
+        assert wait_for(lambda: pid_file.exists() and pid_file.read_text(), timeout=30)
+        child = int(pid_file.read_text())
+        assert process_alive(child)
+        starter.kill()
+        starter.wait(timeout=10)
+        assert wait_for(lambda: not process_alive(child), timeout=10), "the worker outlived its parent"
+    finally:
+        if starter.poll() is None:
+            starter.kill()
+        if child is not None and process_alive(child):
+            os.kill(child, 9)
+
+
+def process_alive(pid):
+    """Alive and not a zombie waiting for its (new) parent to reap it."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
