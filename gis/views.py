@@ -117,6 +117,7 @@ def _map_config(user, villages):
             "village": _("行政村"),
             "category": _("类别"),
             "address": _("地址"),
+            "address_line": _("地址：%(address)s"),
             "open_case": _("打开案件"),
             "photo_of": _("%(reference)s 的照片"),
             "no_photo": _("暂无照片"),

@@ -190,3 +190,14 @@ def test_the_api_lists_stored_summaries_of_the_jurisdiction_only(users, stored):
     assert api(users["other_supervisor"]).get("/api/v1/summaries/").json()["results"] == []
     assert api(users["other_supervisor"]).get(f"/api/v1/summaries/{stored.pk}/").status_code == 404
     assert api(users["inspector"]).get("/api/v1/summaries/").status_code == 403
+
+
+def test_a_summary_still_being_built_names_who_will_get_it(client, users, campaign):
+    summary, _ = summaries.request_summary(scope=summaries.Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                           period=summaries.current_period(campaign))
+    client.force_login(users["supervisor"])
+    page = client.get(reverse("summary", args=[summary.pk])).content.decode()
+    assert "正在生成" in page
+    assert "生成后发送给：" in page
+    assert str(users["supervisor"]) in page and str(users["leader"]) in page
+    assert "没有接收人" not in page

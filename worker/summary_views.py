@@ -67,6 +67,8 @@ def summary_detail(request, pk):
         context.update(summaries.summary_context(summary))
     else:
         context["title"] = summaries.summary_title(summary)
+        # Emails are recorded when the summary is built; until then, say who will get one.
+        context["pending_recipients"] = list(summaries.recipients_for(summary))
     return render(request, "worker/summary_detail.html", context)
 
 

@@ -334,7 +334,7 @@
     ]);
     loadDetail(p.id).then(function (detail) {
       if (!detail) return;
-      if (detail.address) address.textContent = T.address + "：" + detail.address;
+      if (detail.address) address.textContent = fmt(T.address_line, { address: detail.address });
       var photos = detail.photos || [];
       var photo = photos.filter(function (ph) { return ph.thumbnail_url; })[0];
       if (photo) {
