@@ -12,6 +12,15 @@ stop() {
   trap - INT TERM EXIT
   echo; echo "Stopping Xuncha…"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # A worker finishing a task may take a moment; one that has not stopped after 10 s is killed (its task
+  # was not acknowledged, so it runs again next time: tasks are acks_late).
+  for _ in $(seq 20); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.5
+  done
+  for pid in "${pids[@]}"; do pkill -KILL -P "$pid" 2>/dev/null || true; kill -KILL "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap stop INT TERM EXIT
