@@ -1,7 +1,8 @@
 """`Authorization: Token xc_…` against hashed tokens (api.models.ApiToken)."""
 from datetime import timedelta
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
@@ -9,8 +10,27 @@ from rest_framework.authentication import TokenAuthentication
 from api.models import ApiToken, hash_token
 
 
+def use_preferred_language(request, user):
+    """Answer in the language the user chose (settings page or PATCH /api/v1/me/) unless the request names one.
+
+    LocaleMiddleware has already chosen from Accept-Language or the language cookie, before a token could say
+    who is asking; a client that sends neither gets the user's own language.
+    """
+    if "HTTP_ACCEPT_LANGUAGE" in request.META or settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return
+    if user.language in dict(settings.LANGUAGES):
+        translation.activate(user.language)
+        request._request.LANGUAGE_CODE = user.language
+
+
 class HashedTokenAuthentication(TokenAuthentication):
     keyword = "Token"
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            use_preferred_language(request, result[0])
+        return result
 
     def authenticate_credentials(self, key):
         token = ApiToken.objects.active().select_related("user").filter(key_hash=hash_token(key)).first()

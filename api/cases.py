@@ -10,13 +10,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.filters import CaseFilter
 from api.actions import run_action
+from api.filters import CaseFilter
+from api.pagination import EventPagination, Pagination
+from api.schema import ApiAutoSchema, errors
 from api.serializers import (
+    ACTION_ENDPOINTS,
     PhotoSerializer,
     PhotoUploadSerializer,
     CaseDetailSerializer,
@@ -24,10 +27,12 @@ from api.serializers import (
     EventSerializer,
     FindingReceiptSerializer,
     FindingSerializer,
+    NearbyResultsSerializer,
+    NoticeListSerializer,
 )
 from patrol import selectors, workflow
 from patrol.errors import DomainError, InvalidInput, StaleCase
-from patrol.models import Campaign, CaseEvent, Patrol
+from patrol.models import Campaign, CaseEvent, Notice, Patrol
 from patrol.photos import receive_photo
 
 ETAG_RE = re.compile(r'^(?:W/)?"(\d+)-(\d+)"$')
@@ -45,11 +50,17 @@ def case_response(case, request, status_code=status.HTTP_200_OK, extra=None):
     return Response(data, status=status_code, headers={"ETag": case.etag})
 
 
+ORDERING_FIELDS = ("created_at", "deadline", "reference", "updated_at")
+NEARBY_LIMIT = 20
+
+
 class CaseListCreateView(generics.ListCreateAPIView):
-    """Cases of the user's jurisdiction (filters as query parameters); POST reports a finding."""
+    """Cases of the user's jurisdiction (filters as query parameters), newest first unless ``ordering`` says
+    otherwise; POST reports a finding."""
 
     filterset_class = CaseFilter
-    ordering_fields = {"created_at", "deadline", "reference", "updated_at"}
+    pagination_class = Pagination
+    ordering_fields = set(ORDERING_FIELDS)
 
     def get_queryset(self):
         queryset = selectors.cases_for(self.request.user).select_related("village", "responsible")
@@ -61,10 +72,19 @@ class CaseListCreateView(generics.ListCreateAPIView):
     def get_serializer_class(self):
         return FindingSerializer if self.request.method == "POST" else CaseListSerializer
 
+    @extend_schema(parameters=[OpenApiParameter("ordering", OpenApiTypes.STR, enum=[
+        prefix + key for key in ORDERING_FIELDS for prefix in ("", "-")], description="Default: -created_at")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     @extend_schema(request=FindingSerializer, responses={
-        201: FindingReceiptSerializer, 200: FindingReceiptSerializer,
-        400: OpenApiResponse(description="Invalid fields, or a point outside every village of the jurisdiction"),
-        409: OpenApiResponse(description="The client_uuid was already used for a different finding"),
+        201: OpenApiResponse(FindingReceiptSerializer, description="Reported"),
+        200: OpenApiResponse(FindingReceiptSerializer, description="The same client_uuid and content was sent "
+                                                                   "before: the case reported then"),
+        **errors(400, 403, 409,
+                 d400="Invalid fields, a campaign or patrol not of the jurisdiction, or a point outside it",
+                 d403="The user's role may not report findings",
+                 d409="The client_uuid was already used for a different finding"),
     })
     def post(self, request):
         body = FindingSerializer(data=request.data)
@@ -105,7 +125,7 @@ class NearbyCasesView(APIView):
         OpenApiParameter("lng", OpenApiTypes.DOUBLE, required=True),
         OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True),
         OpenApiParameter("radius", OpenApiTypes.INT, description="metres, default NEARBY_CASE_METRES, at most 5000"),
-    ], responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="Bad coordinates")})
+    ], responses={200: NearbyResultsSerializer, **errors(400, d400="Missing or out-of-range lng, lat or radius")})
     def get(self, request):
         try:
             lng, lat = float(request.query_params["lng"]), float(request.query_params["lat"])
@@ -115,10 +135,11 @@ class NearbyCasesView(APIView):
         if not (-180 <= lng <= 180 and -90 <= lat <= 90) or not (1 <= radius <= 5000):
             raise InvalidInput(_("经纬度或半径超出范围"), fields={"lng": [_("经纬度或半径超出范围")]})
         if request.user.jurisdiction_id is None:
-            return Response({"results": []})
+            return Response({"count": 0, "results": []})
         point = Point(lng, lat, srid=4326)
-        cases = selectors.nearby_open_cases(request.user.jurisdiction, point, radius, limit=20)
-        return Response({"results": [
+        cases = selectors.nearby_open_cases(request.user.jurisdiction, point, radius, limit=NEARBY_LIMIT)
+        # Never more than NEARBY_LIMIT, nearest first: one page, and `count` is its length.
+        return Response({"count": len(cases), "results": [
             {"id": c.pk, "reference": c.reference, "distance_m": round(c.distance_m, 1), "status": c.status,
              "status_display": c.get_status_display(), "address": c.address, "deadline": c.deadline,
              "overdue": c.overdue} for c in cases]})
@@ -127,12 +148,28 @@ class NearbyCasesView(APIView):
 class CaseDetailView(APIView):
     """One case with photos, notices, the actions this user may take now, and an ETag."""
 
-    @extend_schema(responses={200: CaseDetailSerializer, 304: None, 404: OpenApiResponse(description="Not found")})
+    @extend_schema(parameters=[OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                                                description="The ETag of the case as last read")],
+                   responses={200: CaseDetailSerializer,
+                              304: OpenApiResponse(description="Unchanged since the ETag sent in If-None-Match"),
+                              **errors(404, d404="No such case in the user's jurisdiction")})
     def get(self, request, pk):
         case = get_object_or_404(selectors.case_detail_queryset(request.user), pk=pk)
         if request.headers.get("If-None-Match") == case.etag:
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": case.etag})
         return case_response(case, request)
+
+
+class CaseActionSchema(ApiAutoSchema):
+    """The body of an action is the body of that action (api.serializers.ACTION_ENDPOINTS): any one of them.
+
+    anyOf, not oneOf: several actions take the same fields (a note), so a body may match more than one.
+    """
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        refs = [self.resolve_serializer(body_class(), direction).ref for body_class, _service, _adapt
+                in ACTION_ENDPOINTS.values()]
+        return {"anyOf": refs, "description": "The body of the action named in the path"}, True
 
 
 class CaseActionView(APIView):
@@ -143,16 +180,24 @@ class CaseActionView(APIView):
     invalid fields.
     """
 
+    parser_classes = [JSONParser]
+    schema = CaseActionSchema()
+
     @extend_schema(
-        parameters=[OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+        parameters=[OpenApiParameter("action", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(workflow.ACTIONS),
+                                     description="One of the actions of the statutory procedure"),
+                    OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
                                      description="The ETag of the case as last read")],
-        request=OpenApiTypes.OBJECT,
-        responses={200: CaseDetailSerializer, 400: OpenApiResponse(description="Invalid fields"),
-                   403: OpenApiResponse(description="Role may not take this action"),
-                   404: OpenApiResponse(description="No such case or action"),
-                   409: OpenApiResponse(description="Not possible in the current state, or a rule forbids it now"),
-                   412: OpenApiResponse(description="The case changed since it was read"),
-                   428: OpenApiResponse(description="If-Match missing")},
+        request=OpenApiTypes.OBJECT,  # replaced by CaseActionSchema with the bodies of the actions
+        responses={200: CaseDetailSerializer, **errors(
+            400, 403, 404, 409, 412, 428,
+            d400="Invalid fields of the action's body, named in error.fields",
+            d403="The user's role may not take this action (or, for legal review, not on this case)",
+            d404="No such case in the user's jurisdiction, no such action, or a case or photo named in the body "
+                 "not found",
+            d409="Not possible in the current state (invalid_state), or a rule forbids it now (rule_violation)",
+            d412="The case changed since it was read (stale If-Match)",
+            d428="If-Match missing")},
     )
     def post(self, request, pk, action):
         case = get_object_or_404(selectors.case_detail_queryset(request.user), pk=pk)
@@ -175,9 +220,15 @@ class CasePhotoUploadView(APIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(request={"multipart/form-data": PhotoUploadSerializer},
-                   responses={201: PhotoSerializer, 200: PhotoSerializer,
-                              400: OpenApiResponse(description="Not an accepted image, too large, SHA-256 mismatch"),
-                              409: OpenApiResponse(description="client_uuid already used for other bytes")})
+                   responses={201: OpenApiResponse(PhotoSerializer, description="Stored"),
+                              200: OpenApiResponse(PhotoSerializer, description="This client_uuid and these bytes "
+                                                                                "were received before"),
+                              **errors(400, 404, 409, 413,
+                                       d400="Not an accepted image, too many pixels, SHA-256 mismatch, invalid "
+                                            "fields",
+                                       d404="No such case in the user's jurisdiction",
+                                       d409="client_uuid already used for other bytes",
+                                       d413="Larger than the upload limit")})
     def post(self, request, pk):
         case = get_object_or_404(selectors.cases_for(request.user), pk=pk)
         if len(request.FILES) > 1 or len(request.FILES.getlist("file")) > 1:
@@ -193,7 +244,7 @@ class CaseEventsView(generics.ListAPIView):
     """The case's record (全过程记录) in order, with each event's hash and its predecessor's."""
 
     serializer_class = EventSerializer
-    pagination_class = None
+    pagination_class = EventPagination
     queryset = CaseEvent.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self):
@@ -204,7 +255,8 @@ class CaseEventsView(generics.ListAPIView):
 class PhotoFileView(APIView):
     """A photo's file (or thumbnail), only for users of the case's jurisdiction."""
 
-    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY, 404: None})
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY,
+                              **errors(404, d404="No such photo in the user's jurisdiction, or no thumbnail yet")})
     def get(self, request, pk, variant="file"):
         photo = get_object_or_404(selectors.photos_for(request.user).select_related("case"), pk=pk)
         stored = photo.file if variant == "file" else photo.thumbnail
@@ -218,3 +270,17 @@ class PhotoFileView(APIView):
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, max-age=86400, immutable"
         return response
+
+
+class CaseNoticesView(generics.ListAPIView):
+    """The notices (执法文书) issued on a case, in order, each with its deadline, its service record (送达) and
+    ``print_url``, the page that lays it out as the official document to print."""
+
+    serializer_class = NoticeListSerializer
+    pagination_class = Pagination
+    queryset = Notice.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        case = get_object_or_404(selectors.cases_for(self.request.user), pk=self.kwargs["pk"])
+        return (selectors.notices_for(self.request.user).filter(case=case).select_related("issued_by")
+                .order_by("issued_on", "pk"))

@@ -1,11 +1,13 @@
 """One error shape for the whole API: {"error": {"code", "message", "fields"}}, in the user's language."""
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from patrol.errors import DomainError
+from patrol.errors import DomainError, NotFound
 
 
 def _flatten(detail):
@@ -27,6 +29,9 @@ def exception_handler(exc, context):
             {"error": {"code": exc.code, "message": str(exc.message), "fields": _flatten(exc.fields)}},
             status=exc.http_status,
         )
+    if isinstance(exc, Http404):
+        # Django's message names the model ("No Case matches the given query.") and is not translated.
+        exc = exceptions.NotFound(NotFound.default_message)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -41,3 +46,39 @@ def exception_handler(exc, context):
             body["retry_after_s"] = int(exc.wait)
     response.data = {"error": body}
     return response
+
+
+# --- errors Django answers before (or after) a DRF view: config/urls.py handler400/403/404/500 -------------
+# Under /api/ they get the same error shape as the views' own errors; other pages keep Django's pages.
+
+def _is_api(request):
+    return request.path.startswith("/api/")
+
+
+def _error_response(code, message, http_status):
+    return JsonResponse({"error": {"code": code, "message": str(message), "fields": {}}}, status=http_status,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+def bad_request(request, exception):
+    if _is_api(request):
+        return _error_response("bad_request", _("请求无法处理"), status.HTTP_400_BAD_REQUEST)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if _is_api(request):
+        return _error_response("permission_denied", exceptions.PermissionDenied.default_detail, status.HTTP_403_FORBIDDEN)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception):
+    if _is_api(request):
+        return _error_response("not_found", _("未找到，或不在您的辖区内"), status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return _error_response("server_error", exceptions.APIException.default_detail, status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return defaults.server_error(request)

@@ -485,7 +485,8 @@ class MapTracksView(APIView):
     """GPS tracks of the patrols of the last 7 days (at most 1,000, newest first); ``bbox`` is optional."""
 
     @extend_schema(parameters=[OpenApiParameter("bbox", OpenApiTypes.STR, description="minLng,minLat,maxLng,maxLat")],
-                   responses={(200, "application/geo+json"): OpenApiTypes.OBJECT})
+                   responses={(200, "application/geo+json"): OpenApiTypes.OBJECT,
+                              400: OpenApiResponse(description="Invalid bbox")})
     def get(self, request):
         bbox = parse_bbox(request.GET["bbox"]) if request.GET.get("bbox") else None
         return json_response(track_features(request.user, timezone.now(), bbox), "application/geo+json")

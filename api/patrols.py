@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 
+from api.serializers import BoundedDateTimeField
 from patrol import patrols
 from patrol.choices import PatrolKind
 from patrol.errors import InvalidInput
@@ -38,7 +39,7 @@ class PatrolStartBody(serializers.Serializer):
     client_uuid = serializers.UUIDField(help_text="Made on the phone; sending it again is safe")
     kind = PatrolKindField(required=False, help_text="Default: campaign when a campaign is given, else daily")
     campaign = serializers.IntegerField(required=False, allow_null=True)
-    started_at = serializers.DateTimeField(required=False, help_text="Default: now")
+    started_at = BoundedDateTimeField(required=False, help_text="Default: now")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
@@ -49,7 +50,7 @@ class PatrolTrackPointBody(serializers.Serializer):
     lat = serializers.FloatField(min_value=-90, max_value=90,
                                  error_messages={"min_value": _("纬度须在 -90 到 90 之间"),
                                                  "max_value": _("纬度须在 -90 到 90 之间")})
-    t = serializers.DateTimeField(help_text="When the phone recorded the point (ISO 8601 with offset)")
+    t = BoundedDateTimeField(help_text="When the phone recorded the point (ISO 8601 with offset)")
     accuracy_m = serializers.FloatField(min_value=0, max_value=100000, required=False, allow_null=True)
 
 
@@ -66,7 +67,7 @@ class PatrolFinishBody(serializers.Serializer):
 
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True,
                                  help_text="Replaces the note; omit to keep it, e.g. 未发现违法建设")
-    ended_at = serializers.DateTimeField(required=False, help_text="Default: now")
+    ended_at = BoundedDateTimeField(required=False, help_text="Default: now")
 
 
 def dotted_errors(errors, prefix=""):

@@ -1,7 +1,10 @@
 """Serializers: shapes of requests and responses. Validation of form only; rules live in patrol.workflow."""
 import json
+import re
+from datetime import date
 
 from django.contrib.gis.geos import Point
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +20,7 @@ from patrol.choices import (
     NoticeKind,
     PhotoStage,
     ReinspectionResult,
+    Resolution,
     ServiceMethod,
     Stage,
     Structure,
@@ -60,6 +64,70 @@ class PointField(GeometryField):
         return Point(lng, lat, srid=4326)
 
 
+EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _check_year(day):
+    # A year 1 or 9999 is a slip of the finger, and date arithmetic on it (deadlines, waiting periods) overflows.
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise serializers.ValidationError(_("日期须在 %(start)s 到 %(end)s 之间") % {
+            "start": EARLIEST_DATE.isoformat(), "end": LATEST_DATE.isoformat()})
+
+
+class BoundedDateField(serializers.DateField):
+    """A date sent by a client: 2000-01-01 to 2099-12-31."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        _check_year(day)
+        return day
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A moment sent by a client, within 2000-2099 in Asia/Shanghai (so its offset is +08:00 when it is shown)."""
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        _check_year(timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date())
+        return moment
+
+
+def _enum_schema(choices):
+    return {"type": "string", "enum": [value for value, _label in choices],
+            "description": "\n".join(f"* `{value}` - {label}" for value, label in choices)}
+
+
+ISSUABLE_NOTICE_KINDS = [(k, NoticeKind(k).label) for k in (
+    NoticeKind.STOP_CONSTRUCTION, NoticeKind.RECTIFY, NoticeKind.DEMOLISH_WITHIN_DEADLINE)]
+
+
+# Named enum components: drf-spectacular would otherwise name the notice kinds after the field ("kind"), which
+# collides with the other fields called "kind", and give the service methods two names.
+@extend_schema_field(_enum_schema(NoticeKind.choices), component_name="NoticeKindEnum")
+class NoticeKindField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=NoticeKind.choices, **kwargs)
+
+
+@extend_schema_field(_enum_schema(ISSUABLE_NOTICE_KINDS), component_name="IssuableNoticeKindEnum")
+class IssuableNoticeKindField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=ISSUABLE_NOTICE_KINDS, **kwargs)
+
+
+@extend_schema_field(_enum_schema(ServiceMethod.choices), component_name="ServiceMethodEnum")
+class ServiceMethodField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=ServiceMethod.choices, **kwargs)
+
+
+@extend_schema_field({**_enum_schema([("", "—"), *Resolution.choices]),
+                      "title": "Resolution: empty while the case is open"}, component_name="ResolutionEnum")
+class ResolutionField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Resolution.choices, allow_blank=True, **kwargs)
+
+
 class PersonSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="display_name")
 
@@ -87,13 +155,32 @@ class PhotoSerializer(serializers.ModelSerializer):
 
 
 class NoticeSerializer(serializers.ModelSerializer):
+    kind = NoticeKindField()
+    service_method = ServiceMethodField()
     kind_display = serializers.CharField(source="get_kind_display")
     service_method_display = serializers.CharField(source="get_service_method_display")
+    print_url = serializers.SerializerMethodField(help_text="The notice laid out as the official document, to print")
 
     class Meta:
         model = Notice
         fields = ["id", "number", "kind", "kind_display", "issued_on", "deadline", "service_method",
-                  "service_method_display", "served_on", "service_photo"]
+                  "service_method_display", "served_on", "service_photo", "print_url"]
+
+    def get_print_url(self, notice) -> str:
+        return reverse("notice-print", args=[notice.case_id, notice.pk])
+
+
+class NoticeListSerializer(NoticeSerializer):
+    """GET /api/v1/cases/{id}/notices/: a notice (执法文书) with who issued it and the photo of its service."""
+
+    issued_by = PersonSerializer()
+    service_photo_url = serializers.SerializerMethodField()
+
+    class Meta(NoticeSerializer.Meta):
+        fields = NoticeSerializer.Meta.fields + ["issued_by", "created_at", "service_photo_url"]
+
+    def get_service_photo_url(self, notice) -> str | None:
+        return reverse("api-photo-file", args=[notice.service_photo_id]) if notice.service_photo_id else None
 
 
 class ActionSerializer(serializers.Serializer):
@@ -109,6 +196,7 @@ class CaseListSerializer(serializers.ModelSerializer):
     category_display = serializers.CharField(source="get_category_display")
     responsible = PersonSerializer(allow_null=True)
     overdue = serializers.BooleanField()
+    resolution = ResolutionField(read_only=True)
 
     class Meta:
         model = Case
@@ -149,6 +237,16 @@ class CaseDetailSerializer(CaseListSerializer):
              for spec in workflow.available_actions(case, user)], many=True).data
 
 
+# Bidirectional controls (U+202A-202E embeddings and overrides, U+2066-2069 isolates) reorder the text shown after
+# them: "TST-2026-00012\u202egnp.exe" reads as something else. Nobody types them in an address, a name or a note.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def no_bidi_controls(value):
+    if BIDI_CONTROLS.search(value):
+        raise serializers.ValidationError(_("不能包含控制文字方向的特殊字符"))
+
+
 class FindingSerializer(serializers.Serializer):
     """POST /api/v1/cases/: a finding from the field."""
 
@@ -156,17 +254,18 @@ class FindingSerializer(serializers.Serializer):
     location = PointField()
     accuracy_m = serializers.FloatField(min_value=0, max_value=100000, required=False, allow_null=True)
     location_source = serializers.ChoiceField(choices=LocationSource.choices, default=LocationSource.DEVICE_GPS)
-    observed_at = serializers.DateTimeField(required=False)
+    observed_at = BoundedDateTimeField(required=False)
     category = serializers.ChoiceField(choices=Category.choices)
     stage = serializers.ChoiceField(choices=Stage.choices)
     estimated_area_m2 = serializers.DecimalField(max_digits=10, decimal_places=1, min_value=0, required=False,
                                                  allow_null=True)
     floors = serializers.IntegerField(min_value=1, max_value=50, required=False, allow_null=True)
     structure = serializers.ChoiceField(choices=Structure.choices, required=False, allow_blank=True)
-    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    party_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    party_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, validators=[no_bidi_controls])
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True,
+                                        validators=[no_bidi_controls])
+    party_name = serializers.CharField(max_length=100, required=False, allow_blank=True, validators=[no_bidi_controls])
+    party_phone = serializers.CharField(max_length=30, required=False, allow_blank=True, validators=[no_bidi_controls])
     campaign = serializers.IntegerField(required=False, allow_null=True)
     patrol = serializers.IntegerField(required=False, allow_null=True)
 
@@ -182,7 +281,7 @@ class PhotoUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     client_uuid = serializers.UUIDField()
     sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", error_messages={"invalid": _("SHA-256 须为 64 位十六进制")})
-    taken_at = serializers.DateTimeField()
+    taken_at = BoundedDateTimeField()
     location = PointField(required=False, allow_null=True)
     accuracy_m = serializers.FloatField(min_value=0, max_value=100000, required=False, allow_null=True)
     stage = serializers.ChoiceField(choices=PhotoStage.choices, default=PhotoStage.BEFORE)
@@ -192,6 +291,24 @@ class NearbyCaseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     reference = serializers.CharField()
     distance_m = serializers.FloatField()
+
+
+class NearbyOpenCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    distance_m = serializers.FloatField()
+    status = serializers.CharField()
+    status_display = serializers.CharField()
+    address = serializers.CharField(allow_blank=True)
+    deadline = serializers.DateField(allow_null=True)
+    overdue = serializers.BooleanField()
+
+
+class NearbyResultsSerializer(serializers.Serializer):
+    """GET /api/v1/cases/nearby/: at most 20 open cases, nearest first (one page; ``count`` is its length)."""
+
+    count = serializers.IntegerField()
+    results = NearbyOpenCaseSerializer(many=True)
 
 
 class VillageBriefSerializer(serializers.Serializer):
@@ -229,13 +346,14 @@ class _ActionBody(serializers.Serializer):
 
 
 class FileBody(_ActionBody):
-    note = serializers.CharField(max_length=2000)
+    note = serializers.CharField(max_length=2000, validators=[no_bidi_controls])
 
 
 class DismissBody(_ActionBody):
     reason = serializers.ChoiceField(choices=DismissReason.choices)
     duplicate_of = serializers.IntegerField(required=False, allow_null=True)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                 validators=[no_bidi_controls])
 
     def validate(self, data):
         if data["reason"] == DismissReason.DUPLICATE and not data.get("duplicate_of"):
@@ -244,15 +362,14 @@ class DismissBody(_ActionBody):
 
 
 class ServiceBody(serializers.Serializer):
-    method = serializers.ChoiceField(choices=ServiceMethod.choices)
-    date = serializers.DateField()
+    method = ServiceMethodField()
+    date = BoundedDateField()
     photo = serializers.IntegerField(required=False, allow_null=True)
 
 
 class IssueNoticeBody(_ActionBody):
-    notice_kind = serializers.ChoiceField(choices=[(k, NoticeKind(k).label) for k in (
-        NoticeKind.STOP_CONSTRUCTION, NoticeKind.RECTIFY, NoticeKind.DEMOLISH_WITHIN_DEADLINE)])
-    deadline = serializers.DateField(required=False)
+    notice_kind = IssuableNoticeKindField()
+    deadline = BoundedDateField(required=False)
     deadline_days = serializers.IntegerField(min_value=1, max_value=365, required=False)
     service = ServiceBody()
 
@@ -264,46 +381,46 @@ class IssueNoticeBody(_ActionBody):
 
 class ReinspectBody(_ActionBody):
     result = serializers.ChoiceField(choices=ReinspectionResult.choices)
-    note = serializers.CharField(max_length=2000)
+    note = serializers.CharField(max_length=2000, validators=[no_bidi_controls])
     photos = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, max_length=20)
 
 
 class ExtendDeadlineBody(_ActionBody):
-    deadline = serializers.DateField()
-    reason = serializers.CharField(max_length=2000)
+    deadline = BoundedDateField()
+    reason = serializers.CharField(max_length=2000, validators=[no_bidi_controls])
 
 
 class LegalizeBody(_ActionBody):
-    permit_number = serializers.CharField(max_length=100)
+    permit_number = serializers.CharField(max_length=100, validators=[no_bidi_controls])
 
 
 class EscalateBody(_ActionBody):
-    note = serializers.CharField(max_length=2000)
+    note = serializers.CharField(max_length=2000, validators=[no_bidi_controls])
 
 
 class LegalApproveBody(_ActionBody):
-    decision_number = serializers.CharField(max_length=100)
-    announcement_date = serializers.DateField()
+    decision_number = serializers.CharField(max_length=100, validators=[no_bidi_controls])
+    announcement_date = BoundedDateField()
 
 
 class LegalRejectBody(_ActionBody):
-    reason = serializers.CharField(max_length=2000)
-    deadline = serializers.DateField()
+    reason = serializers.CharField(max_length=2000, validators=[no_bidi_controls])
+    deadline = BoundedDateField()
 
 
 class ExecuteDemolitionBody(_ActionBody):
-    note = serializers.CharField(max_length=2000)
+    note = serializers.CharField(max_length=2000, validators=[no_bidi_controls])
     photos = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=20)
 
 
 class CommentBody(_ActionBody):
-    note = serializers.CharField(max_length=5000)
+    note = serializers.CharField(max_length=5000, validators=[no_bidi_controls])
     photos = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, max_length=20)
     appeal_filed = serializers.BooleanField(required=False, default=False)
 
 
 class LiftSuspensionBody(_ActionBody):
-    note = serializers.CharField(max_length=2000)
+    note = serializers.CharField(max_length=2000, validators=[no_bidi_controls])
 
 
 class AssignBody(_ActionBody):

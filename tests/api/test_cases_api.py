@@ -152,8 +152,9 @@ def test_filing_with_the_etag_succeeds_and_changes_the_etag(users, reported):
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "filed"
     assert response["ETag"] != etag
-    events = api(users["supervisor"]).get(f"/api/v1/cases/{case_id}/events/").json()
-    assert [e["action"] for e in events] == ["report", "file"]
+    page = api(users["supervisor"]).get(f"/api/v1/cases/{case_id}/events/").json()
+    events = page["results"]
+    assert page["count"] == 2 and [e["action"] for e in events] == ["report", "file"]
     assert events[1]["prev_hash"] == events[0]["hash"]
 
 

@@ -70,13 +70,12 @@ def test_invalid_utf8_in_the_json_body_is_refused(users):
     assert Case.objects.count() == 0
 
 
-@pytest.mark.xfail(strict=True, reason="needs api/serializers.py fix: refuse bidi controls (U+202A-202E, "
-                                       "U+2066-2069) in FindingSerializer text fields")
 @pytest.mark.parametrize("field", TEXT_FIELDS)
 def test_a_right_to_left_override_is_refused_naming_the_field(users, field):
     # "\u202e" reverses what follows on screen: "TST-2026-00012 gnp.exe" reads as another reference or file.
     error = assert_error_shape(report(users["inspector"], **{field: "村东头\u202eexe.gnp"}), 400)
     assert field in error["fields"]
+    assert "控制文字方向" in error["fields"][field][0]
 
 
 # --- how it is shown ---------------------------------------------------------------------------------------
@@ -175,3 +174,20 @@ def test_the_summary_email_shows_hostile_text_escaped(users, jurisdiction, setti
     assert case.reference in html
     assert "<script>alert" not in html and "<img src=x" not in html
     assert html.count("&lt;script&gt;alert(") >= 2  # the campaign's name and the overdue case's address
+
+
+def test_a_right_to_left_override_in_an_action_note_is_refused_too(users):
+    from rest_framework.test import APIClient
+
+    from patrol import workflow
+    from tests.factories import finding
+
+    case, _ = workflow.report_finding(actor=users["inspector"], **finding())
+    client = APIClient()
+    client.force_authenticate(users["supervisor"])
+    etag = client.get(f"/api/v1/cases/{case.pk}/")["ETag"]
+    response = client.post(f"/api/v1/cases/{case.pk}/actions/file/", {"note": "立案\u202eexe"}, format="json",
+                           HTTP_IF_MATCH=etag)
+    assert response.status_code == 400 and "note" in response.json()["error"]["fields"]
+    case.refresh_from_db()
+    assert case.status == "reported"
