@@ -7,6 +7,7 @@ import os
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control
@@ -55,6 +56,9 @@ def home(request):
 @login_required
 def field_page(request):
     """The inspector's page: log findings and patrols offline-first (static/js/field.js), and their lists."""
+    if request.user.role not in workflow.FIELD_ROLES:
+        # Legal reviewers and leaders do not log findings (the API would refuse what the page queued).
+        raise PermissionDenied
     today = timezone.localdate()
     week_start = today - timezone.timedelta(days=today.weekday())
     mine = selectors.cases_for(request.user).filter(reported_by=request.user).select_related("village")

@@ -1,0 +1,176 @@
+"""Every page of the app × every role of two jurisdictions: who may open it, and that nobody sees another
+jurisdiction's objects (DOMAIN.md: "a user never sees or touches another jurisdiction's data").
+
+The pages are read from the URL configuration, so a page added without a row in PAGES fails
+``test_every_page_is_in_the_matrix``. (The API has its own matrix in tests/api/test_permission_matrix.py.)
+"""
+from datetime import timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from api.models import ApiToken
+from patrol import workflow
+from patrol.choices import CampaignStatus
+from patrol.models import Campaign
+from tests.factories import finding
+from worker import summaries
+from worker.models import Summary
+
+pytestmark = [pytest.mark.django_db]
+
+ROLES = ("inspector", "supervisor", "legal", "leader")
+EVERYONE = set(ROLES)
+SUMMARY_READERS = {"supervisor", "leader"}
+SUMMARY_MANAGERS = {"supervisor"}
+
+# name: (method, who may, what they get, whether it names an object of the jurisdiction)
+# "who may" get the "ok" status; the jurisdiction's other roles get 403; another jurisdiction's supervisor
+# gets 404 for an object page (it does not exist for them) and the page itself otherwise.
+PAGES = {
+    "home": ("GET", EVERYONE, 302, False),
+    "field": ("GET", {"inspector", "supervisor"}, 200, False),  # those who log findings
+    "map": ("GET", EVERYONE, 200, False),
+    "ledger": ("GET", EVERYONE, 200, False),
+    "case": ("GET", EVERYONE, 200, True),
+    # Filing is the supervisor's (DOMAIN.md); the form answers with the case page again on a refusal.
+    "case-action": ("POST", {"supervisor"}, 302, True),
+    "notice-print": ("GET", EVERYONE, 200, True),
+    "settings": ("GET", EVERYONE, 200, False),
+    "settings-language": ("POST", EVERYONE, 302, False),
+    "settings-token-create": ("POST", EVERYONE, 302, False),
+    "settings-token-revoke": ("POST", set(), 302, True),  # only the token's owner, checked separately
+    "summaries": ("GET", SUMMARY_READERS, 200, False),
+    "summary": ("GET", SUMMARY_READERS, 200, True),
+    "summary-file": ("GET", SUMMARY_READERS, 200, True),
+    "summary-jurisdiction-settings": ("GET", SUMMARY_MANAGERS, 200, False),
+    "summary-campaign-settings": ("GET", SUMMARY_MANAGERS, 200, True),
+    "summary-campaign-send": ("POST", SUMMARY_MANAGERS, 302, True),
+}
+# Not pages of the app's own: the API (its own matrix), Django's admin, auth and i18n views, and the
+# public technical endpoints.
+NOT_IN_MATRIX = {"service-worker", "healthz", "set_language"}
+SKIPPED_PREFIXES = ("api/", "admin/", "accounts/", "i18n/")
+
+
+def _page_names():
+    names = set()
+
+    def walk(patterns, prefix=""):
+        for entry in patterns:
+            route = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                if not route.startswith(SKIPPED_PREFIXES):
+                    walk(entry.url_patterns, route)
+            elif isinstance(entry, URLPattern) and entry.name and not route.startswith(SKIPPED_PREFIXES):
+                names.add(entry.name)
+
+    walk(get_resolver().url_patterns)
+    return names - NOT_IN_MATRIX
+
+
+def test_every_page_is_in_the_matrix():
+    assert _page_names() == set(PAGES)
+
+
+@pytest.fixture
+def world(settings, tmp_path, users, jurisdiction):
+    """One of everything a page can name, in the first jurisdiction."""
+    settings.MEDIA_ROOT = tmp_path
+    users["supervisor"].email = "supervisor@example.org"
+    users["supervisor"].save()
+    today = timezone.localdate()
+    campaign = Campaign.objects.create(jurisdiction=jurisdiction, name="春季整治", starts_on=today - timedelta(days=9),
+                                       ends_on=today + timedelta(days=20), status=CampaignStatus.ACTIVE)
+    campaign.recipients.set([users["supervisor"]])
+    case, _ = workflow.report_finding(actor=users["inspector"], campaign=campaign,
+                                      now=timezone.now() - timedelta(days=2), **finding(address="矩阵测试地址"))
+    noticed, _ = workflow.report_finding(actor=users["inspector"], **finding())
+    workflow.file_case(case_id=noticed.pk, actor=users["supervisor"], note="立案")
+    workflow.issue_notice(case_id=noticed.pk, actor=users["supervisor"], notice_kind="rectify", deadline_days=5,
+                          service_method="in_person", served_on=today)
+    summary, _ = summaries.request_summary(scope=summaries.Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                           period=summaries.current_period(campaign))
+    summaries.produce_summary(summary.pk)
+    summary.refresh_from_db()
+    token, _key = ApiToken.issue(users["supervisor"], "矩阵")
+    return {"case": case, "noticed": noticed, "notice": noticed.notices.get(), "campaign": campaign,
+            "summary": summary, "token": token}
+
+
+def _request(client, name, world):
+    method = PAGES[name][0]
+    case, campaign, summary = world["case"], world["campaign"], world["summary"]
+    args, data = {
+        "case": ([case.pk], None),
+        "case-action": ([case.pk, "file"], {"note": "立案", "version": case.version}),
+        "notice-print": ([world["noticed"].pk, world["notice"].pk], None),
+        "settings-language": ([], {"language": "zh-hans"}),
+        "settings-token-create": ([], {"name": "matrix"}),
+        "settings-token-revoke": ([world["token"].pk], {}),
+        "summary": ([summary.pk], None),
+        "summary-file": ([summary.pk, "ledger"], None),
+        "summary-campaign-settings": ([campaign.pk], None),
+        "summary-campaign-send": ([campaign.pk], {}),
+    }.get(name, ([], None))
+    url = reverse(name, args=args)
+    return client.post(url, data or {}) if method == "POST" else client.get(url)
+
+
+def test_a_refused_page_says_so_in_the_users_language(client, users):
+    client.force_login(users["leader"])
+    page = client.get(reverse("field")).content.decode()
+    assert "没有权限" in page and "您的角色不能打开此页面" in page
+    page = client.get(reverse("case", args=[987654])).content.decode()
+    assert "此页面不存在，或不在您的辖区内" in page
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_anonymous_visitors_are_sent_to_the_login_page(client, name, world):
+    response = _request(client, name, world)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login")), name
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(set(PAGES) - {"settings-token-revoke"}))
+def test_each_role_of_the_jurisdiction_may_open_what_it_may_and_no_more(client, users, world, name, role):
+    _method, allowed, ok, _named = PAGES[name]
+    client.force_login(users[role])
+    response = _request(client, name, world)
+    expected = ok if role in allowed else 403
+    assert response.status_code == expected, f"{role} {name}: {response.status_code}"
+    if name == "case-action":
+        world["case"].refresh_from_db()
+        assert (world["case"].status == "filed") == (role in allowed)
+
+
+@pytest.mark.parametrize("name", sorted(name for name, row in PAGES.items() if row[3]))
+def test_another_jurisdiction_finds_none_of_its_objects(client, users, world, name):
+    client.force_login(users["other_supervisor"])
+    response = _request(client, name, world)
+    assert response.status_code == 404, f"{name}: {response.status_code}"
+    world["case"].refresh_from_db()
+    assert world["case"].status == "reported"
+
+
+@pytest.mark.parametrize("name", ["map", "ledger", "field", "summaries"])
+def test_another_jurisdictions_lists_hold_none_of_its_cases(client, users, world, name):
+    client.force_login(users["other_supervisor"])
+    body = _request(client, name, world).content.decode()
+    for case in (world["case"], world["noticed"]):
+        assert case.reference not in body
+    assert "矩阵测试地址" not in body and "春季整治" not in body
+
+
+def test_only_its_owner_can_revoke_a_token(client, users, world):
+    token = world["token"]
+    for user in (users["leader"], users["other_supervisor"]):
+        client.force_login(user)
+        assert _request(client, "settings-token-revoke", world).status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    client.force_login(users["supervisor"])
+    assert _request(client, "settings-token-revoke", world).status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
