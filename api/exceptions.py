@@ -1,6 +1,11 @@
 """One error shape for the whole API: {"error": {"code", "message", "fields"}}, in the user's language."""
+import logging
+import sys
+
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -8,6 +13,16 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from patrol.errors import DomainError, NotFound
+
+logger = logging.getLogger(__name__)
+# The database restarting, unreachable, or (SpatiaLite) locked for longer than the busy timeout: the request
+# may simply be sent again, so the answer is 503 with Retry-After, which the field app's outbox retries.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_S = 5
+
+
+def _database_unavailable_body():
+    return {"error": {"code": "database_unavailable", "message": _("数据库暂时不可用，请稍后重试"), "fields": {}}}
 
 
 def _flatten(detail):
@@ -19,6 +34,10 @@ def _flatten(detail):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        logger.warning("Database unavailable: %s", exc)
+        return Response(_database_unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": str(RETRY_AFTER_S)})
     if isinstance(exc, (RequestDataTooBig, TooManyFilesSent, TooManyFieldsSent)):
         too_big = isinstance(exc, RequestDataTooBig)
         message = _("请求内容过大") if too_big else _("一次上传的文件或字段过多")
@@ -79,6 +98,20 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
+    # Django calls this inside its ``except`` block, so the exception is at hand.
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return database_unavailable(request)
     if _is_api(request):
         return _error_response("server_error", exceptions.APIException.default_detail, status.HTTP_500_INTERNAL_SERVER_ERROR)
     return defaults.server_error(request)
+
+
+def database_unavailable(request):
+    """503 without touching the database: no session, no user, a page that needs nothing but the request."""
+    if _is_api(request):
+        response = JsonResponse(_database_unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                                json_dumps_params={"ensure_ascii": False})
+    else:
+        response = render(None, "503.html", {"retry_after_s": RETRY_AFTER_S}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_S)
+    return response
