@@ -66,7 +66,11 @@ SELECT GROUPING(c.village_id, c.category, c.responsible_id) AS set_id, c.village
   SUM(c.estimated_area_m2) FILTER (WHERE c.status = 'closed' AND c.closed_at >= %(prev_lo)s
                    AND c.closed_at < %(prev_hi)s AND c.resolution IN ('forcibly_demolished', 'demolished_by_party')),
   SUM(c.closed_at - c.created_at) FILTER (WHERE c.status = 'closed' AND c.closed_at >= %(prev_lo)s
-                   AND c.closed_at < %(prev_hi)s)
+                   AND c.closed_at < %(prev_hi)s),
+  COUNT(*) FILTER (WHERE f.created_at >= %(cur_lo)s AND f.created_at < %(cur_hi)s AND c.status = 'closed'
+                   AND c.closed_at < %(cur_hi)s) AS cur_filed_closed,
+  COUNT(*) FILTER (WHERE f.created_at >= %(prev_lo)s AND f.created_at < %(prev_hi)s AND c.status = 'closed'
+                   AND c.closed_at < %(prev_hi)s) AS prev_filed_closed
 FROM patrol_case c
 LEFT JOIN patrol_caseevent f ON f.case_id = c.id AND f.action = 'file'
 WHERE c.jurisdiction_id = %(jurisdiction)s {campaign}
@@ -180,8 +184,10 @@ def compare(label, scope, period):
         raw.append(seconds)
         same.append(timed(lambda: replay(statements))[0])
     current = numbers["overall"]["current"]
-    agree = (overall[4], overall[5], overall[6], overall[7], overall[8]) == (
-        current["overdue_now"], current["new_findings"], current["filed"], current["closed"], current["closed_on_time"])
+    rate = round(100 * overall[-2] / overall[6], 1) if overall[6] else None
+    agree = (overall[4], overall[5], overall[6], overall[7], overall[8], rate) == (
+        current["overdue_now"], current["new_findings"], current["filed"], current["closed"], current["closed_on_time"],
+        current["rectification_rate"])
     ratio = statistics.median(built) / statistics.median(raw)
     print(f"{label}: period {period.start} to {period.end}; {current['new_findings']:,} new findings, "
           f"{current['closed']:,} closed, {current['overdue_now']:,} overdue now")

@@ -7,8 +7,9 @@ cases and its campaign patrols; a jurisdiction: all of its cases and patrols):
 - ``new_findings`` 新发现线索: cases registered (``created_at``) in the period;
 - ``filed`` 立案: cases whose ``file`` event falls in the period;
 - ``closed`` 结案: cases closed (status ``closed``; dismissed ones are not) in the period;
-- ``rectification_rate`` 整改率: closed ÷ filed, in percent, both counted in the period — above 100 % when a
-  period closes cases filed earlier;
+- ``rectification_rate`` 整改率: closed ÷ filed, in percent, over the cases filed in the period: those of them
+  closed by the period's end ÷ all of them. (Closures of cases filed earlier count in ``closed``, not here, so
+  the rate never exceeds 100 % and reads as the share of the period's cases put right.)
 - ``on_time_rate`` 按期结案率: closed on time ÷ closed; on time means the local date of ``closed_at`` is on or
   before the case's deadline (the last one: an extended deadline replaces the first);
 - ``overdue_now`` 当前逾期: rectifying with a deadline before the day the summary is built (the previous
@@ -230,9 +231,12 @@ def _case_groups(scope, period, today):
     for label, part in (("cur", period), ("prev", period.previous)):
         lo, hi = part.bounds()
         closed = Q(status=Status.CLOSED, closed_at__gte=lo, closed_at__lt=hi)
+        filed = Q(filing__created_at__gte=lo, filing__created_at__lt=hi)
         measures.update({
             f"{label}_new": Count("pk", filter=Q(created_at__gte=lo, created_at__lt=hi)),
-            f"{label}_filed": Count("pk", filter=Q(filing__created_at__gte=lo, filing__created_at__lt=hi)),
+            f"{label}_filed": Count("pk", filter=filed),
+            # 整改率's numerator: of the cases filed in the period, those closed by its end.
+            f"{label}_filed_closed": Count("pk", filter=filed & Q(status=Status.CLOSED, closed_at__lt=hi)),
             f"{label}_closed": Count("pk", filter=closed),
             # On time: closed on or before the (last) deadline, by the local date of closing.
             f"{label}_on_time": Count("pk", filter=closed & Q(closed_at__date__lte=F("deadline"))),
@@ -343,7 +347,7 @@ def _kpis(sums, period_label):
         "filed": filed,
         "closed": closed,
         "closed_on_time": on_time,
-        "rectification_rate": _percent(closed, filed),
+        "rectification_rate": _percent(get("filed_closed"), filed),
         "on_time_rate": _percent(on_time, closed),
         "demolished_area_m2": float(round(Decimal(get("demolished_m2")), 1)),
         "mean_days_to_close": round(days.total_seconds() / 86400 / closed, 1) if closed and days is not None else None,

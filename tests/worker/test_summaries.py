@@ -50,14 +50,17 @@ def direct_counts(cases, patrols, villages, period, today):
     in_period = list(patrols.filter(started_at__gte=lo, started_at__lt=hi))
     durations = sum((case.closed_at - case.created_at for case in closed), timedelta())
     since = hi - timedelta(days=7)
-    filed = CaseEvent.objects.filter(case__in=cases, action="file", created_at__gte=lo, created_at__lt=hi).count()
+    filings = CaseEvent.objects.filter(case__in=cases, action="file", created_at__gte=lo, created_at__lt=hi)
+    filed = filings.count()
+    filed_closed = sum(event.case.status == Status.CLOSED and event.case.closed_at < hi
+                       for event in filings.select_related("case"))
     on_time = sum(timezone.localdate(case.closed_at) <= case.deadline for case in closed)
     return {
         "new_findings": cases.filter(created_at__gte=lo, created_at__lt=hi).count(),
         "filed": filed,
         "closed": len(closed),
         "closed_on_time": on_time,
-        "rectification_rate": round(100 * len(closed) / filed, 1) if filed else None,
+        "rectification_rate": round(100 * filed_closed / filed, 1) if filed else None,
         "on_time_rate": round(100 * on_time / len(closed), 1) if closed else None,
         "overdue_now": cases.filter(status=Status.RECTIFYING, deadline__lt=today).count(),
         "demolished_area_m2": round(float(sum(c.estimated_area_m2 or 0 for c in closed
@@ -275,6 +278,22 @@ def test_a_case_closed_late_on_its_deadline_day_is_on_time_and_just_after_midnig
     assert (overall["closed"], overall["closed_on_time"], overall["on_time_rate"]) == (2, 1, 50.0)
     assert overall["demolished_area_m2"] == 25.0
     assert overall["mean_days_to_close"] == 9.0
+
+
+def test_the_rectification_rate_is_the_share_of_the_periods_filed_cases_closed_by_its_end(users, jurisdiction):
+    """Closing an older case counts as a closure, but not in 整改率: the rate stays a share (≤ 100 %)."""
+    period = Period(timezone.localdate() - timedelta(days=6), timezone.localdate())
+    before, during = timezone.now() - timedelta(days=20), timezone.now() - timedelta(days=3)
+    for filed_at, closed_at in ((before, during), (before, during), (during, during + timedelta(hours=1)),
+                                (during, None)):
+        case, _ = workflow.report_finding(actor=users["inspector"], now=filed_at, **finding())
+        workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案", now=filed_at)
+        if closed_at:
+            Case.objects.filter(pk=case.pk).update(status=Status.CLOSED, resolution=Resolution.DEMOLISHED_BY_PARTY,
+                                                   closed_at=closed_at)
+    overall = summaries.build_summary(Scope(jurisdiction), period)["overall"]["current"]
+    # Three closures in the period, two filings; one of the two filed is closed: 50 %, not 150 %.
+    assert (overall["closed"], overall["filed"], overall["rectification_rate"]) == (3, 2, 50.0)
 
 
 @pytest.mark.smoke
