@@ -395,6 +395,78 @@
     }, 400);
   }
 
+  // ---- EXIF of a photo: when and where it was shot --------------------------------------------------
+  // Only what the evidence needs: DateTimeOriginal (with OffsetTimeOriginal when the camera wrote it) and the
+  // GPS position, read from the first 256 KB of a JPEG. Anything unreadable gives null, never an error.
+  function readExif(file) {
+    return new Promise(function (resolve) {
+      if (!file || !/jpe?g$/i.test(file.type || "")) { resolve(null); return; }
+      var reader = new FileReader();
+      reader.onload = function () {
+        try { resolve(parseJpegExif(new DataView(reader.result))); } catch (e) { resolve(null); }
+      };
+      reader.onerror = function () { resolve(null); };
+      reader.readAsArrayBuffer(file.slice(0, 256 * 1024));
+    });
+  }
+  function parseJpegExif(view) {
+    if (view.getUint16(0) !== 0xFFD8) return null;
+    var offset = 2;
+    while (offset + 10 <= view.byteLength) {
+      var marker = view.getUint16(offset);
+      if ((marker & 0xFF00) !== 0xFF00 || marker === 0xFFDA) return null;  // not a marker, or the image data
+      if (marker === 0xFFE1 && view.getUint32(offset + 4) === 0x45786966) return parseTiff(view, offset + 10);
+      offset += 2 + view.getUint16(offset + 2);
+    }
+    return null;
+  }
+  function parseTiff(view, start) {
+    var little = view.getUint16(start) === 0x4949;
+    function u16(at) { return view.getUint16(start + at, little); }
+    function u32(at) { return view.getUint32(start + at, little); }
+    function entries(at) {
+      var tags = {}, count = u16(at);
+      for (var i = 0; i < count; i++) {
+        var e = at + 2 + i * 12;
+        tags[u16(e)] = { count: u32(e + 4), at: e + 8 };
+      }
+      return tags;
+    }
+    function ascii(tag) {
+      var at = tag.count > 4 ? u32(tag.at) : tag.at, text = "";
+      for (var i = 0; i < tag.count - 1; i++) text += String.fromCharCode(view.getUint8(start + at + i));
+      return text;
+    }
+    function degrees(tag) {
+      var at = u32(tag.at), parts = [];
+      for (var i = 0; i < 3; i++) parts.push(u32(at + i * 8) / u32(at + i * 8 + 4));
+      return parts[0] + parts[1] / 60 + parts[2] / 3600;
+    }
+    var root = entries(u32(4)), result = {};
+    if (root[0x8769]) {
+      var exif = entries(u32(root[0x8769].at));
+      var shot = exif[0x9003] && /^(\d{4}):(\d\d):(\d\d) (\d\d):(\d\d):(\d\d)/.exec(ascii(exif[0x9003]));
+      var zone = exif[0x9011] && ascii(exif[0x9011]);
+      if (shot) {
+        var when = zone && /^[+-]\d\d:\d\d$/.test(zone)
+          ? new Date(shot[1] + "-" + shot[2] + "-" + shot[3] + "T" + shot[4] + ":" + shot[5] + ":" + shot[6] + zone)
+          : new Date(+shot[1], +shot[2] - 1, +shot[3], +shot[4], +shot[5], +shot[6]);  // no zone: the phone's
+        if (!isNaN(when.getTime())) result.takenAt = when;
+      }
+    }
+    if (root[0x8825]) {
+      var gps = entries(u32(root[0x8825].at));
+      if (gps[1] && gps[2] && gps[3] && gps[4]) {
+        var lat = degrees(gps[2]) * (ascii(gps[1]) === "S" ? -1 : 1);
+        var lng = degrees(gps[4]) * (ascii(gps[3]) === "W" ? -1 : 1);
+        if (isFinite(lat) && isFinite(lng) && Math.abs(lat) <= 90 && Math.abs(lng) <= 180 && (lat || lng)) {
+          result.location = { type: "Point", coordinates: [lng, lat] };
+        }
+      }
+    }
+    return result;
+  }
+
   // ---- The finding form ---------------------------------------------------------------------------
   var pendingPhotos = [];
   function openForm() {
@@ -414,16 +486,22 @@
   }
   $("f-photos").addEventListener("change", function (event) {
     Array.prototype.forEach.call(event.target.files, function (file) {
-      var takenAt = new Date().toISOString();
-      var where = currentPoint(), accuracy = fix && !picked ? fix.accuracy : null;
-      var entry = resizePhoto(file).then(function (blob) {
-        return sha256(blob).then(function (digest) {
-          var img = document.createElement("img");
-          img.src = URL.createObjectURL(blob);
-          img.alt = "";
-          $("photo-previews").appendChild(img);
-          return { client_uuid: uuid4(), blob: blob, sha256: digest, taken_at: takenAt, location: where,
-                   accuracy_m: accuracy, stage: "before", done: false };
+      var now = new Date(), here = currentPoint(), accuracy = fix && !picked ? fix.accuracy : null;
+      // A photo picked from the gallery keeps when and where it was shot (its EXIF, which resizing drops);
+      // a photo without them (or dated in the future) gets the moment and the position of now.
+      var entry = readExif(file).then(function (exif) {
+        exif = exif || {};
+        var takenAt = exif.takenAt && exif.takenAt.getTime() <= now.getTime() + 5 * 60000 ? exif.takenAt : now;
+        var where = exif.location || here;
+        return resizePhoto(file).then(function (blob) {
+          return sha256(blob).then(function (digest) {
+            var img = document.createElement("img");
+            img.src = URL.createObjectURL(blob);
+            img.alt = "";
+            $("photo-previews").appendChild(img);
+            return { client_uuid: uuid4(), blob: blob, sha256: digest, taken_at: takenAt.toISOString(),
+                     location: where, accuracy_m: exif.location ? null : accuracy, stage: "before", done: false };
+          });
         });
       });
       pendingPhotos.push(entry);
