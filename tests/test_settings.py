@@ -26,6 +26,21 @@ def test_production_settings_pass_check_deploy_with_no_warnings():
     assert "no issues" in result.stdout
 
 
+def test_production_collects_the_static_files_with_hashed_names(tmp_path):
+    """The Docker image runs collectstatic with WhiteNoise's manifest storage, which fails on any file a CSS or
+    JS file points at that is missing (a vendored script's source map once broke it)."""
+    import json
+
+    result = run_manage("collectstatic", "--noinput", "-v0", SECRET_KEY=secrets.token_urlsafe(60),
+                        DATABASE_URL="postgis://postgres@127.0.0.1:5432/xuncha", ALLOWED_HOSTS="xuncha.example.org",
+                        STATIC_ROOT=str(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    for name in ("js/field.js", "js/map.js", "vendor/leaflet.markercluster/leaflet.markercluster.js",
+                 "leaflet/leaflet.js"):
+        assert (tmp_path / manifest[name]).exists() and (tmp_path / (manifest[name] + ".gz")).exists(), name
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", DATABASE_URL="postgis://postgres@127.0.0.1:5432/xuncha")
     assert result.returncode != 0
