@@ -341,6 +341,9 @@ class Photo(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="photo_sha256_hex"),
         ]
+        # The thumbnail sweep (worker.tasks.make_missing_thumbnails, every minute) reads only the few photos
+        # still without one, not every photo ever taken.
+        indexes = [models.Index(fields=["uploaded_at"], condition=Q(thumbnail=""), name="photo_without_thumbnail")]
 
     def __str__(self):
         return f"{self.case} {self.get_stage_display()}"

@@ -26,8 +26,9 @@ app.conf.beat_schedule = {
     "worker-heartbeat": {"task": "worker.tasks.heartbeat", "schedule": 30.0},
     # Every minute: send emails that were recorded but not queued (the broker was down) or not yet sent.
     "send-pending-emails": {"task": "worker.tasks.send_pending_emails", "schedule": 60.0},
-    # Every five minutes: thumbnails for photos whose thumbnail task was lost.
-    "make-missing-thumbnails": {"task": "worker.tasks.make_missing_thumbnails", "schedule": 300.0},
+    # Every minute: thumbnails for photos whose thumbnail task was lost (broker down, worker killed); the map's
+    # popups and the case page show them, so a lost one should not wait long. One index probe when none is missing.
+    "make-missing-thumbnails": {"task": "worker.tasks.make_missing_thumbnails", "schedule": 60.0},
     # Every minute: export jobs lost while the broker was down or when their worker died go back to the queue.
     "requeue-stale-exports": {"task": "worker.tasks.requeue_stale_exports", "schedule": 60.0},
     # Every day at 03:15 Beijing time: delete export files older than 7 days (they hold party data).

@@ -61,10 +61,8 @@ class Stack:
         self.pg_running = False
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))},
-            # config.settings.production plus one collectstatic work-around (bench_settings.py says which).
-            "DJANGO_SETTINGS_MODULE": "bench_settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "PYTHONPATH": str(ROOT / "bench" / "load"),
-            "BENCH_STATIC_SHIM": str(self.tmp / "static-shim"),
             # Production settings with throw-away values: a random key, our own database and broker, plain HTTP
             # on 127.0.0.1 (no TLS here, so no HTTPS redirect and no HSTS).
             "SECRET_KEY": secrets.token_urlsafe(60),
@@ -81,9 +79,6 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
         }
         self.log = open(self.out / "timeline.log", "a", buffering=1)
-        shim = self.tmp / "static-shim" / "vendor" / "leaflet.markercluster"
-        shim.mkdir(parents=True)
-        (shim / "leaflet.markercluster.js.map").write_text('{"version":3,"sources":[],"names":[],"mappings":""}')
 
     def note(self, message):
         line = f"{time.strftime('%H:%M:%S')} {message}"

@@ -169,9 +169,22 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("max_retries", 0)
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("socket_connect_timeout", 2)
+    # A Redis that accepts connections but does not answer (hung, stopped, a half-open network path) would hold a
+    # publish, and the request making it, forever: give up after 5 s (the work is swept up later).
+    CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("socket_timeout", 5)
     # A task taken by a worker that then died (SIGKILL, power loss) goes back to the queue after this many
     # seconds (acks_late). Keep it above the longest retry countdown (an hour) or retries run early.
     CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("visibility_timeout", env_int("CELERY_VISIBILITY_TIMEOUT", 3600))
+
+# The cache holds the API's throttle counters: in Redis when there is one, so that every web process counts
+# together (config/cache.py; a Redis that is down reads as an empty cache), else in each process's memory.
+if REDIS_URL:
+    CACHES = {"default": {
+        "BACKEND": "config.cache.FailOpenRedisCache",
+        "LOCATION": env("CACHE_URL", REDIS_URL),
+        "KEY_PREFIX": "xuncha",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }}
 
 # --- Summaries (汇总报告, worker/summaries.py) ------------------------------------------------
 # A font with Chinese glyphs for the charts (Debian's fonts-noto-cjk); without it the charts still render,

@@ -18,6 +18,9 @@ from .base import SECRET_KEY as _SECRET_KEY  # noqa: E402
 
 SECRET_KEY = _SECRET_KEY or "test-only-not-secret"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; never in production
+# Each test process counts throttles in its own memory (tests/conftest.py clears it per test); the Redis cache of
+# the other settings is tested on its own in tests/hardening/test_cache.py.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # A Celery worker started by a test sends through the test's own SMTP server (tests/worker/conftest.py).
 if os.environ.get("XUNCHA_TEST_EMAIL_SMTP"):
