@@ -23,7 +23,9 @@ stop() {
   for pid in "${pids[@]}"; do pkill -KILL -P "$pid" 2>/dev/null || true; kill -KILL "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap stop INT TERM EXIT
+# Ctrl-C (or a TERM) is the normal way out: stop everything and exit 0, so make does not report an error.
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 .venv/bin/celery -A worker worker --loglevel=INFO --concurrency=2 --hostname="worker@%h" >var/log/worker.log 2>&1 &
 pids+=($!)
@@ -41,3 +43,6 @@ MSG
 $PY manage.py runserver "127.0.0.1:${PORT}" &
 pids+=($!)
 wait -n "${pids[@]}"
+status=$?
+echo "A process of Xuncha stopped by itself (exit $status); see var/log/. Stopping the others." >&2
+exit "$status"
