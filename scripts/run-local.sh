@@ -44,5 +44,6 @@ $PY manage.py runserver "127.0.0.1:${PORT}" &
 pids+=($!)
 wait -n "${pids[@]}"
 status=$?
-echo "A process of Xuncha stopped by itself (exit $status); see var/log/. Stopping the others." >&2
+# (With Ctrl-C the web server may stop first, with status 0: nothing to report then.)
+[ "$status" = 0 ] || echo "A process of Xuncha stopped by itself (exit $status); see var/log/. Stopping the others." >&2
 exit "$status"
