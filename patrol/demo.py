@@ -169,6 +169,13 @@ class DemoSeeder:
         self.cases(jurisdictions["LWG"], users, campaign, count=cases)
         # The second jurisdiction gets a few cases of its own, to show that nobody sees across.
         self.cases_demo2(jurisdictions["DEMO2"], users["other_supervisor"])
+        # The summaries already due (last week's, for the campaign): queued now, so the first start of the app
+        # shows one on 汇总报告 and its email in var/mail/ within a minute, not after beat's first sweep.
+        from worker.summaries import request_due_summaries
+
+        with transaction.atomic():
+            due = request_due_summaries()
+        self.say(f"  summaries due and queued: {len(due)}")
         return jurisdictions, users
 
     def cases_demo2(self, jurisdiction, supervisor):

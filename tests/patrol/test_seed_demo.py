@@ -75,3 +75,12 @@ def test_demo_patrols_have_tracks_over_the_last_two_weeks(seeded):
     assert all(p.track is not None and len(p.track) >= 40 and p.distance_m > 1000 for p in patrols)
     oldest = min(p.started_at for p in patrols)
     assert (timezone.now() - oldest).days in (13, 14)
+
+
+def test_the_demo_queues_the_summaries_already_due_once(seeded):
+    from worker.models import Summary
+
+    due = list(Summary.objects.values_list("campaign__name", "kind", "status"))
+    assert due == [("2026年冬季违法建设专项整治行动", "weekly", "requested")]
+    call_command("seed_demo", verbosity=0)
+    assert Summary.objects.count() == 1
