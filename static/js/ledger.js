@@ -8,6 +8,19 @@
 (function () {
   "use strict";
 
+  // On a phone the filters would fill the first screen: fold them (the summary line says when some are set),
+  // unless one was refused and its message must be seen.
+  var box = document.getElementById("ledger-filter-box");
+  var phone = window.matchMedia("(max-width: 700px)");
+  if (!box) return;
+  if (phone.matches && box.dataset.errors !== "true") box.open = false;
+  // A wide screen shows no summary to open it with: turned wide, the box opens.
+  phone.addEventListener("change", function () { if (!phone.matches) box.open = true; });
+})();
+
+(function () {
+  "use strict";
+
   var form = document.getElementById("ledger-filters");
   var bar = document.getElementById("export-bar");
   var panel = document.getElementById("export-job");

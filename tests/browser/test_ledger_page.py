@@ -101,3 +101,26 @@ def test_on_a_phone_the_table_scrolls_inside_its_card(new_page, demo):
     scroller = page.locator(".table-scroll")
     assert scroller.evaluate("el => el.scrollWidth > el.clientWidth")
     screenshot(page, "ledger-phone")
+
+
+def test_on_a_phone_the_filters_fold_away_and_say_when_some_are_set(new_page, demo):
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    sign_in(page, "supervisor", lands_on="/map/")
+    page.goto("/ledger/")
+    assert not page.locator("#ledger-filter-box").evaluate("el => el.open")
+    # The table starts on the first screen instead of below a screenful of filters.
+    assert page.locator("#ledger-table").bounding_box()["y"] < 844
+    page.click("#ledger-filter-box > summary")
+    assert page.locator("#f-village").is_visible()
+    page.goto("/ledger/?overdue=true")
+    assert not page.locator("#ledger-filter-box").evaluate("el => el.open")
+    assert "已筛选" in page.inner_text("#ledger-filter-box > summary")
+    screenshot(page, "ledger-phone-filters")
+    page.goto("/ledger/?reported_from=not-a-date")  # a refused filter keeps the box open with its message
+    assert page.locator("#ledger-filter-box").evaluate("el => el.open")
+
+    wide = new_page(viewport={"width": 1280, "height": 800})
+    sign_in(wide, "supervisor", lands_on="/map/")
+    wide.goto("/ledger/")
+    assert wide.locator("#f-village").is_visible()
+    assert not wide.locator("#ledger-filter-box > summary").is_visible()
