@@ -23,6 +23,12 @@ def heartbeat(self):
 EMAIL_RETRY_MAX_S = 3600
 
 
+# Work a sweep finds (a backlog of lost thumbnails or emails) waits in a queue of its own, which workers read only
+# when the default one is empty (settings: CELERY_TASK_QUEUES, "sorted" order): a new upload's thumbnail never
+# waits behind a sweep's backlog.
+SWEEP_QUEUE = "sweep"
+
+
 def email_retry_countdown(retries):
     """Seconds before the next attempt after ``retries`` retries: EMAIL_RETRY_BASE_S × 1, 2, 4..., at most an hour."""
     return min(settings.EMAIL_RETRY_BASE_S * 2 ** retries, EMAIL_RETRY_MAX_S)
@@ -47,7 +53,7 @@ def send_pending_emails():
     cutoff = timezone.now() - timedelta(minutes=1)
     for delivery_id in EmailDelivery.objects.filter(status=EmailDelivery.Status.PENDING, created_at__lt=cutoff,
                                                     attempts=0).values_list("pk", flat=True)[:500]:
-        send_email.delay(delivery_id)
+        send_email.apply_async((delivery_id,), queue=SWEEP_QUEUE)
 
 
 @shared_task(ignore_result=True)
@@ -78,7 +84,7 @@ def make_missing_thumbnails():
     cutoff = timezone.now() - timedelta(minutes=2)
     for photo_id in (Photo.objects.filter(thumbnail="", uploaded_at__lt=cutoff).exclude(content_type="image/heic")
                      .values_list("pk", flat=True)[:200]):
-        make_thumbnail.delay(photo_id)
+        make_thumbnail.apply_async((photo_id,), queue=SWEEP_QUEUE)
 
 
 @shared_task(ignore_result=True, acks_late=True)

@@ -5,6 +5,7 @@ Everything that differs between machines comes from the environment (see the tab
 from pathlib import Path
 
 import dj_database_url
+from kombu import Queue
 
 from config.env import env, env_bool, env_int, env_list
 
@@ -157,6 +158,11 @@ else:
         "polling_interval": 0.1,
     }
 CELERY_TIMEZONE = TIME_ZONE
+# Two queues, read in name order: "celery" (fresh work) before "sweep" (what the periodic sweeps re-queue,
+# worker/tasks.py). Every worker reads both: no -Q is needed on its command line.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("sweep"))
+CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] = "sorted"
 CELERY_TASK_IGNORE_RESULT = True
 # A task is acknowledged after it ran, and handed to another worker if its worker dies.
 CELERY_TASK_ACKS_LATE = True
