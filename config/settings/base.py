@@ -161,7 +161,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # Two queues, read in name order: "celery" (fresh work) before "sweep" (what the periodic sweeps re-queue,
 # worker/tasks.py). Every worker reads both: no -Q is needed on its command line.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("sweep"))
+# Each with its own routing key: two queues bound to one key would each get a copy of every task.
+CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("sweep", routing_key="sweep"))
 CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] = "sorted"
 CELERY_TASK_IGNORE_RESULT = True
 # A task is acknowledged after it ran, and handed to another worker if its worker dies.

@@ -36,9 +36,16 @@ def test_the_thumbnail_sweep_queues_lost_thumbnails_behind_fresh_work(users, set
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     client.delete("celery", "sweep")
+    # Bind the queues as a starting worker does: routing then follows the bindings, not the queue names.
+    with app.connection_for_write() as connection:
+        for queue in app.amqp.queues.values():
+            queue(connection.default_channel).declare()
     try:
         tasks.make_missing_thumbnails()
         assert lengths(client) == (0, 1)
+        # Fresh work goes to "celery" only: one copy, not one per queue.
+        tasks.heartbeat.delay()
+        assert lengths(client) == (1, 1)
     finally:
         client.delete("celery", "sweep")
 
