@@ -44,7 +44,7 @@ from django.db.models.functions import TruncWeek
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from gis.models import Village
 from patrol.choices import OPEN_STATUSES, CampaignStatus, Category, Resolution, Role, Status, SummarySchedule
@@ -375,7 +375,7 @@ def _iso_local(moment):
 
 KPI_LABELS = {
     "new_findings": gettext_lazy("新发现线索"),
-    "filed": gettext_lazy("立案"),
+    "filed": pgettext_lazy("a count of cases", "立案"),  # "Filed", not the action "File"
     "closed": gettext_lazy("结案"),
     "rectification_rate": gettext_lazy("整改率"),
     "on_time_rate": gettext_lazy("按期结案率"),

@@ -713,3 +713,25 @@ def process_alive(pid):
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.django_db
+def test_a_recipient_who_chose_english_gets_the_summary_in_english(users, campaign, media):
+    users["leader"].language = "en"
+    users["leader"].save()
+    summary, _ = summaries.request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                           period=last_week())
+    summaries.produce_summary(summary.pk)
+    chinese = EmailDelivery.objects.get(recipient="supervisor@example.org")
+    english = EmailDelivery.objects.get(recipient="leader@example.org")
+    assert "周报" in chinese.subject and "新发现线索：1（上期 0，变化 +1）" in chinese.body_text
+    # Only the names (of the campaign and the jurisdiction) stay Chinese.
+    names_removed = english.subject.replace(campaign.name, "").replace(campaign.jurisdiction.name, "")
+    assert not re.search(r"[\u4e00-\u9fff]", names_removed), english.subject
+    assert "Rectification rate" in english.body_text and "新发现线索" not in english.body_text
+    assert "New findings: 1 (previous period 0, change +1)" in english.body_text
+    assert "Filed: " in english.body_text  # the count, not the action "File"
+    assert "Rectification rate" in english.body_html
+    # English punctuation throughout (the Chinese names of this test hold none of their own).
+    for mark in "：（），；、":
+        assert mark not in english.body_text, (mark, english.body_text)
