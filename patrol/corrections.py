@@ -1,10 +1,8 @@
 """Corrections made by IT in the admin: applied under the row lock and written to the record."""
 from django.db import transaction
-from django.utils import timezone
 
-from patrol import ledger
 from patrol.models import Case
-from patrol.workflow import village_for_point
+from patrol.workflow import _save_and_record, village_for_point
 
 
 def _plain(value):
@@ -35,10 +33,8 @@ def record_correction(edited, changed_fields, *, actor):
         # The village follows the point, as it does when the finding is reported.
         case.village = village_for_point(case.jurisdiction, case.location) or case.village
         fields.append("village")
-    now = timezone.now()
-    case.version += 1
-    case.updated_at = now
-    case.save(update_fields=[*fields, "version", "updated_at"])
+    # Saved and recorded as every workflow action is: one version, one hash-chained event.
+    event = _save_and_record(case, actor=actor, action="admin_correct", from_status=case.status,
+                             payload={"corrections": corrections}, fields=fields)
     edited.version, edited.village_id = case.version, case.village_id
-    return ledger.record_event(case=case, actor=actor, action="admin_correct", from_status=case.status,
-                               to_status=case.status, payload={"corrections": corrections}, at=now)
+    return event
