@@ -1,20 +1,11 @@
 """The Redis cache of production and make-run-with-Redis: shared between processes, and harmless when Redis fails."""
-import os
-import signal
-import socket
-import subprocess
 import time
 
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
 
 from config.cache import FailOpenRedisCache
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.worker.conftest import free_port
 
 
 def make(url):
@@ -45,7 +36,7 @@ def test_two_processes_share_the_counts_and_clear_leaves_other_keys_alone():
         other.delete("celery-queue-stand-in")
 
 
-def test_a_redis_that_is_down_or_hung_reads_as_an_empty_cache_quickly():
+def test_a_redis_that_is_down_or_hung_reads_as_an_empty_cache_quickly(redis_server):
     import logging
 
     records = []
@@ -60,27 +51,13 @@ def test_a_redis_that_is_down_or_hung_reads_as_an_empty_cache_quickly():
         logging.getLogger("config.cache").removeHandler(handler)
     assert len(records) == 1 and "Cache unavailable" in records[0].getMessage()  # once, not per call
 
-    port = free_port()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        hung = make(f"redis://127.0.0.1:{port}/0")
-        for _ in range(50):
-            try:
-                hung.set("ready", 1, 5)
-                if hung.get("ready") == 1:
-                    break
-            except Exception:  # noqa: BLE001 - starting up
-                pass
-            time.sleep(0.1)
-        os.kill(server.pid, signal.SIGSTOP)
-        started = time.monotonic()
-        assert hung.get("ready", "miss") == "miss"
-        assert time.monotonic() - started < 3
-    finally:
-        os.kill(server.pid, signal.SIGCONT)
-        server.terminate()
-        server.wait(timeout=10)
+    hung = make(redis_server.url)
+    hung.set("ready", 1, 5)
+    assert hung.get("ready") == 1
+    redis_server.hang()
+    started = time.monotonic()
+    assert hung.get("ready", "miss") == "miss"
+    assert time.monotonic() - started < 3
 
 
 def test_api_requests_go_on_when_the_cache_is_down(client, users, settings):
