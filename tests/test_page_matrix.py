@@ -7,7 +7,7 @@ The pages are read from the URL configuration, so a page added without a row in 
 from datetime import timedelta
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from api.models import ApiToken
@@ -15,6 +15,7 @@ from patrol import workflow
 from patrol.choices import CampaignStatus
 from patrol.models import Campaign
 from tests.factories import finding
+from tests.routes import routes
 from worker import summaries
 from worker.models import Summary
 
@@ -55,19 +56,8 @@ SKIPPED_PREFIXES = ("api/", "admin/", "accounts/", "i18n/")
 
 
 def _page_names():
-    names = set()
-
-    def walk(patterns, prefix=""):
-        for entry in patterns:
-            route = prefix + str(entry.pattern)
-            if isinstance(entry, URLResolver):
-                if not route.startswith(SKIPPED_PREFIXES):
-                    walk(entry.url_patterns, route)
-            elif isinstance(entry, URLPattern) and entry.name and not route.startswith(SKIPPED_PREFIXES):
-                names.add(entry.name)
-
-    walk(get_resolver().url_patterns)
-    return names - NOT_IN_MATRIX
+    return {pattern.name for route, pattern in routes()
+            if pattern.name and not route.startswith(SKIPPED_PREFIXES)} - NOT_IN_MATRIX
 
 
 def test_every_page_is_in_the_matrix():

@@ -18,7 +18,6 @@ from typing import Callable
 
 import pytest
 from django.core.files.base import ContentFile
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -26,6 +25,7 @@ from patrol import workflow
 from patrol.choices import Role, Status
 from patrol.models import Case
 from tests.api.dataset import ALL, AWAY, FIELD, HOMES, LEGAL, PASSWORD, POINT, READERS, ROLES, SUPERVISOR, World, jpeg
+from tests.routes import routes
 
 pytestmark = [pytest.mark.django_db]
 
@@ -230,21 +230,8 @@ for _action, _entry in ACTION_MATRIX.items():
 
 def api_endpoints():
     """(url name, method) of every view under /api/v1/, from the URL resolver."""
-    found = set()
-
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, route)
-            elif isinstance(pattern, URLPattern) and route.startswith("api/v1/"):
-                view = pattern.callback.cls
-                for method in view().allowed_methods:
-                    if method not in ("OPTIONS", "HEAD"):
-                        found.add((pattern.name, method))
-
-    walk(get_resolver().url_patterns, "")
-    return found
+    return {(pattern.name, method) for route, pattern in routes() if route.startswith("api/v1/")
+            for method in pattern.callback.cls().allowed_methods if method not in ("OPTIONS", "HEAD")}
 
 
 ENDPOINTS = api_endpoints()
