@@ -1,4 +1,6 @@
 """The domain's vocabularies (DOMAIN.md). Values are API identifiers; labels are what users see."""
+from dataclasses import dataclass
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -96,6 +98,8 @@ class ServiceMethod(models.TextChoices):
     LEFT_AT_PREMISES = "left_at_premises", _("留置送达")
     POST = "post", _("邮寄送达")
     PUBLIC_NOTICE = "public_notice", _("公告送达")
+    # Last, so that older lists keep their order; only with the party's signed consent (行政处罚法 第61条).
+    ELECTRONIC = "electronic", _("电子送达")
 
 
 class ReinspectionResult(models.TextChoices):
@@ -126,3 +130,38 @@ class SummarySchedule(models.TextChoices):
 class PatrolKind(models.TextChoices):
     DAILY = "daily", _("日常巡查")
     CAMPAIGN = "campaign", _("专项整治")
+
+
+class EnforcementRoute(models.TextChoices):
+    """Who carries out a demolition the party does not do: the body itself, or the court on its application."""
+
+    SELF = "self", _("行政机关强制拆除")
+    COURT = "court", _("申请人民法院强制执行")
+
+
+class LegalBasis(models.TextChoices):
+    """The law a case is decided under, chosen at 立案 (DOMAIN.md, "Legal basis"); it decides the route."""
+
+    PLANNING_ART65 = "planning_art65", _("城乡规划法 第65条（乡村建设规划许可）")
+    PLANNING_ART64 = "planning_art64", _("城乡规划法 第64、68条（建设工程规划许可）")
+    LAND_ART78 = "land_art78", _("土地管理法 第78、83条（农村村民非法占地建住宅）")
+
+
+@dataclass(frozen=True)
+class LegalBasisRule:
+    articles: str  # as documents cite them: always Chinese, so not translated
+    route: str  # EnforcementRoute
+    litigation_period: str  # the patrol.periods entry for the party's time to sue
+
+
+LEGAL_BASIS_RULES = {
+    # 第65条: the township orders and may demolish itself.
+    LegalBasis.PLANNING_ART65: LegalBasisRule("《中华人民共和国城乡规划法》第六十五条", EnforcementRoute.SELF,
+                                              "litigation"),
+    # 第68条: the county government 责成 the departments concerned to demolish.
+    LegalBasis.PLANNING_ART64: LegalBasisRule("《中华人民共和国城乡规划法》第六十四条、第六十八条",
+                                              EnforcementRoute.SELF, "litigation"),
+    # 第83条: no power to demolish: the body applies to the court; and the party has only 15 days to sue.
+    LegalBasis.LAND_ART78: LegalBasisRule("《中华人民共和国土地管理法》第七十八条、第八十三条",
+                                          EnforcementRoute.COURT, "litigation_land"),
+}
