@@ -10,13 +10,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.actions import run_action
 from api.filters import CaseFilter
 from api.pagination import EventPagination, Pagination
+from api.parsers import ShallowJSONParser
 from api.schema import ApiAutoSchema, errors
 from api.serializers import (
     ACTION_ENDPOINTS,
@@ -180,7 +181,7 @@ class CaseActionView(APIView):
     invalid fields.
     """
 
-    parser_classes = [JSONParser]
+    parser_classes = [ShallowJSONParser]
     schema = CaseActionSchema()
 
     @extend_schema(

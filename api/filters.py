@@ -1,20 +1,51 @@
 """Case filters shared by the list, the map and the exports (the same query parameters everywhere)."""
+import re
+
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from patrol.choices import Category, Stage, Status
 from patrol.models import Case
+
+
+# Ids are positive 64-bit integers (bigint). A float, or a number beyond bigint, is a 400: django-filter's
+# NumberFilter reads a Decimal and "6029032139721092.0" or "-7e+271" overflowed the query (500).
+ID_MAX = 2**63 - 1
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+
+
+class IdField(forms.IntegerField):
+    """Digits only: forms.IntegerField would also read "12.0" as 12."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not re.fullmatch(r"[0-9]{1,19}", str(value).strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(value)
+
+
+@extend_schema_field(ID_SCHEMA)
+class IdFilter(django_filters.NumberFilter):
+    field_class = IdField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(*args, **kwargs)
 
 
 class CaseFilter(django_filters.FilterSet):
     # distinct=False: no join here can repeat a row, and DISTINCT over every column (geometry included) is costly.
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("状态"), distinct=False)
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("逾期"))
-    village = django_filters.NumberFilter(field_name="village_id", label=_("行政村"))
-    campaign = django_filters.NumberFilter(field_name="campaign_id", label=_("专项整治行动"))
-    inspector = django_filters.NumberFilter(field_name="responsible_id", label=_("责任人"))
+    village = IdFilter(field_name="village_id", label=_("行政村"))
+    campaign = IdFilter(field_name="campaign_id", label=_("专项整治行动"))
+    inspector = IdFilter(field_name="responsible_id", label=_("责任人"))
     category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("类别"), distinct=False)
     stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("建设状态"))
     reported_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("发现日期起"))

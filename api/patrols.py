@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 
+from api.filters import IdFilter
+from api.parsers import ShallowJSONParser
 from api.serializers import BoundedDateTimeField
 from patrol import patrols
 from patrol.choices import PatrolKind
@@ -151,7 +152,7 @@ def patrol_response(request, patrol_id, status_code=status.HTTP_200_OK):
 
 
 class PatrolFilter(django_filters.FilterSet):
-    inspector = django_filters.NumberFilter(field_name="inspector_id", label=_("巡查人"))
+    inspector = IdFilter(field_name="inspector_id", label=_("巡查人"))
     open = django_filters.BooleanFilter(field_name="ended_at", lookup_expr="isnull", label=_("未结束"))
     date = django_filters.DateFilter(method="filter_date", label=_("巡查日期"))
 
@@ -180,7 +181,7 @@ class PatrolListCreateView(generics.ListCreateAPIView):
     `?date=YYYY-MM-DD` keeps patrols started on that day (Asia/Shanghai). POST starts a patrol.
     """
 
-    parser_classes = [JSONParser]
+    parser_classes = [ShallowJSONParser]
     filterset_class = PatrolFilter
 
     def get_queryset(self):
@@ -227,7 +228,7 @@ class PatrolTrackView(APIView):
     kept in the batch but left out of the track. A finished patrol still takes points recorded before it ended.
     """
 
-    parser_classes = [JSONParser]
+    parser_classes = [ShallowJSONParser]
 
     @extend_schema(request=PatrolTrackBody, responses={
         201: OpenApiResponse(PatrolTrackReceiptSerializer, description="Stored; track, distance and villages rebuilt"),
@@ -249,7 +250,7 @@ class PatrolFinishView(APIView):
     """Finish a patrol (its inspector, or a supervisor). Sending the same finish again answers 200; a
     different note or end time for a finished patrol 409."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [ShallowJSONParser]
 
     @extend_schema(request=PatrolFinishBody, responses={
         200: PatrolDetailSerializer, **ERRORS,

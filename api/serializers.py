@@ -1,5 +1,4 @@
 """Serializers: shapes of requests and responses. Validation of form only; rules live in patrol.workflow."""
-import json
 import re
 from datetime import date
 
@@ -10,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError
 from rest_framework_gis.fields import GeometryField
 
+from api.parsers import loads_shallow
 from patrol import workflow
 from patrol.choices import (
     Category,
@@ -47,8 +48,8 @@ class PointField(GeometryField):
     def to_internal_value(self, value):
         if isinstance(value, str):  # multipart forms carry the GeoJSON as text
             try:
-                value = json.loads(value)
-            except ValueError:
+                value = loads_shallow(value)
+            except (ValueError, ParseError):
                 self.fail("invalid")
         if not isinstance(value, dict) or value.get("type") != "Point":
             self.fail("invalid")

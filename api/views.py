@@ -13,13 +13,13 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField as GeometrySerializerField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from api.pagination import GeoPagination
+from api.parsers import ShallowJSONParser
 from api.schema import errors
 from gis.constants import SRID
 from gis.models import Jurisdiction, Village
@@ -56,7 +56,7 @@ ME_EXAMPLE = OpenApiExample("A supervisor", response_only=True, status_codes=["2
 class MeView(APIView):
     """The signed-in user: role, jurisdiction, language. PATCH sets the language (also of emails)."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [ShallowJSONParser]
 
     @extend_schema(responses={200: OpenApiResponse(MeSerializer, examples=[ME_EXAMPLE])})
     def get(self, request):
