@@ -147,7 +147,7 @@ class ExportJobView(APIView):
     @extend_schema(responses={200: ExportJobSerializer, 404: OpenApiResponse(description="Not the user's job")})
     def get(self, request, pk):
         job = own_job(request.user, pk)
-        return Response(ExportJobSerializer(job).data, headers={"Cache-Control": "no-store"})
+        return Response(ExportJobSerializer(job).data, headers={"Cache-Control": "private, no-store"})
 
 
 class ExportJobFileView(APIView):

@@ -322,7 +322,8 @@ def campaign_features(user):
 
 
 def track_features(user, now, bbox=None):
-    """GPS tracks of the patrols started in the last 7 days, newest first."""
+    """GPS tracks of the patrols started in the last 7 days that the user may see (an inspector only their own),
+    newest first."""
     patrols = selectors.patrols_for(user).filter(started_at__gte=now - timedelta(days=TRACK_DAYS),
                                                  track__isnull=False)
     if bbox:

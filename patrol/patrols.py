@@ -152,7 +152,9 @@ def record_track(*, patrol_id, actor, seq, points, now=None):
     with transaction.atomic():
         # Locking the patrol serialises uploads of one patrol: a retried batch sent while its first copy
         # is still being stored waits here, then finds that copy instead of failing on the unique constraint.
-        patrol = Patrol.objects.for_user(actor).select_for_update().filter(pk=patrol_id).first()
+        # Only a patrol the actor may see: another inspector's patrol is a 404 here as in its detail, not a 403
+        # that would tell that it exists.
+        patrol = patrols_visible_to(actor).select_for_update().filter(pk=patrol_id).first()
         if patrol is None:
             raise NotFound()
         if patrol.inspector_id != actor.pk:
@@ -222,7 +224,7 @@ def finish_patrol(*, patrol_id, actor, note=None, ended_at=None, now=None):
     """
     now = now or timezone.now()
     with transaction.atomic():
-        patrol = Patrol.objects.for_user(actor).select_for_update().filter(pk=patrol_id).first()
+        patrol = patrols_visible_to(actor).select_for_update().filter(pk=patrol_id).first()
         if patrol is None:
             raise NotFound()
         if patrol.inspector_id != actor.pk and actor.role != Role.SUPERVISOR:

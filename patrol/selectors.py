@@ -6,7 +6,8 @@ from django.contrib.gis.geos import Polygon
 from gis.geodesy import haversine_m
 from gis.models import Village
 from patrol.choices import OPEN_STATUSES
-from patrol.models import Campaign, Case, CaseEvent, Notice, Patrol, Photo
+from patrol.models import Campaign, Case, CaseEvent, Notice, Photo
+from patrol.patrols import patrols_visible_to
 
 
 def villages_for(user):
@@ -34,7 +35,8 @@ def campaigns_for(user):
 
 
 def patrols_for(user):
-    return Patrol.objects.for_user(user)
+    """The patrols the user may see: an inspector their own, other roles the jurisdiction's (patrol.patrols)."""
+    return patrols_visible_to(user)
 
 
 def case_detail_queryset(user):

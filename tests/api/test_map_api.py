@@ -321,6 +321,16 @@ def test_tracks_are_those_of_the_last_seven_days(users, jurisdiction):
     assert feature["properties"]["inspector"] == str(users["inspector"])
 
 
+@pytest.mark.parametrize("role", ["inspector", "inspector2", "supervisor", "legal", "leader"])
+def test_an_inspector_sees_only_their_own_tracks_and_the_other_roles_the_jurisdictions(users, jurisdiction, role):
+    track = LineString((111.601, 40.701), (111.605, 40.705), srid=4326)
+    started = timezone.now() - timedelta(hours=3)
+    own = {name: Patrol.objects.create(jurisdiction=jurisdiction, inspector=users[name], track=track,
+                                       started_at=started).pk for name in ("inspector", "inspector2")}
+    seen = {f["id"] for f in api(users[role]).get("/api/v1/map/tracks/").json()["features"]}
+    assert seen == ({own[role]} if role in own else set(own.values()))
+
+
 def test_a_campaign_without_a_drawn_area_covers_its_villages(users, jurisdiction):
     today = timezone.localdate()
     campaign = Campaign.objects.create(jurisdiction=jurisdiction, name="全域整治", starts_on=today, ends_on=today,

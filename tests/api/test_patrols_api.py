@@ -266,11 +266,20 @@ def test_points_out_of_range_are_refused_naming_the_field(users, patrol, change,
 
 
 @pytest.mark.smoke
-@pytest.mark.parametrize("role", ["inspector2", "supervisor", "leader"])
+@pytest.mark.parametrize("role", ["supervisor", "leader"])
 def test_only_the_patrols_own_inspector_may_send_track_points(users, patrol, role):
     response = send_track(users[role], patrol["id"], 0, points((111.605, 40.705)))
     assert response.status_code == 403
     assert PatrolTrackBatch.objects.count() == 0
+
+
+@pytest.mark.smoke
+def test_another_inspector_gets_404_for_the_track_and_finish_of_a_patrol_as_for_its_detail(users, patrol):
+    colleague = users["inspector2"]
+    assert api(colleague).get(f"/api/v1/patrols/{patrol['id']}/").status_code == 404
+    assert send_track(colleague, patrol["id"], 0, points((111.605, 40.705))).status_code == 404
+    assert finish(colleague, patrol["id"]).status_code == 404
+    assert PatrolTrackBatch.objects.count() == 0 and Patrol.objects.get(pk=patrol["id"]).ended_at is None
 
 
 @pytest.mark.postgres_only
@@ -329,7 +338,7 @@ def test_finishing_twice_with_the_same_note_is_idempotent_and_with_another_a_con
 
 @pytest.mark.smoke
 def test_a_supervisor_may_finish_an_inspectors_patrol_but_a_colleague_or_leader_may_not(users, patrol):
-    assert finish(users["inspector2"], patrol["id"]).status_code == 403
+    assert finish(users["inspector2"], patrol["id"]).status_code == 404  # not even visible to a colleague
     assert finish(users["leader"], patrol["id"]).status_code == 403
     assert finish(users["supervisor"], patrol["id"], note="队员手机没电").status_code == 200
 
