@@ -12,21 +12,27 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from patrol import workflow
 from patrol.errors import Conflict, InvalidInput
 from patrol.models import Photo
 from worker.enqueue import enqueue_on_commit
 
+# HEIC (iPhones' photos, sent as they are when a browser cannot decode them) is decoded for real, like every other
+# format: an "ftyp heic" header followed by anything else is not a photo.
+register_heif_opener()
+
 # Beyond this a "photo" is a decompression bomb, not a phone picture (a 12 MP camera makes 12 million).
 MAX_PIXELS = 50_000_000
-ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"}
+ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
 EXIF_KEEP = {"DateTime", "DateTimeOriginal", "Make", "Model", "Software", "GPSInfo", "Orientation"}
 # Markup that makes a file a polyglot: a browser or an office program that sniffs it as HTML or SVG would run it.
 # Only tags long enough that compressed pixel data does not hold them by chance (about once in 10^5 photos of
 # 15 MB for "<html>"-like six-byte tags, far less for the longer ones); "<svg" alone would be too short.
+# An element with an event handler (<img src=x onerror=...>, <svg onload=...>) runs script without any of those tags.
 MARKUP = re.compile(rb"<(?:script|iframe|object|embed|!doctype\s+html|html[\s>]|body[\s>]|svg[\s>][^<]{0,200}xmlns)"
+                    rb"|<[a-z]{1,10}\s[^<>]{0,200}?\bon[a-z]{3,30}\s*="
                     rb"|javascript:", re.IGNORECASE)
 SCAN_CHUNK = 1 << 20
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -49,12 +55,6 @@ def inspect_image(upload):
     if size == 0:
         raise InvalidInput(fields={"file": [_("文件是空的")]})
     upload.seek(0)
-    head = upload.read(32)
-    upload.seek(0)
-    if head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS:
-        if _contains_markup(upload):
-            raise _polyglot()
-        return "image/heic", None, None, {}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -94,13 +94,20 @@ def _too_many_pixels(pixels):
 
 
 def _trailing_data(upload, content_type):
-    """True when bytes follow the end of a PNG (IEND) or WebP (RIFF size): room for a second file, e.g. HTML.
+    """True when bytes follow the image's end: room for a second file, e.g. HTML after a valid JPEG.
 
-    JPEG is left to the markup scan: phones append data after its end on purpose (motion photos, Samsung trailers).
+    The end is where the format says: JPEG's end-of-image marker, PNG's IEND chunk, WebP's RIFF size, the last
+    box of a HEIC file. Evidence is stored byte for byte, so nothing may ride along. (Phones that append a
+    video to a JPEG, "motion photos", send nothing of it from the field page: it re-encodes every photo.)
     """
     size = upload.seek(0, io.SEEK_END)
     upload.seek(0)
     try:
+        if content_type == "image/jpeg":
+            end = _jpeg_end(upload.read())
+            return end is None or end < size
+        if content_type == "image/heic":
+            return _boxes_end(upload, size) != size
         if content_type == "image/png":
             position = len(PNG_SIGNATURE)
             while position + 8 <= size:
@@ -116,6 +123,54 @@ def _trailing_data(upload, content_type):
         return False
     finally:
         upload.seek(0)
+
+
+# In entropy-coded data 0xFF is followed by 0x00 (a stuffed byte) or a restart marker; anything else (after fill
+# bytes 0xFF) is the next marker.
+_JPEG_MARKER = re.compile(rb"\xff+([^\x00\xd0-\xd7\xff])")
+_STANDALONE_MARKERS = {0x01, *range(0xD0, 0xD8)}
+
+
+def _jpeg_end(data):
+    """The offset just after a JPEG's end-of-image marker (FFD9), following its segments; None if there is none."""
+    if data[:2] != b"\xff\xd8":
+        return None
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xD9:
+            return position + 2
+        if marker in _STANDALONE_MARKERS:
+            position += 2
+            continue
+        position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
+        if marker == 0xDA:  # start of scan: entropy-coded data up to the next marker
+            found = _JPEG_MARKER.search(data, position)
+            if found is None:
+                return None
+            position = found.start(1) - 1
+    return position + 2 if data[position:position + 2] == b"\xff\xd9" else None
+
+
+def _boxes_end(upload, size):
+    """Where the top-level boxes of an ISO base media file (HEIC) end: the file's size when nothing follows them."""
+    position = 0
+    while position + 8 <= size:
+        upload.seek(position)
+        length, _kind = struct.unpack(">I4s", upload.read(8))
+        if length == 1:  # a 64-bit size follows the type
+            length = struct.unpack(">Q", upload.read(8))[0]
+        elif length == 0:  # the last box, to the end of the file
+            return size
+        if length < 8:
+            return position
+        position += length
+    return position
 
 
 def _contains_markup(upload):

@@ -5,6 +5,7 @@ empty file, more than 15 MB and two files; these are the rest.
 """
 import hashlib
 import io
+import os
 import re
 import struct
 import uuid
@@ -107,11 +108,58 @@ def test_a_jpeg_with_html_after_its_end_is_refused(users, case):
     refused(post_photo(users["inspector"], case, jpeg_bytes() + SCRIPT), POLYGLOT)
 
 
-def test_a_jpeg_with_a_phone_trailer_after_its_end_is_still_accepted(users, case):
-    # Motion photos and Samsung trailers append binary data after the JPEG's end on purpose.
-    trailer = bytes(range(256)) * 400 + b"SEFT"
-    response = post_photo(users["inspector"], case, jpeg_bytes() + trailer)
+@pytest.mark.parametrize("trailer", [b"<img src=x onerror=alert(document.cookie)>", b"<svg onload=alert(1)>",
+                                     bytes(range(256)) * 400 + b"SEFT", b"\0"])
+def test_a_jpeg_with_anything_after_its_end_of_image_marker_is_refused(users, case, trailer):
+    # Evidence is stored byte for byte: nothing may ride along after the image, not even a phone's trailer (the
+    # field page re-encodes every photo, so a motion photo's video never reaches us from it).
+    refused(post_photo(users["inspector"], case, jpeg_bytes() + trailer), POLYGLOT)
+
+
+def test_a_progressive_jpeg_with_exif_ending_at_its_marker_is_accepted(users, case):
+    out = io.BytesIO()
+    image = Image.linear_gradient("L").convert("RGB")
+    exif = Image.Exif()
+    exif[0x010F] = "Xuncha test"  # Make
+    image.save(out, "JPEG", quality=90, progressive=True, exif=exif.tobytes())
+    response = post_photo(users["inspector"], case, out.getvalue())
     assert response.status_code == 201, response.content
+
+
+def test_an_event_handler_hidden_in_a_png_text_chunk_is_refused(users, case):
+    data = png_bytes()
+    iend = data.rindex(b"IEND") - 4
+    data = data[:iend] + png_chunk(b"tEXt", b"Comment\x00<img src=x onerror=alert(1)>") + data[iend:]
+    refused(post_photo(users["inspector"], case, data, name="x.png"), POLYGLOT)
+
+
+def heic_bytes(size=(64, 48)):
+    out = io.BytesIO()
+    Image.new("RGB", size, (90, 120, 200)).save(out, "HEIF")
+    return out.getvalue()
+
+
+def test_a_real_heic_photo_is_decoded_and_stored_with_its_size(users, case):
+    response = post_photo(users["inspector"], case, heic_bytes(), name="IMG_0001.HEIC", content_type="image/heic")
+    assert response.status_code == 201, response.content
+    photo = response.json()
+    assert (photo["content_type"], photo["width"], photo["height"]) == ("image/heic", 64, 48)
+
+
+FTYP_HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"
+
+
+@pytest.mark.parametrize("body", [lambda: os.urandom(14 * MB), lambda: SCRIPT * 100, lambda: b"\0" * 1000])
+def test_an_ftyp_heic_header_followed_by_anything_but_an_image_is_refused(users, case, body):
+    response = post_photo(users["inspector"], case, FTYP_HEIC + body(), name="x.heic", content_type="image/heic")
+    error = assert_error_shape(response, 400)
+    assert "file" in error["fields"], error
+    assert Photo.objects.count() == 0
+
+
+def test_a_real_heic_with_html_after_its_last_box_is_refused(users, case):
+    refused(post_photo(users["inspector"], case, heic_bytes() + SCRIPT, name="x.heic", content_type="image/heic"),
+            POLYGLOT)
 
 
 def peak_rss_growth(action):
