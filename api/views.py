@@ -42,6 +42,9 @@ class MeSerializer(serializers.Serializer):
     role_display = serializers.CharField(source="get_role_display")
     jurisdiction = JurisdictionBriefSerializer(allow_null=True)
     language = serializers.CharField(help_text="The language of the interface, the API's messages and emails")
+    certificate_number = serializers.CharField(
+        help_text="执法证号, empty when none is recorded; set by the admin, never through this endpoint")
+    certificate_valid_until = serializers.DateField(allow_null=True, help_text="The certificate's last valid day")
 
 
 class MeUpdateSerializer(serializers.Serializer):
@@ -50,11 +53,15 @@ class MeUpdateSerializer(serializers.Serializer):
 
 ME_EXAMPLE = OpenApiExample("A supervisor", response_only=True, status_codes=["200"], value={
     "id": 3, "username": "zhang.wei", "name": "张伟", "role": "supervisor", "role_display": "中队长",
-    "jurisdiction": {"id": 1, "code": "LWG", "name": "龙湾港执法中队"}, "language": "zh-hans"})
+    "jurisdiction": {"id": 1, "code": "LWG", "name": "龙湾港执法中队"}, "language": "zh-hans",
+    "certificate_number": "150105202600003", "certificate_valid_until": "2031-12-31"})
 
 
 class MeView(APIView):
-    """The signed-in user: role, jurisdiction, language. PATCH sets the language (also of emails)."""
+    """The signed-in user: role, jurisdiction, language, 执法证. PATCH sets the language (also of emails).
+
+    The certificate is shown, not changed: the admin records it from the issued card.
+    """
 
     parser_classes = [ShallowJSONParser]
 

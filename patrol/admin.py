@@ -36,11 +36,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "last_name", "first_name", "role", "jurisdiction", "is_active"]
+    list_display = ["username", "last_name", "first_name", "role", "jurisdiction", "certificate_number",
+                    "certificate_valid_until", "is_active"]
     list_filter = ["role", "jurisdiction", "is_active"]
-    fieldsets = DjangoUserAdmin.fieldsets + ((_("执法信息"), {"fields": ("role", "jurisdiction", "phone", "language")}),)
+    search_fields = DjangoUserAdmin.search_fields + ("certificate_number",)
+    fieldsets = DjangoUserAdmin.fieldsets + (
+        (_("执法信息"), {"fields": ("role", "jurisdiction", "phone", "language", "certificate_number",
+                                "certificate_valid_until")}),
+    )
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
-        (_("执法信息"), {"fields": ("role", "jurisdiction", "email", "last_name", "first_name")}),
+        (_("执法信息"), {"fields": ("role", "jurisdiction", "email", "last_name", "first_name", "certificate_number",
+                                "certificate_valid_until")}),
     )
 
 

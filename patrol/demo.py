@@ -9,7 +9,7 @@ import io
 import math
 import random
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -48,6 +48,13 @@ JURISDICTIONS = [
     {"code": "LWG", "name": "龙王沟乡村振兴示范区", "doc_prefix": "龙执", "file": "lwg_villages.geojson"},
     {"code": "DEMO2", "name": "试验镇", "doc_prefix": "试执", "file": "demo2_villages.geojson"},
 ]
+# 执法证 of the demo officers (every inspector and supervisor): made-up 15-digit numbers, not real cards.
+DEMO_CERTIFICATES = {
+    "inspector": "150105202600001",
+    "inspector2": "150105202600002",
+    "supervisor": "150105202600003",
+    "other_supervisor": "150105202600004",
+}
 USERS = [
     ("inspector", "张", "伟", Role.INSPECTOR, "LWG"),
     ("inspector2", "李", "强", Role.INSPECTOR, "LWG"),
@@ -100,6 +107,11 @@ class DemoSeeder:
                             is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
                 user.set_password(DEMO_PASSWORD)
                 user.save()
+            if username in DEMO_CERTIFICATES and not user.certificate_number:
+                # Valid to the end of the fifth year from now, so the demo never runs on expired cards.
+                user.certificate_number = DEMO_CERTIFICATES[username]
+                user.certificate_valid_until = date(timezone.localdate(self.now).year + 5, 12, 31)
+                user.save(update_fields=["certificate_number", "certificate_valid_until"])
             users[username] = user
         return users
 

@@ -3,7 +3,8 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.gis.db import models
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +42,14 @@ class User(AbstractUser):
     language = models.CharField(
         _("语言"), max_length=10, choices=[("zh-hans", "简体中文"), ("en", "English")], default="zh-hans"
     )
+    # 执法证: on-site records and interviews name two officers with valid certificates (行政处罚法 第42条,
+    # patrol.officers). Not required of every inspector here: a new member may wait for theirs, and is
+    # simply not counted as an officer until it is recorded.
+    certificate_number = models.CharField(
+        _("执法证号"), max_length=32, blank=True,
+        validators=[RegexValidator(r"^[0-9A-Za-z-]{6,32}$", _("执法证号只能包含字母、数字和连字符（6–32位）"))],
+    )
+    certificate_valid_until = models.DateField(_("执法证有效期至"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -53,11 +62,21 @@ class User(AbstractUser):
                 condition=Q(role=Role.ADMIN) | Q(jurisdiction__isnull=False),
                 name="user_has_jurisdiction_unless_admin",
             ),
+            models.UniqueConstraint(fields=["certificate_number"], condition=~Q(certificate_number=""),
+                                    name="user_unique_certificate_number"),
         ]
 
     def __str__(self):
         full = f"{self.last_name}{self.first_name}".strip()
         return full or self.username
+
+    def clean(self):
+        super().clean()
+        # A certificate without its validity (or the reverse) cannot be checked on the day of a record.
+        if self.certificate_number and self.certificate_valid_until is None:
+            raise ValidationError({"certificate_valid_until": _("请填写执法证有效期")})
+        if self.certificate_valid_until is not None and not self.certificate_number:
+            raise ValidationError({"certificate_number": _("请填写执法证号")})
 
     @property
     def display_name(self):

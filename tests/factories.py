@@ -1,5 +1,6 @@
 """factory_boy factories: a jurisdiction with two square villages, users of each role, cases."""
 import uuid
+from datetime import date
 
 import factory
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
@@ -42,6 +43,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = Role.INSPECTOR
     jurisdiction = factory.SubFactory(JurisdictionFactory)
     password = factory.django.Password("correct-horse-battery")
+    # Inspectors and supervisors are officers with a 执法证 (DOMAIN.md), valid well past any test clock.
+    certificate_number = factory.LazyAttributeSequence(
+        lambda o, n: f"9{n:014d}" if o.role in (Role.INSPECTOR, Role.SUPERVISOR) else "")
+    certificate_valid_until = factory.LazyAttribute(lambda o: date(2099, 12, 31) if o.certificate_number else None)
 
 
 def finding(**overrides):

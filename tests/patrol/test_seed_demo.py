@@ -84,3 +84,18 @@ def test_the_demo_queues_the_summaries_already_due_once(seeded):
     assert due == [("2026年冬季违法建设专项整治行动", "weekly", "requested")]
     call_command("seed_demo", verbosity=0)
     assert Summary.objects.count() == 1
+
+
+def test_every_demo_inspector_and_supervisor_holds_a_certificate_valid_for_years(seeded):
+    from datetime import timedelta
+
+    from patrol.officers import check_two_officers
+
+    officers = User.objects.filter(role__in=["inspector", "supervisor"])
+    assert officers.count() == 4
+    today = timezone.localdate()
+    for user in officers:
+        assert len(user.certificate_number) == 15 and user.certificate_number.isdigit(), user
+        assert user.certificate_valid_until > today + timedelta(days=365 * 4), user
+    check_two_officers(officers.filter(jurisdiction__code="LWG"), today)
+    assert not User.objects.get(username="leader").certificate_number
