@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from api import exceptions as api_errors
 from gis import views as map_views
-from patrol import ledger_views
+from patrol import ledger_views, password_reset
 from patrol import settings_views
 from patrol import views as pages
 from worker.health import healthz
@@ -29,6 +29,8 @@ urlpatterns = [
     path("summaries/campaigns/<int:pk>/settings/", summary_views.campaign_summary_settings,
          name="summary-campaign-settings"),
     path("summaries/campaigns/<int:pk>/send/", summary_views.campaign_summary_send, name="summary-campaign-send"),
+    # Before Django's own: the reset is rate-limited and its links are built from SITE_URL.
+    path("accounts/password_reset/", password_reset.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
