@@ -8,6 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
 
 WORKDIR /app
 COPY scripts/system-packages.sh scripts/
+# GDAL and PROJ for GeoDjango; Pango, HarfBuzz and fonts-noto-cjk for WeasyPrint's PDF documents (documents app).
 RUN scripts/system-packages.sh docker && rm -rf /var/lib/apt/lists/*
 
 COPY requirements.txt .

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages Xuncha needs, only those missing (so a second run is quick).
-#   scripts/system-packages.sh run    — what `make run` needs (GDAL, SpatiaLite, gettext, CJK font)
-#   scripts/system-packages.sh test   — plus PostGIS for the local PostgreSQL and Chromium for browser tests
+#   scripts/system-packages.sh run    — what `make run` needs (GDAL, SpatiaLite, gettext, CJK font, Pango for PDFs)
+#   scripts/system-packages.sh test   — plus PostGIS for the local PostgreSQL, Chromium for browser tests and
+#                                       poppler-utils (pdftotext, pdffonts) to read the PDFs back
 #   scripts/system-packages.sh docker — what the production image needs
 set -euo pipefail
 profile="${1:-run}"
-packages=(gdal-bin libgdal-dev libsqlite3-mod-spatialite gettext fonts-noto-cjk python3-venv binutils libproj-dev)
+# WeasyPrint (documents as PDF) needs Pango with its FreeType backend and HarfBuzz's subsetter; fonts-noto-cjk is
+# the font embedded in every document.
+pdf_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
+packages=(gdal-bin libgdal-dev libsqlite3-mod-spatialite gettext python3-venv binutils libproj-dev "${pdf_packages[@]}")
 if [ "$profile" = test ]; then
   pg_major=""
   if command -v pg_lsclusters >/dev/null 2>&1; then
@@ -14,10 +18,10 @@ if [ "$profile" = test ]; then
   if [ -z "$pg_major" ] && command -v psql >/dev/null 2>&1; then
     pg_major=$(psql --version | sed -E 's/[^0-9]*([0-9]+).*/\1/')
   fi
-  packages+=("postgresql-${pg_major:-15}-postgis-3" chromium redis-tools)
+  packages+=("postgresql-${pg_major:-15}-postgis-3" chromium redis-tools poppler-utils)
 fi
 if [ "$profile" = docker ]; then
-  packages=(gdal-bin libsqlite3-mod-spatialite gettext fonts-noto-cjk binutils libproj25 postgresql-client)
+  packages=(gdal-bin libsqlite3-mod-spatialite gettext binutils libproj25 postgresql-client "${pdf_packages[@]}")
 fi
 missing=()
 for p in "${packages[@]}"; do

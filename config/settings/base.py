@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "csp",
     "gis.apps.GeoConfig",
     "patrol",
+    "documents",
     "api",
     "worker",
 ]
@@ -337,5 +338,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # WeasyPrint logs each rendering step at INFO and every CSS property it ignores at WARNING: only errors matter.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"},
+                "fontTools": {"level": "WARNING"}},
 }

@@ -1,0 +1,85 @@
+"""The content frozen into a document at issue: what the case, the jurisdiction and the law say, plus what the
+issuing action adds. Built inside ``translation.override("zh-hans")``: a document is in Chinese whatever the
+language of the officer who issues it.
+"""
+import json
+from datetime import date
+
+from django.utils import timezone, translation
+
+from documents.choices import PRINTED_TITLE, RECORD_KINDS, DocumentKind
+from documents.legal import basis_content, remedies_content
+
+
+def issuer_name(jurisdiction):
+    """The issuing body's full name as printed at the head of a document (a configured full name when there is one)."""
+    for name in ("full_name", "issuing_body", "official_name"):
+        value = getattr(jurisdiction, name, "")
+        if value:
+            return str(value)
+    return jurisdiction.name
+
+
+def officer_certificate(user):
+    """The officer's 执法证号, wherever the user model keeps it (officer certificates are being added, #13)."""
+    for name in ("certificate_number", "enforcement_certificate", "badge_number"):
+        value = getattr(user, name, "")
+        if value:
+            return str(value)
+    certificate = getattr(user, "certificate", None)
+    number = getattr(certificate, "number", "") if certificate is not None else ""
+    return str(number or "")
+
+
+def officer_entry(officer):
+    if isinstance(officer, dict):
+        return {"name": str(officer.get("name", "")), "certificate": str(officer.get("certificate", ""))}
+    return {"name": officer.display_name, "certificate": officer_certificate(officer)}
+
+
+def _place(case):
+    village = case.village.name if case.village_id else ""
+    return f"{village}{case.address}".strip() or village
+
+
+def _building(case):
+    return {
+        "structure": case.get_structure_display() if case.structure else "",
+        "category": case.get_category_display(),
+        "stage": case.stage,
+        "stage_display": case.get_stage_display(),
+        "area_m2": str(case.estimated_area_m2) if case.estimated_area_m2 is not None else "",
+        "floors": case.floors,
+    }
+
+
+def build_content(*, case, kind, content, actor, issued_on, deadline=None, period_days=None):
+    """The full content of a document of ``kind`` on ``case``; ``content`` (from the issuing action) wins."""
+    with translation.override("zh-hans"):
+        jurisdiction = case.jurisdiction
+        basis = basis_content(case)
+        found_on = timezone.localdate(case.observed_at)
+        base = {
+            "kind": kind,
+            "title": PRINTED_TITLE.get(kind) or str(DocumentKind(kind).label),
+            "issuer": issuer_name(jurisdiction),
+            "case_reference": case.reference,
+            "party": {"name": case.party_name, "phone": case.party_phone},
+            "place": _place(case),
+            "found_on": found_on.isoformat(),
+            "building": _building(case),
+            "legal_basis": basis,
+            "remedies": remedies_content(jurisdiction, case),
+            "deadline": deadline.isoformat() if isinstance(deadline, date) else deadline,
+            "period_days": period_days,
+            "issued_on": issued_on.isoformat(),
+            "issued_by": officer_entry(actor),
+        }
+        if kind in RECORD_KINDS:
+            base["officers"] = [officer_entry(actor)]
+        extra = dict(content or {})
+        if "officers" in extra:
+            extra["officers"] = [officer_entry(o) for o in extra["officers"]]
+        merged = {**base, **extra}
+    # What is frozen must survive JSON as it is: dates become ISO strings here, not later.
+    return json.loads(json.dumps(merged, ensure_ascii=False, default=str))

@@ -1,0 +1,296 @@
+"""Issuing documents and recording their service (DOMAIN.md, "Documents", "Service (送达)").
+
+``issue_document`` is called by the case actions (#13) inside their transaction, with the case row locked; the
+action writes the CaseEvent and puts the document's number and SHA-256 into its payload, so the record proves
+which PDF was served. ``record_service`` is an action of its own: it writes its CaseEvent here.
+"""
+import hashlib
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from documents.choices import (
+    ABBREVIATION,
+    SEQUENCE_SCOPE,
+    SERVED_KINDS,
+    DocumentKind,
+    ElectronicChannel,
+    RecipientRelation,
+)
+from documents.context import build_content, officer_entry
+from documents.models import Document, ServiceRecord
+from documents.rendering import render_pdf
+from patrol import ledger, periods
+from patrol.choices import Role, ServiceMethod
+from patrol.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
+from patrol.models import Case, Photo
+from patrol.sequences import take_next_number
+
+K = DocumentKind
+M = ServiceMethod
+
+# The earlier documents a document refers to ("本机关于…作出《限期拆除决定书》（…）"), filled in at issue.
+REFERS_TO = {
+    K.INTENT_NOTICE: (K.RECTIFICATION_ORDER, K.STOP_CONSTRUCTION_ORDER),
+    K.HEARING_NOTICE: (K.INTENT_NOTICE,),
+    K.DEMOLITION_DECISION: (K.INTENT_NOTICE, K.RECTIFICATION_ORDER, K.STOP_CONSTRUCTION_ORDER),
+    K.REMINDER: (K.DEMOLITION_DECISION,),
+    K.ENFORCEMENT_DECISION: (K.DEMOLITION_DECISION, K.REMINDER),
+    K.ENFORCEMENT_ANNOUNCEMENT: (K.DEMOLITION_DECISION, K.REMINDER, K.ENFORCEMENT_DECISION),
+    K.COURT_ENFORCEMENT_APPLICATION: (K.DEMOLITION_DECISION, K.REMINDER),
+    K.EXECUTION_RECORD: (K.ENFORCEMENT_DECISION,),
+}
+# Kinds that list every document of the case (the case file's cover, the closing form).
+LISTS_DOCUMENTS = frozenset({K.CLOSING_APPROVAL, K.DOSSIER_COVER})
+
+
+def document_number(jurisdiction, kind, year, seq):
+    prefix = jurisdiction.doc_prefix or jurisdiction.code
+    return f"{prefix}〔{year}〕{ABBREVIATION[kind]}字第{seq}号"
+
+
+def _first_effective(document):
+    dates = [d for d in document.services.values_list("effective_on", flat=True) if d is not None]
+    return min(dates).isoformat() if dates else None
+
+
+def _summary(document):
+    return {"title": document.content.get("title") or str(document.get_kind_display()), "number": document.number,
+            "issued_on": document.issued_on.isoformat(), "effective_on": _first_effective(document)}
+
+
+def _history(case, kind):
+    """What the document of ``kind`` cites of the case's earlier documents and dates."""
+    extra = {}
+    wanted = REFERS_TO.get(kind, ())
+    if wanted:
+        previous = dict.fromkeys(wanted)  # every key present: templates may fall back from one kind to another
+        for document in case.documents.filter(kind__in=wanted).order_by("issued_at", "pk"):
+            previous[document.kind] = _summary(document)  # the latest of each kind wins
+        extra["previous"] = previous
+    if kind in LISTS_DOCUMENTS:
+        extra["documents"] = [_summary(d) for d in case.documents.order_by("issued_at", "pk")]
+        filed = case.events.filter(action="file").order_by("seq").values_list("created_at", flat=True).first()
+        extra["filed_on"] = timezone.localdate(filed).isoformat() if filed else None
+        extra["closed_on"] = timezone.localdate(case.closed_at).isoformat() if case.closed_at else None
+    return extra
+
+
+def issue_document(*, case, kind, content, actor, deadline=None, period_days=None, now=None):
+    """Number a document, freeze its content, render its PDF once, store it; return the Document.
+
+    Run it inside the caller's ``transaction.atomic()`` with the case row locked: the number is taken from the
+    gap-free sequence (patrol.sequences), whose row stays locked until the caller's transaction ends, so the
+    caller's rollback gives the number back. ``document.sha256`` is the SHA-256 of the stored PDF, for the
+    caller's CaseEvent payload. ``deadline`` is a fixed date; ``period_days`` a period counted from effective
+    service instead (the document then says "自收到本…之日起N日内").
+    """
+    if kind not in K.values:
+        raise InvalidInput(fields={"kind": [_("没有这种文书")]})
+    if actor.jurisdiction_id != case.jurisdiction_id:
+        raise NotFound()
+    if period_days is not None and int(period_days) < 1:
+        raise InvalidInput(fields={"period_days": [_("期限天数须为正整数")]})
+    now = now or timezone.now()
+    issued_on = timezone.localdate(now)
+    jurisdiction = case.jurisdiction
+    with transaction.atomic():
+        seq = take_next_number(jurisdiction=jurisdiction, scope=SEQUENCE_SCOPE[kind], year=issued_on.year)
+        number = document_number(jurisdiction, kind, issued_on.year, seq)
+        frozen = build_content(case=case, kind=kind, content={**_history(case, kind), **(content or {})},
+                               actor=actor, issued_on=issued_on, deadline=deadline, period_days=period_days)
+        pdf = render_pdf(kind=kind, number=number, issued_on=issued_on, content=frozen)
+        document = Document(case=case, kind=kind, year=issued_on.year, seq=seq, number=number, issued_on=issued_on,
+                            issued_at=now, content=frozen, sha256=hashlib.sha256(pdf).hexdigest(), deadline=deadline,
+                            period_days=period_days, issued_by=actor)
+        # The file is written before the row: one INSERT with everything, as the database wants (never an UPDATE).
+        # A rollback after this leaves an unreferenced file in storage, never a row without its file.
+        document.pdf.save("document.pdf", ContentFile(pdf), save=False)
+        document.save(force_insert=True)
+    return document
+
+
+# --- service (送达) ------------------------------------------------------------------------------------------
+
+
+def _photo(case, photo_id, field):
+    if photo_id in (None, ""):
+        return None
+    photo = Photo.objects.filter(case=case, pk=getattr(photo_id, "pk", photo_id)).first()
+    if photo is None:
+        raise InvalidInput(fields={field: [_("照片不属于本案件")]})
+    return photo
+
+
+def _required(values, *names):
+    missing = {name: [_("此项为必填项")] for name in names if values.get(name) in (None, "", False)}
+    if missing:
+        raise InvalidInput(fields=missing)
+
+
+def _check_fields(method, values, *, served_on, today, document):
+    """What each method's 送达回证 must show, beyond what patrol.periods.effective_on checks for the date of effect
+    (a witness or a photo when left at the premises, the party's consent for electronic service)."""
+    if served_on is None:
+        raise InvalidInput(fields={"served_on": [_("此项为必填项")]})
+    if served_on > today:
+        raise InvalidInput(fields={"served_on": [_("送达日期不能晚于今天")]})
+    if served_on < document.issued_on:
+        raise InvalidInput(fields={"served_on": [_("送达日期不能早于文书签发日期 %(date)s") % {
+            "date": document.issued_on.isoformat()}]})
+    if method == M.IN_PERSON:
+        # 民事诉讼法 第88条: the party, or an adult family member living with them, signs the receipt.
+        _required(values, "recipient_name", "recipient_relation", "signature_photo")
+        if values["recipient_relation"] not in RecipientRelation.values:
+            raise InvalidInput(fields={"recipient_relation": [_("请选择签收人与当事人的关系")]})
+    elif method == M.POST:
+        _required(values, "tracking_number")
+        receipt = values.get("receipt_date")
+        if receipt is not None and not served_on <= receipt <= today:
+            raise InvalidInput(fields={"receipt_date": [_("回执日期须在寄出日期与今天之间")]})
+    elif method == M.ELECTRONIC:
+        _required(values, "channel", "address")
+        if values["channel"] not in ElectronicChannel.values:
+            raise InvalidInput(fields={"channel": [_("请选择电子送达渠道")]})
+    elif method == M.PUBLIC_NOTICE:
+        # 民事诉讼法 第95条: only when the party cannot be found or the other methods failed.
+        _required(values, "publication_place", "failure_reason")
+
+
+def _effective_on(method, values, served_on):
+    """The date of effect, by patrol.periods' rule (which refuses electronic service without consent, 409)."""
+    return periods.effective_on(method, periods.ServiceFacts(
+        signed_on=served_on if method == M.IN_PERSON else None,
+        left_on=served_on if method == M.LEFT_AT_PREMISES else None,
+        witness=values["witness_name"], recorded_on_media=values["evidence_photo"] is not None,
+        receipt_on=values["receipt_date"],
+        arrived_on=served_on if method == M.ELECTRONIC else None,
+        consent_on_file=values["consent_photo"] is not None,
+        published_on=served_on if method == M.PUBLIC_NOTICE else None,
+    ))
+
+
+def _service_content(service, document):
+    with translation.override("zh-hans"):
+        return {
+            "served_document": {"title": document.content.get("title") or str(document.get_kind_display()),
+                                "number": document.number, "kind": document.kind},
+            "service": {
+                "method": service.method, "method_display": str(service.get_method_display()),
+                "served_on": service.served_on.isoformat(), "place": service.place,
+                "recipient_name": service.recipient_name, "recipient_relation": service.recipient_relation,
+                "recipient_relation_display": str(service.get_recipient_relation_display()),
+                "signature_sha256": service.signature_photo.sha256 if service.signature_photo else "",
+                "refused": service.refused, "witness_name": service.witness_name,
+                "evidence_sha256": service.evidence_photo.sha256 if service.evidence_photo else "",
+                "tracking_number": service.tracking_number,
+                "receipt_date": service.receipt_date.isoformat() if service.receipt_date else None,
+                "consent_sha256": service.consent_photo.sha256 if service.consent_photo else "",
+                "channel": service.channel, "channel_display": str(service.get_channel_display()),
+                "address": service.address, "publication_place": service.publication_place,
+                "failure_reason": service.failure_reason, "public_notice_days": periods.PERIODS["public_notice_service"].length,
+                "effective_on": service.effective_on.isoformat() if service.effective_on else None,
+                "note": service.note,
+            },
+            "officers": [officer_entry(service.served_by)],
+        }
+
+
+def _locked_case_of(document_id, actor):
+    document = (Document.objects.for_jurisdiction(actor.jurisdiction_id).select_related("case")
+                .filter(pk=document_id).first() if actor.jurisdiction_id else None)
+    if document is None:
+        raise NotFound()
+    case = Case.objects.select_for_update().select_related("jurisdiction").get(pk=document.case_id)
+    return document, case
+
+
+def _record(case, *, actor, action, note="", payload, now):
+    # Every change of a case bumps its version once and writes one event (ledger.verify_case_chain relies on it).
+    case.version += 1
+    case.updated_at = now
+    case.save(update_fields=["version", "updated_at"])
+    return ledger.record_event(case=case, actor=actor, action=action, from_status=case.status,
+                               to_status=case.status, note=note, payload=payload, at=now)
+
+
+def record_service(*, document_id, actor, method, served_on, place="", recipient_name="", recipient_relation="",
+                   signature_photo=None, refused=False, witness_name="", evidence_photo=None, tracking_number="",
+                   receipt_date=None, consent_photo=None, channel="", address="", publication_place="",
+                   failure_reason="", note="", now=None):
+    """送达: record how a document reached the party, compute when that takes effect, render its 送达回证.
+
+    Per method (DOMAIN.md "Service"): in person — recipient, relation, signature photo; left at the premises —
+    a witness or a photo/video; post — tracking number (the receipt date may follow: ``record_postal_receipt``);
+    electronic — only with the party's consent on file (else RuleViolation), channel and address; public
+    notice — where it was published and why the other methods failed.
+    """
+    if actor.role != Role.SUPERVISOR:
+        raise NotAllowed(_("只有中队长可以登记送达"))
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        document, case = _locked_case_of(document_id, actor)
+        if document.kind not in SERVED_KINDS:
+            raise RuleViolation(_("“%(kind)s”不是向当事人送达的文书") % {"kind": document.get_kind_display()})
+        values = {
+            "recipient_name": recipient_name, "recipient_relation": recipient_relation,
+            "signature_photo": _photo(case, signature_photo, "signature_photo"), "witness_name": witness_name,
+            "evidence_photo": _photo(case, evidence_photo, "evidence_photo"), "tracking_number": tracking_number,
+            "receipt_date": receipt_date if method == M.POST else None,
+            "consent_photo": _photo(case, consent_photo, "consent_photo"), "channel": channel, "address": address,
+            "publication_place": publication_place, "failure_reason": failure_reason,
+        }
+        if method not in M.values:
+            raise InvalidInput(fields={"method": [_("请选择送达方式")]})
+        # The rule of effect first: electronic service without consent is refused as such (409), whatever else is missing.
+        effective_on = _effective_on(method, values, served_on) if served_on is not None else None
+        _check_fields(method, values, served_on=served_on, today=today, document=document)
+        service = ServiceRecord(
+            document=document, method=method, served_on=served_on, place=place,
+            refused=bool(refused) or method == M.LEFT_AT_PREMISES, note=note, served_by=actor, recorded_at=now,
+            effective_on=effective_on,
+            **values)
+        receipt = issue_document(case=case, kind=K.SERVICE_RECEIPT, content=_service_content(service, document),
+                                 actor=actor, now=now)
+        service.receipt = receipt
+        service.save(force_insert=True)
+        _record(case, actor=actor, action="record_service", note=note, now=now, payload={
+            "document": document.number, "document_sha256": document.sha256, "method": method,
+            "served_on": served_on.isoformat(),
+            "effective_on": service.effective_on.isoformat() if service.effective_on else None,
+            "receipt": receipt.number, "receipt_sha256": receipt.sha256,
+            "photos": [p.sha256 for p in (values["signature_photo"], values["evidence_photo"],
+                                          values["consent_photo"]) if p is not None],
+        })
+    return service
+
+
+def record_postal_receipt(*, service_id, actor, receipt_date, now=None):
+    """The return receipt of a posted document came back: its date is the day service took effect (民事诉讼法
+    第91条). Recorded once; the database refuses to change it afterwards."""
+    if actor.role != Role.SUPERVISOR:
+        raise NotAllowed(_("只有中队长可以登记送达"))
+    now = now or timezone.now()
+    with transaction.atomic():
+        service = (ServiceRecord.objects.for_jurisdiction(actor.jurisdiction_id).select_related("document")
+                   .filter(pk=service_id).first() if actor.jurisdiction_id else None)
+        if service is None:
+            raise NotFound()
+        _document, case = _locked_case_of(service.document_id, actor)
+        service = ServiceRecord.objects.select_for_update().select_related("document").get(pk=service.pk)
+        if service.method != M.POST:
+            raise RuleViolation(_("只有邮寄送达需要登记回执"))
+        if service.receipt_date is not None:
+            raise RuleViolation(_("回执日期已登记，不能更改"))
+        if receipt_date is None or not service.served_on <= receipt_date <= timezone.localdate(now):
+            raise InvalidInput(fields={"receipt_date": [_("回执日期须在寄出日期与今天之间")]})
+        service.receipt_date = receipt_date
+        service.effective_on = periods.effective_on(M.POST, periods.ServiceFacts(receipt_on=receipt_date))
+        service.save(update_fields=["receipt_date", "effective_on"])
+        _record(case, actor=actor, action="record_postal_receipt", now=now, payload={
+            "document": service.document.number, "tracking_number": service.tracking_number,
+            "receipt_date": receipt_date.isoformat(), "effective_on": service.effective_on.isoformat()})
+    return service

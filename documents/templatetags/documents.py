@@ -1,0 +1,75 @@
+"""Filters for enforcement documents: dates and numbers written the Chinese way."""
+from datetime import date, datetime
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+DIGITS = "〇一二三四五六七八九"
+
+
+def _as_date(value):
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value:
+        return date.fromisoformat(value[:10])
+    return None
+
+
+@register.filter
+def cn_date(value, blank="＿＿＿＿年＿＿月＿＿日"):
+    """2026-12-14 → 2026年12月14日 (the form of dates in enforcement documents); empty → a line to fill in."""
+    day = _as_date(value)
+    return f"{day.year}年{day.month}月{day.day}日" if day else blank
+
+
+@register.filter
+def served_date(summary):
+    """An earlier document's date as a later one cites it: when it took effect on the party, else when issued."""
+    if not summary:
+        return None
+    return summary.get("effective_on") or summary.get("issued_on")
+
+
+@register.filter
+def cn_datetime(value):
+    """An ISO date-time → 2026年12月14日9时30分."""
+    if not value:
+        return "＿＿＿＿年＿＿月＿＿日＿＿时＿＿分"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return f"{moment.year}年{moment.month}月{moment.day}日{moment.hour}时{moment.minute:02d}分"
+
+
+def chinese_number(n):
+    """0–9999 in Chinese numerals as legal texts write periods: 15 → 十五, 60 → 六十, 105 → 一百零五."""
+    n = int(n)
+    if not 0 <= n <= 9999:
+        return str(n)
+    if n < 10:
+        return DIGITS[n]
+    if n < 20:
+        return "十" + (DIGITS[n % 10] if n % 10 else "")
+    units = [(1000, "千"), (100, "百"), (10, "十"), (1, "")]
+    out, zero = "", False
+    for size, name in units:
+        digit = n // size % 10
+        if digit:
+            if zero and out:
+                out += "零"
+            out += DIGITS[digit] + name
+            zero = False
+        elif out:
+            zero = True
+    return out
+
+
+@register.filter
+def cn_num(value):
+    if value in (None, ""):
+        return ""
+    return chinese_number(value)
