@@ -1,14 +1,12 @@
 """The supervisor map page (landing page of supervisors, legal reviewers and leaders).
 
 The page renders the frame: the filters as a plain GET form filled from the query string, the KPI strip for
-those filters, the to-do list and the map's settings. static/js/map.js draws the rest from /api/v1/map/, so
+those filters, the to-do list and the map's settings. static/js/map.js draws the rest from the map API, so
 markers, boundaries and filters keep working when map tiles cannot load.
 """
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,37 +64,20 @@ def _todo_cases(user, cases, today):
 
 
 def _map_config(user, villages):
-    """What map.js needs, handed over with json_script (no inline script under our CSP)."""
+    """What map.js needs besides the URLs and base maps every page has (patrol/frontend.py), handed over with
+    json_script (no inline script under our CSP)."""
     boundary = user.jurisdiction.boundary if user.jurisdiction_id else None
     bounds = None
     if boundary is not None and not boundary.empty:
         west, south, east, north = boundary.extent
         bounds = [[south, west], [north, east]]
-    case_page = reverse("case", args=[0])
     return {
-        "urls": {
-            "cases": reverse("api-map-cases"), "list": reverse("api-map-list"), "kpis": reverse("api-map-kpis"),
-            "heat": reverse("api-map-heat"), "villages": reverse("api-map-villages"),
-            "campaigns": reverse("api-map-campaigns"), "tracks": reverse("api-map-tracks"),
-            "case_page": case_page.replace("/0/", "/{id}/"),
-            "case_api": reverse("api-case", args=[0]).replace("/0/", "/{id}/"),
-        },
         "bounds": bounds,
-        "default_center": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
-        "default_zoom": settings.LEAFLET_CONFIG["DEFAULT_ZOOM"],
         "list_ordering": DEFAULT_LIST_ORDERING,
-        # 天地图 is offered only with a key. Its keys are browser keys, bound to our domain in the 天地图 console;
-        # every tile request carries it anyway. GCJ-02 providers (AMap, Tencent) are not offered: every point
-        # shown or picked would need converting, and 天地图 (CGCS2000, within a metre of WGS-84) needs none.
-        "tianditu_key": settings.TIANDITU_KEY,
         "statuses": dict(Status.choices),
         "categories": dict(Category.choices),
         "villages": {str(pk): name for pk, name in villages},
         "text": {
-            "osm": _("OpenStreetMap 地图"),
-            "tianditu_vector": _("天地图 矢量"),
-            "tianditu_imagery": _("天地图 影像"),
-            "tianditu_attribution": _("国家地理信息公共服务平台 天地图"),
             "layer_cases": _("案件"),
             "layer_villages": _("村界"),
             "layer_campaigns": _("专项整治范围"),

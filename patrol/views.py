@@ -4,7 +4,6 @@ import hashlib
 import json
 import os
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -73,7 +72,6 @@ def field_page(request):
         .select_related("village").order_by("deadline")[:20],
         "campaigns": selectors.campaigns_for(request.user).filter(status=CampaignStatus.ACTIVE),
         "categories": Category.choices, "stages": Stage.choices, "structures": Structure.choices,
-        "nearby_metres": settings.NEARBY_CASE_METRES,
         "messages_js": FIELD_MESSAGES,
         "today": today,
     }
@@ -214,7 +212,13 @@ def notice_print(request, pk, notice_pk):
                                                         "jurisdiction": case.jurisdiction})
 
 
+# Everything the field page loads, so it opens after a reload without network: with every module field.js
+# imports, directly or not (tests/test_pages.py follows the imports and checks that none is missing).
 SERVICE_WORKER_ASSETS = ["leaflet/leaflet.js", "leaflet/leaflet.css", "css/app.css", "css/field.css", "js/field.js",
+                         "js/config.js", "js/basemap.js",
+                         *(f"js/field/{name}.js" for name in ("form", "location", "nearby", "net", "outbox", "page",
+                                                             "patrol", "photo", "exif", "sha256", "queue", "sync",
+                                                             "util")),
                          "img/icon.svg", "manifest.webmanifest"]
 
 

@@ -1,5 +1,6 @@
 """Production settings: secure by default and strict about what must come from the environment."""
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -39,6 +40,11 @@ def test_production_collects_the_static_files_with_hashed_names(tmp_path):
     for name in ("js/field.js", "js/map.js", "vendor/leaflet.markercluster/leaflet.markercluster.js",
                  "leaflet/leaflet.js"):
         assert (tmp_path / manifest[name]).exists() and (tmp_path / (manifest[name] + ".gz")).exists(), name
+    # The ES modules import each other by their hashed names: what the service worker keeps is what they load.
+    imports = re.findall(r'from "([^"]+)";', (tmp_path / manifest["js/field.js"]).read_text())
+    assert "./field/" + manifest["js/field/outbox.js"].rsplit("/", 1)[1] in imports
+    assert "./config." + manifest["js/config.js"].split("config.", 1)[1] in imports
+    assert all(re.search(r"\.[0-9a-f]{12}\.js$", target) for target in imports), imports
 
 
 def test_production_refuses_to_start_without_a_secret_key():

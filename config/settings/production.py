@@ -13,7 +13,7 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     raise ImproperlyConfigured("production runs on PostGIS: set DATABASE_URL=postgis://...")
 
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "config.staticfiles.StaticFilesStorage"}}
 
 # HTTPS everywhere; behind a proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,10 +1,14 @@
 // The supervisor map (gis/templates/gis/map.html).
-// Cases come from /api/v1/map/cases/ as single points or, in a crowded viewport, as clusters the server
-// counted on a grid; village outlines with patrol coverage, campaign areas, patrol tracks, a heat layer,
-// the list and the KPI strip come from the other /api/v1/map/ endpoints. Only the base map comes from
-// outside, so markers, boundaries, filters and the list keep working when tiles cannot load.
-// Settings arrive in the json_script #map-config (the CSP allows no inline script). The filters, the
-// view (lat, lng, z), the list order, the base map and the layers live in the URL so a view can be shared.
+// Cases come from the map API (config.urls.map_cases) as single points or, in a crowded viewport, as clusters the
+// server counted on a grid; village outlines with patrol coverage, campaign areas, patrol tracks, a heat layer,
+// the list and the KPI strip come from the other map endpoints. Only the base map comes from outside, so
+// markers, boundaries, filters and the list keep working when tiles cannot load.
+// The URLs and base maps come from the pages' configuration (config.js); this page's own settings arrive in the
+// json_script #map-config (the CSP allows no inline script). The filters, the view (lat, lng, z), the list
+// order, the base map and the layers live in the URL so a view can be shared.
+import { config as site, url } from "./config.js";
+import { addBaseMaps } from "./basemap.js";
+
 (function () {
   "use strict";
   var el = document.getElementById("map");
@@ -46,7 +50,7 @@
   function countLabel(n) { return compact.format(n); }
   function statusLabel(status) { return config.statuses[status] || status; }
   function villageName(id) { return id === null || id === undefined ? "" : config.villages[String(id)] || ""; }
-  function caseUrl(id) { return config.urls.case_page.replace("{id}", id); }
+  function caseUrl(id) { return url("case_page", { id: id }); }
 
   function getJSON(url, signal) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" }, signal: signal })
@@ -62,7 +66,7 @@
   var initial = new URLSearchParams(window.location.search);
   var state = {
     ordering: initial.get("ordering") || config.list_ordering,
-    base: initial.get("base") || "osm",
+    base: initial.get("base"),
     layers: initial.has("layers") ? initial.get("layers").split(",").filter(Boolean) : DEFAULT_LAYERS.slice(),
   };
 
@@ -85,7 +89,7 @@
     params.set("lng", center.lng.toFixed(5));
     params.set("z", String(map.getZoom()));
     if (state.ordering !== config.list_ordering) params.set("ordering", state.ordering);
-    if (state.base !== "osm") params.set("base", state.base);
+    if (state.base !== defaultBase) params.set("base", state.base);
     if (state.layers.slice().sort().join(",") !== DEFAULT_LAYERS.slice().sort().join(",")) {
       params.set("layers", state.layers.join(","));
     }
@@ -106,33 +110,14 @@
     L.DomEvent.on(box, "click", function (event) { L.DomEvent.stop(event); tileNotice.remove(); });
     return box;
   };
-  function watchTiles(layer) {
-    layer.on("tileerror", function () {
-      if (tilesFailed) return;
-      tilesFailed = true;
-      el.dataset.tiles = "failed";
-      tileNotice.addTo(map);
-      setTimeout(function () { tileNotice.remove(); }, 15000);
-    });
-    return layer;
+  function tileFailed() {
+    if (tilesFailed) return;
+    tilesFailed = true;
+    el.dataset.tiles = "failed";
+    tileNotice.addTo(map);
+    setTimeout(function () { tileNotice.remove(); }, 15000);
   }
-  var baseLayers = {
-    osm: { label: T.osm, layer: watchTiles(L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-      maxZoom: MAX_ZOOM, attribution: "&copy; OpenStreetMap contributors" })) },
-  };
-  if (config.tianditu_key) {
-    // 天地图 web-mercator tiles (TILEMATRIXSET=w, the *_w layers) fit Leaflet's default EPSG:3857; its datum
-    // CGCS2000 is within a metre of WGS-84, so our points need no conversion.
-    var tianditu = function (layer) {
-      return watchTiles(L.tileLayer("https://t{s}.tianditu.gov.cn/" + layer + "_w/wmts?SERVICE=WMTS&REQUEST=GetTile" +
-        "&VERSION=1.0.0&LAYER=" + layer + "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}" +
-        "&TILEROW={y}&TILECOL={x}&tk=" + encodeURIComponent(config.tianditu_key),
-        { subdomains: "01234567", maxZoom: 18, attribution: T.tianditu_attribution }));
-    };
-    baseLayers.tianditu = { label: T.tianditu_vector, layer: L.layerGroup([tianditu("vec"), tianditu("cva")]) };
-    baseLayers.tianditu_img = { label: T.tianditu_imagery, layer: L.layerGroup([tianditu("img"), tianditu("cia")]) };
-  }
-  if (!baseLayers[state.base]) state.base = "osm";
+  var defaultBase = site.tiles.length ? site.tiles[0].key : null;
 
   var villagesLayer = L.geoJSON(null, {
     style: function (feature) {
@@ -200,9 +185,11 @@
   var lat = parseFloat(initial.get("lat")), lng = parseFloat(initial.get("lng")), z = parseInt(initial.get("z"), 10);
   if (isFinite(lat) && isFinite(lng) && isFinite(z)) map.setView([lat, lng], Math.min(Math.max(z, 3), MAX_ZOOM));
   else if (config.bounds) map.fitBounds(config.bounds, { padding: [10, 10] });
-  else map.setView(config.default_center, config.default_zoom);
+  else map.setView(site.default_center, site.default_zoom);
 
-  baseLayers[state.base].layer.addTo(map);
+  var bases = addBaseMaps(map, { preferred: state.base, onTileError: tileFailed, control: false });
+  var baseLayers = bases.maps;
+  state.base = bases.shown;
   Object.keys(overlays).forEach(function (key) { if (state.layers.indexOf(key) !== -1) overlays[key].addTo(map); });
 
   var layerControl = {};
@@ -355,7 +342,7 @@
   }
   function loadDetail(id) {
     if (!details[id]) {
-      details[id] = getJSON(config.urls.case_api.replace("{id}", id)).catch(function () { delete details[id]; return null; });
+      details[id] = getJSON(url("case", { id: id })).catch(function () { delete details[id]; return null; });
     }
     return details[id];
   }
@@ -472,7 +459,7 @@
     var view = viewport();
     el.dataset.state = "loading";
     showStatus(T.loading);
-    return request("cases", apiUrl(config.urls.cases, view)).then(function (data) {
+    return request("cases", apiUrl(site.urls.map_cases, view)).then(function (data) {
       lastTotal = data.total;
       lastMode = data.mode;
       if (data.mode === "clusters") renderClusters(data.features);
@@ -486,11 +473,11 @@
     }).catch(failed);
   }
   function loadList() {
-    return request("list", apiUrl(config.urls.list, { bbox: viewport().bbox, ordering: state.ordering }))
+    return request("list", apiUrl(site.urls.map_list, { bbox: viewport().bbox, ordering: state.ordering }))
       .then(renderList).catch(failed);
   }
   function loadKpis() {
-    return request("kpis", apiUrl(config.urls.kpis)).then(function (kpi) {
+    return request("kpis", apiUrl(site.urls.map_kpis)).then(function (kpi) {
       document.querySelectorAll("[data-kpi]").forEach(function (node) {
         var value = kpi[node.dataset.kpi];
         node.textContent = value === null ? "—" : node.dataset.kpi === "rectification_rate" ? value + "%" : String(value);
@@ -502,7 +489,7 @@
   }
   function loadHeat() {
     if (!map.hasLayer(heatLayer) || !heatLayer.setLatLngs) return;
-    request("heat", apiUrl(config.urls.heat, viewport())).then(function (data) {
+    request("heat", apiUrl(site.urls.map_heat, viewport())).then(function (data) {
       heatLayer.setOptions({ max: Math.max(1, data.max * 0.6) });
       heatLayer.setLatLngs(data.points);
     }).catch(failed);
@@ -511,15 +498,15 @@
   function loadTracks() {
     if (tracksLoaded) return;
     tracksLoaded = true;
-    getJSON(config.urls.tracks).then(function (data) { tracksLayer.addData(data); })
+    getJSON(site.urls.map_tracks).then(function (data) { tracksLayer.addData(data); })
       .catch(function (error) { tracksLoaded = false; failed(error); });
   }
 
-  getJSON(config.urls.villages).then(function (data) {
+  getJSON(site.urls.map_villages).then(function (data) {
     villagesLayer.addData(data);
     el.dataset.loaded = String(data.features.length);
   }).catch(function () { el.dataset.loaded = "error"; });
-  getJSON(config.urls.campaigns).then(function (data) {
+  getJSON(site.urls.map_campaigns).then(function (data) {
     campaignsLayer.addData(data);
     highlightCampaign();
   }).catch(failed);

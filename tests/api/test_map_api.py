@@ -370,24 +370,24 @@ def test_the_kpis_follow_the_domain_definitions(users, cases):
 # --- the page ----------------------------------------------------------------------------------------
 
 
-def map_config(client):
-    response = client.get("/map/")
+def page_json(client, element_id, url="/map/"):
+    response = client.get(url)
     assert response.status_code == 200
     body = response.content.decode()
-    start = body.index('<script id="map-config" type="application/json">') + len(
-        '<script id="map-config" type="application/json">')
+    opening = f'<script id="{element_id}" type="application/json">'
+    start = body.index(opening) + len(opening)
     return json.loads(body[start:body.index("</script>", start)])
 
 
 def test_the_map_page_offers_tianditu_only_when_a_key_is_set(client, users, settings):
     client.force_login(users["supervisor"])
     settings.TIANDITU_KEY = ""
-    assert map_config(client)["tianditu_key"] == ""
+    assert [base["key"] for base in page_json(client, "xuncha-config")["tiles"]] == ["osm"]
     settings.TIANDITU_KEY = "a-browser-key"
-    config = map_config(client)
-    assert config["tianditu_key"] == "a-browser-key"
-    assert config["urls"]["cases"] == "/api/v1/map/cases/"
-    assert set(config["villages"].values()) == {"东村", "西村"}
+    config = page_json(client, "xuncha-config")
+    assert [base["key"] for base in config["tiles"]] == ["osm", "tianditu", "tianditu_img"]
+    assert config["urls"]["map_cases"] == "/api/v1/map/cases/"
+    assert set(page_json(client, "map-config")["villages"].values()) == {"东村", "西村"}
 
 
 def test_the_map_page_fills_the_filters_and_kpis_from_the_link(client, users, cases):

@@ -1,0 +1,67 @@
+// What each kind of outbox item sends: a patrol's start, its track batches and its end, and a finding with its
+// photos. Every retry sends exactly the same body, so the server recognises what it already has.
+import { url } from "../config.js";
+import { send } from "./net.js";
+import { dependencyError, meta, outbox } from "./outbox.js";
+
+// The server's id of a patrol started on this phone, once its start went through.
+function patrolId(clientUuid) {
+  return meta.get("patrol:" + clientUuid).then((id) => {
+    if (!id) throw dependencyError("patrol not uploaded yet");
+    return id;
+  });
+}
+
+// onProgress(item, fraction) while photos upload; onNearby(item) when the server knows open cases close by.
+export function sendItem(item, { onProgress, onNearby }) {
+  if (item.kind === "patrol_start") {
+    return send("POST", url("patrols"), item.body).then((patrol) => meta.set("patrol:" + item.client_uuid, patrol.id));
+  }
+  if (item.kind === "track") {
+    return patrolId(item.patrol_client_uuid).then((id) => (
+      send("POST", url("patrol_track", { id: id }), { seq: item.seq, points: item.points })));
+  }
+  if (item.kind === "patrol_finish") {
+    return patrolId(item.patrol_client_uuid).then((id) => send("POST", url("patrol_finish", { id: id }), item.body));
+  }
+  return sendFinding(item, onProgress, onNearby);
+}
+
+function sendFinding(item, onProgress, onNearby) {
+  let ready = Promise.resolve();
+  // The patrol id is fixed before the first send, so every retry sends exactly the same body.
+  if (item.patrol_client_uuid && item.body.patrol === undefined) {
+    ready = patrolId(item.patrol_client_uuid).then((id) => { item.body.patrol = id; return outbox.put(item); });
+  }
+  return ready.then(() => {
+    if (item.case_id) return null;
+    return send("POST", url("cases"), item.body).then((created) => {
+      item.case_id = created.id;
+      item.reference = created.reference;
+      item.nearby = created.nearby_open_cases || [];
+      return outbox.put(item);
+    });
+  }).then(() => {
+    let chain = Promise.resolve();
+    item.photos.forEach((photo, index) => {
+      chain = chain.then(() => {
+        if (photo.done) return null;
+        const form = new FormData();
+        form.append("file", photo.blob, photo.client_uuid + ".jpg");
+        ["client_uuid", "sha256", "taken_at", "stage"].forEach((k) => { form.append(k, photo[k]); });
+        if (photo.location) form.append("location", JSON.stringify(photo.location));
+        if (photo.accuracy_m != null) form.append("accuracy_m", photo.accuracy_m);
+        return send("POST", url("case_photos", { id: item.case_id }), form, (fraction) => {
+          onProgress(item, (index + fraction) / item.photos.length);
+        }).then(() => {
+          photo.done = true;
+          onProgress(item, (index + 1) / item.photos.length);
+          return outbox.put(item);
+        });
+      });
+    });
+    return chain;
+  }).then(() => {
+    if (item.nearby && item.nearby.length) onNearby(item);
+  });
+}
