@@ -24,7 +24,7 @@ from api.schema import errors
 from gis.constants import SRID
 from gis.models import Jurisdiction, Village
 from patrol import selectors
-from patrol.choices import CampaignStatus
+from patrol.choices import LEGAL_BASIS_RULES, CampaignStatus, LegalBasis
 from patrol.models import Campaign
 
 
@@ -91,15 +91,33 @@ class ClockTimeField(serializers.TimeField):
         super().__init__(format="%H:%M", **kwargs)
 
 
+class LegalBasisSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text="planning_art65, planning_art64 or land_art78")
+    label = serializers.CharField()
+    articles = serializers.CharField(help_text="The articles as documents cite them (always Chinese)")
+    route = serializers.CharField(help_text="self: the body demolishes; court: it applies to the court")
+
+
 class JurisdictionSerializer(GeoFeatureModelSerializer):
     enforcement_day_starts = ClockTimeField(read_only=True, help_text="Enforcement only from this time (Art. 43)")
     enforcement_day_ends = ClockTimeField(read_only=True, help_text="... and until this time")
+    legal_bases = serializers.SerializerMethodField(help_text="The legal bases a case may be filed under here")
+    major_case_area_m2 = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="A case this large (estimated m²) needs 集体讨论; null: no area rule")
 
     class Meta:
         model = Jurisdiction
         geo_field = "boundary"
         fields = ["id", "code", "name", "doc_prefix", "demolition_wait_days", "enforcement_day_starts",
-                  "enforcement_day_ends"]
+                  "enforcement_day_ends", "legal_bases", "reconsideration_body", "court", "decision_period_days",
+                  "statement_window_days", "major_case_area_m2", "major_case_any_demolition",
+                  "evidence_retention_years", "disclosure_retention_years"]
+
+    @extend_schema_field(LegalBasisSerializer(many=True))
+    def get_legal_bases(self, jurisdiction) -> list:
+        return [{"value": basis, "label": str(LegalBasis(basis).label),
+                 "articles": LEGAL_BASIS_RULES[basis].articles, "route": LEGAL_BASIS_RULES[basis].route}
+                for basis in jurisdiction.legal_bases if basis in LegalBasis.values]
 
 
 class JurisdictionListView(generics.ListAPIView):

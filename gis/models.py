@@ -1,9 +1,16 @@
 from django.contrib.gis.db import models
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from gis.constants import SRID
+from patrol.choices import LegalBasis
 from patrol.scoping import ScopedManager
+
+
+def default_legal_bases():
+    # 城乡规划法 第65条 is the township's own power; the others need a delegation the admin records.
+    return [LegalBasis.PLANNING_ART65.value]
 
 
 class Jurisdiction(models.Model):
@@ -27,6 +34,39 @@ class Jurisdiction(models.Model):
     # 行政强制法 Art. 43: no enforcement at night.
     enforcement_day_starts = models.TimeField(_("可执行开始时间"), default="08:00")
     enforcement_day_ends = models.TimeField(_("可执行结束时间"), default="18:00")
+
+    # --- the statutory procedure (DOMAIN.md "Legal basis"): what differs by province and delegation ---
+    legal_bases = models.JSONField(_("可适用的法律依据"), default=default_legal_bases,
+                                   help_text=_("立案时可选择的法律依据，取决于本单位的职权和授权"))
+    # Printed on every decision with the windows to apply and to sue (行政处罚法 第59条).
+    reconsideration_body = models.CharField(_("行政复议机关"), max_length=100, blank=True,
+                                            help_text=_("如“××县人民政府”，印在决定书的救济途径中"))
+    court = models.CharField(_("管辖法院"), max_length=100, blank=True,
+                             help_text=_("如“××县人民法院”，印在决定书上，也是申请强制执行的法院"))
+    # 行政处罚法 第57条: 情节复杂或者重大违法行为 are decided by the body's leaders together (集体讨论).
+    # Demolishing a building is among the heaviest penalties, so by default every demolition is "major";
+    # a jurisdiction whose rules draw the line by size sets an area and clears the flag.
+    major_case_area_m2 = models.DecimalField(
+        _("重大案件面积标准（㎡）"), max_digits=10, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(0)], help_text=_("估算面积达到此值的案件须集体讨论；为空表示不按面积"))
+    major_case_any_demolition = models.BooleanField(_("拆除决定一律集体讨论"), default=True)
+    # 行政处罚法 第60条: 90 days from 立案, unless a law, regulation or rule provides otherwise.
+    decision_period_days = models.PositiveSmallIntegerField(
+        _("办案期限（天）"), default=90, validators=[MinValueValidator(1), MaxValueValidator(365)])
+    # The time a 事先告知书 gives for 陈述申辩: the law fixes none, so the same five working days as the
+    # hearing request (行政处罚法 第64条), counted as working days (第85条). Up to ten, the counting of
+    # 行政强制法 第69条 agrees.
+    statement_window_days = models.PositiveSmallIntegerField(
+        _("陈述申辩期限（工作日）"), default=5, validators=[MinValueValidator(1), MaxValueValidator(10)])
+    # How long the evidence (photos, videos, documents, the record) is kept. A case file of a penalty is
+    # kept 30 years, the longer fixed term of the archives rules (国家档案局令第8号, 永久/30年/10年); a
+    # jurisdiction whose archive keeps demolition files permanently raises it.
+    evidence_retention_years = models.PositiveSmallIntegerField(
+        _("证据保存年限"), default=30, validators=[MinValueValidator(1)])
+    # 执法公示: a published decision is taken down after this many years (DOMAIN.md, default 5).
+    disclosure_retention_years = models.PositiveSmallIntegerField(
+        _("执法决定公示年限"), default=5, validators=[MinValueValidator(1)])
+
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -36,6 +76,21 @@ class Jurisdiction(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.code}）"
+
+    def clean(self):
+        super().clean()
+        bases = self.legal_bases if isinstance(self.legal_bases, list) else None
+        if not bases or any(basis not in LegalBasis.values for basis in bases) or len(set(bases)) != len(bases):
+            raise ValidationError({"legal_bases": _("请至少选择一项法律依据")})
+
+    def allows_legal_basis(self, legal_basis):
+        return legal_basis in self.legal_bases
+
+    def is_major_case(self, *, area_m2=None, demolition=False):
+        """Whether a case needs 集体讨论 before its decision under this jurisdiction's rule (第57条)."""
+        if demolition and self.major_case_any_demolition:
+            return True
+        return self.major_case_area_m2 is not None and area_m2 is not None and area_m2 >= self.major_case_area_m2
 
 
 class Village(models.Model):

@@ -95,8 +95,8 @@ class CaseAdmin(LeafletGeoAdmin):
     search_fields = ["reference", "address", "party_name"]
     # What was captured in the field (time, accuracy, who, which patrol) is evidence, and who is responsible
     # or what a case duplicates changes only through the workflow; the rest can be corrected, on the record.
-    readonly_fields = ["reference", "client_uuid", "jurisdiction", "status", "deadline", "resolution", "closed_at",
-                       "version", "village", "reported_by", "created_at", "observed_at", "accuracy_m",
+    readonly_fields = ["reference", "client_uuid", "jurisdiction", "status", "legal_basis", "deadline", "resolution",
+                       "closed_at", "version", "village", "reported_by", "created_at", "observed_at", "accuracy_m",
                        "location_source", "patrol", "responsible", "duplicate_of"]
     inlines = [PhotoInline, EventInline]
 

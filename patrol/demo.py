@@ -25,6 +25,7 @@ from patrol import workflow
 from patrol.choices import (
     CampaignStatus,
     Category,
+    LegalBasis,
     LocationSource,
     NoticeKind,
     PatrolKind,
@@ -48,6 +49,17 @@ JURISDICTIONS = [
     {"code": "LWG", "name": "龙王沟乡村振兴示范区", "doc_prefix": "龙执", "file": "lwg_villages.geojson"},
     {"code": "DEMO2", "name": "试验镇", "doc_prefix": "试执", "file": "demo2_villages.geojson"},
 ]
+# The procedure settings of the demo jurisdictions. Demo data: "××" marks the bodies as placeholders, not
+# real authorities. LWG may use every basis, so the demo can show the court route (土地管理法) beside the
+# township's own (城乡规划法 第65条, the basis of its cases), and draws its major cases by size, so the demo
+# has decisions with and without 集体讨论; DEMO2 has only its own power and the default rule.
+JURISDICTION_PROCEDURE = {
+    "LWG": {"legal_bases": [LegalBasis.PLANNING_ART65, LegalBasis.PLANNING_ART64, LegalBasis.LAND_ART78],
+            "reconsideration_body": "××县人民政府", "court": "××县人民法院", "major_case_area_m2": 200,
+            "major_case_any_demolition": False},
+    "DEMO2": {"legal_bases": [LegalBasis.PLANNING_ART65], "reconsideration_body": "试验县人民政府",
+              "court": "试验县人民法院"},
+}
 # 执法证 of the demo officers (every inspector and supervisor): made-up 15-digit numbers, not real cards.
 DEMO_CERTIFICATES = {
     "inspector": "150105202600001",
@@ -93,6 +105,10 @@ class DemoSeeder:
             if not jurisdiction.villages.exists():
                 call_command("import_villages", str(DATA_DIR / spec["file"]), jurisdiction=spec["code"], commit=True,
                              update_jurisdiction_boundary=True, stdout=io.StringIO())
+            if not jurisdiction.reconsideration_body:  # once, so an admin's later settings stay
+                for field, value in JURISDICTION_PROCEDURE[spec["code"]].items():
+                    setattr(jurisdiction, field, value)
+                jurisdiction.save(update_fields=list(JURISDICTION_PROCEDURE[spec["code"]]))
             result[spec["code"]] = jurisdiction
             self.say(f"  {jurisdiction}: {jurisdiction.villages.count()} villages")
         return result

@@ -14,7 +14,9 @@ from gis.constants import SRID
 from gis.models import Jurisdiction, Village
 from patrol.choices import (
     CampaignStatus,
+    LEGAL_BASIS_RULES,
     Category,
+    LegalBasis,
     LocationSource,
     NoticeKind,
     PatrolKind,
@@ -253,6 +255,9 @@ class Case(models.Model):
 
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.REPORTED,
                               editable=False)
+    # Chosen at 立案 from the jurisdiction's bases; it decides who enforces (``route``). Empty before.
+    legal_basis = models.CharField(_("法律依据"), max_length=20, choices=LegalBasis.choices, blank=True,
+                                   editable=False)
     deadline = models.DateField(_("整改期限"), null=True, blank=True, editable=False)
     resolution = models.CharField(_("结案方式"), max_length=24, choices=Resolution.choices, blank=True,
                                   editable=False)
@@ -286,6 +291,8 @@ class Case(models.Model):
             models.UniqueConstraint(fields=["jurisdiction", "year", "seq"], name="case_unique_seq"),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="case_status_valid"),
             models.CheckConstraint(condition=Q(category__in=Category.values), name="case_category_valid"),
+            models.CheckConstraint(condition=Q(legal_basis="") | Q(legal_basis__in=LegalBasis.values),
+                                   name="case_legal_basis_valid"),
             models.CheckConstraint(condition=~Q(status=Status.RECTIFYING) | Q(deadline__isnull=False),
                                    name="case_rectifying_has_deadline"),
             models.CheckConstraint(
@@ -305,6 +312,12 @@ class Case(models.Model):
     @property
     def is_open(self):
         return self.status not in (Status.CLOSED, Status.DISMISSED)
+
+    @property
+    def route(self):
+        """EnforcementRoute the legal basis implies (``self`` or ``court``), or None before 立案."""
+        rule = LEGAL_BASIS_RULES.get(self.legal_basis)
+        return rule.route if rule else None
 
     @property
     def overdue(self):

@@ -99,3 +99,12 @@ def test_every_demo_inspector_and_supervisor_holds_a_certificate_valid_for_years
         assert user.certificate_valid_until > today + timedelta(days=365 * 4), user
     check_two_officers(officers.filter(jurisdiction__code="LWG"), today)
     assert not User.objects.get(username="leader").certificate_number
+
+
+def test_the_demo_jurisdictions_name_their_appeal_bodies_and_lwg_may_use_every_legal_basis(seeded):
+    lwg, demo2 = Jurisdiction.objects.get(code="LWG"), Jurisdiction.objects.get(code="DEMO2")
+    assert lwg.legal_bases == ["planning_art65", "planning_art64", "land_art78"]
+    assert demo2.legal_bases == ["planning_art65"]
+    for jurisdiction in (lwg, demo2):
+        assert jurisdiction.reconsideration_body.endswith("人民政府") and jurisdiction.court.endswith("人民法院")
+    assert lwg.is_major_case(area_m2=250, demolition=True) and not lwg.is_major_case(area_m2=80, demolition=True)
