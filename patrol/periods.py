@@ -32,9 +32,23 @@ logger = logging.getLogger(__name__)
 # 行政强制法 第69条: periods of ten days or fewer count working days.
 WORKING_DAY_LIMIT = 10
 
-# Fixed-date statutory holidays, used only for years the calendar package does not know yet
-# (the State Council publishes each year's arrangement in the autumn before).
-_FIXED_HOLIDAYS = {(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)}
+# For a year the calendar package does not know yet (the State Council publishes each year's arrangement
+# late in the year before, and chinesecalendar follows), count on the safe side: every day the holidays
+# usually cover is a rest day, and no weekend is a make-up working day. A period then ends no earlier than
+# the official calendar would end it, so no step that waits for a period is allowed too soon; the party's
+# periods may come out a few days longer, never shorter.
+_USUAL_HOLIDAYS = {(1, 1)} | {(5, d) for d in range(1, 6)} | {(10, d) for d in range(1, 8)}
+# Spring Festival moves with the lunar calendar; these are the astronomical dates (正月初一), and the holiday
+# is taken as 腊月廿八 to 正月初七, the widest span of recent years (2026: Feb 15–23 around Feb 17).
+_LUNAR_NEW_YEAR = {2027: date(2027, 2, 6), 2028: date(2028, 1, 26), 2029: date(2029, 2, 13),
+                   2030: date(2030, 2, 3)}
+
+
+def _usual_holiday(day: date) -> bool:
+    if (day.month, day.day) in _USUAL_HOLIDAYS:
+        return True
+    new_year = _LUNAR_NEW_YEAR.get(day.year)
+    return new_year is not None and -2 <= (day - new_year).days <= 6
 
 
 # --- the calendar ----------------------------------------------------------------------------------
@@ -44,13 +58,14 @@ def is_working_day(day: date) -> bool:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
         _warn_no_calendar(day.year)
-        return day.weekday() < 5 and (day.month, day.day) not in _FIXED_HOLIDAYS
+        return day.weekday() < 5 and not _usual_holiday(day)
 
 
 @functools.lru_cache(maxsize=None)
 def _warn_no_calendar(year):
     # Once per year and process: the fix is a newer chinesecalendar, not a log full of warnings.
-    logger.warning("No official holiday calendar for %s yet; counting Monday-Friday minus fixed holidays", year)
+    logger.warning("No official holiday calendar for %s yet; counting weekends and the usual holidays as rest days",
+                   year)
 
 
 def next_working_day_on_or_after(day: date) -> date:
@@ -126,6 +141,8 @@ PERIODS = {
         Period("hearing_notice", _("听证通知期"), 7, Counting.WORKING_DAYS, _("行政处罚法 第64、85条")),
         # The length is the jurisdiction's (default 90); recorded extensions move the end (clock(extended_to=)).
         Period("decision", _("作出处罚决定期限"), 90, Counting.CALENDAR_DAYS, _("行政处罚法 第60条")),
+        # 第61条: a decision not handed over when announced is served within seven (working) days.
+        Period("decision_service", _("决定书送达期限"), 7, Counting.WORKING_DAYS, _("行政处罚法 第61、85条")),
         Period("reconsideration", _("申请行政复议期限"), 60, Counting.CALENDAR_DAYS, _("行政复议法 第20条")),
         Period("litigation", _("提起行政诉讼期限"), 6, Counting.MONTHS, _("行政诉讼法 第46条")),
         # 行政诉讼法 第46条 yields to another law: a 限期拆除 on illegally occupied land may be sued within
@@ -228,6 +245,8 @@ def running_clocks(dates: CaseDates, *, legal_basis: str | None = None, decision
         clocks.append(clock("hearing_request", dates.intent_served_on))
     if dates.hearing_notice_served_on and not dates.hearing_held_on:
         clocks.append(clock("hearing_notice", dates.hearing_notice_served_on))
+    if dates.decided_on and not dates.decision_served_on:
+        clocks.append(clock("decision_service", dates.decided_on))
     if dates.decision_served_on and not dates.appeal_filed_on:
         reconsideration = clock("reconsideration", dates.decision_served_on)
         litigation = clock(rule.litigation_period, dates.decision_served_on)

@@ -121,17 +121,28 @@ def test_a_period_of_less_than_one_day_is_refused(days):
         deadline_from_days(date(2026, 3, 2), days)
 
 
-def test_a_year_the_calendar_does_not_know_falls_back_to_weekdays_minus_fixed_holidays(deadline_warnings):
+def test_a_year_the_calendar_does_not_know_counts_the_usual_holidays_as_rest_days(deadline_warnings):
     with pytest.raises(NotImplementedError):
         chinese_calendar.is_workday(date(2027, 3, 1))  # the premise: no 2027 data in this package
     assert is_working_day(date(2027, 3, 1))  # a Monday
     assert not is_working_day(date(2027, 3, 6))  # a Saturday
     assert not is_working_day(date(2027, 1, 1))  # New Year's Day, a Friday
-    assert not is_working_day(date(2027, 10, 1))
-    # Served Wed Sep 29 2027: Thu 30 (1), Oct 1–3 fixed holidays, Mon 4 (2), Tue 5 (3).
-    assert deadline_from_days(date(2027, 9, 29), 3) == date(2027, 10, 5)
+    assert not any(is_working_day(date(2027, 10, d)) for d in range(1, 8))  # National Day week
+    assert not any(is_working_day(date(2027, 5, d)) for d in range(1, 6))  # Labour Day
+    # Served Wed Sep 29 2027: Thu 30 (1), Oct 1–7 taken as the holiday, Fri 8 (2), Mon 11 (3).
+    assert deadline_from_days(date(2027, 9, 29), 3) == date(2027, 10, 11)
     assert len(deadline_warnings) == 1, "the fallback must say it is guessing, once"
     assert all(r.levelno == logging.WARNING and "2027" in r.getMessage() for r in deadline_warnings)
+
+
+def test_a_year_the_calendar_does_not_know_rests_around_the_lunar_new_year(deadline_warnings):
+    # 正月初一 2027 is Sat Feb 6: Thu Feb 4 (腊月廿八) to Fri Feb 12 (正月初七) are taken as rest days.
+    assert is_working_day(date(2027, 2, 3))
+    assert not any(is_working_day(date(2027, 2, d)) for d in range(4, 13))
+    assert is_working_day(date(2027, 2, 15))
+    # So a 催告 served Tue Feb 2 2027 cannot reach the court before ten real working days have passed:
+    # Wed 3 (1), Feb 4–14 rest, Mon 15 (2) … Fri 19 (6), Mon 22 (7) … Thu 25 (10).
+    assert periods.end_of("reminder_wait", date(2027, 2, 2)) == date(2027, 2, 25)
 
 
 def test_the_fallback_is_not_used_for_a_year_the_calendar_knows(deadline_warnings):
@@ -300,7 +311,17 @@ def _names(clocks):
 def test_a_filed_case_runs_the_decision_clock_until_it_is_decided():
     assert _names(periods.running_clocks(periods.CaseDates(filed_on=date(2026, 3, 2)))) == ["decision"]
     decided = periods.CaseDates(filed_on=date(2026, 3, 2), decided_on=date(2026, 5, 20))
-    assert periods.running_clocks(decided) == []
+    assert "decision" not in _names(periods.running_clocks(decided))
+
+
+def test_a_decision_is_to_be_served_within_seven_working_days_and_the_clock_stops_when_it_is():
+    # Decided Thu Apr 30: May 1–5 Labour Day, 6 (1), 7 (2), 8 (3), Sat 9 worked (4), 11 (5), 12 (6), 13 (7).
+    decided = periods.CaseDates(filed_on=date(2026, 3, 2), decided_on=date(2026, 4, 30))
+    [service] = periods.running_clocks(decided)
+    assert (service.name, service.end) == ("decision_service", date(2026, 5, 13))
+    served = periods.CaseDates(filed_on=date(2026, 3, 2), decided_on=date(2026, 4, 30),
+                               decision_served_on=date(2026, 5, 6))
+    assert "decision_service" not in _names(periods.running_clocks(served))
 
 
 def test_the_decision_clock_uses_the_jurisdictions_period_and_the_recorded_extension():
