@@ -9,18 +9,15 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.actions import run_action
 from api.filters import CaseFilter
 from api.pagination import EventPagination, Pagination
 from api.parsers import ShallowJSONParser
 from api.schema import ApiAutoSchema, errors
 from api.serializers import (
-    ACTION_ENDPOINTS,
     PhotoSerializer,
     PhotoUploadSerializer,
     CaseDetailSerializer,
@@ -162,14 +159,13 @@ class CaseDetailView(APIView):
 
 
 class CaseActionSchema(ApiAutoSchema):
-    """The body of an action is the body of that action (api.serializers.ACTION_ENDPOINTS): any one of them.
+    """The body of an action is the input of that action in the registry (workflow.ACTIONS): any one of them.
 
     anyOf, not oneOf: several actions take the same fields (a note), so a body may match more than one.
     """
 
     def _get_request_for_media_type(self, serializer, direction="request"):
-        refs = [self.resolve_serializer(body_class(), direction).ref for body_class, _service, _adapt
-                in ACTION_ENDPOINTS.values()]
+        refs = [self.resolve_serializer(spec.input(), direction).ref for spec in workflow.ACTIONS.values()]
         return {"anyOf": refs, "description": "The body of the action named in the path"}, True
 
 
@@ -202,15 +198,15 @@ class CaseActionView(APIView):
     )
     def post(self, request, pk, action):
         case = get_object_or_404(selectors.case_detail_queryset(request.user), pk=pk)
-        if action not in workflow.ACTIONS:
-            raise NotFound(_("没有这个操作：%(action)s") % {"action": action})
+        workflow.action_spec(action)  # an unknown action is 404 before any header is asked for
         if_match = request.headers.get("If-Match")
         if not if_match:
             raise PreconditionRequired(_("请在 If-Match 请求头中携带案件的 ETag"))
         match = ETAG_RE.match(if_match.strip())
         if not match or int(match.group(1)) != case.pk or int(match.group(2)) != case.version:
             raise StaleCase()
-        run_action(case=case, user=request.user, action=action, data=request.data, expected_version=case.version)
+        workflow.run_action(case=case, actor=request.user, action=action, data=request.data,
+                            expected_version=case.version)
         case = selectors.case_detail_queryset(request.user).get(pk=pk)
         return case_response(case, request)
 

@@ -12,7 +12,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from patrol.errors import DomainError, NotFound
+from patrol.errors import DomainError, NotFound, dotted_fields
 
 logger = logging.getLogger(__name__)
 # The database restarting, unreachable, or (SpatiaLite) locked for longer than the busy timeout: the request
@@ -23,14 +23,6 @@ RETRY_AFTER_S = 5
 
 def _database_unavailable_body():
     return {"error": {"code": "database_unavailable", "message": _("数据库暂时不可用，请稍后重试"), "fields": {}}}
-
-
-def _flatten(detail):
-    if isinstance(detail, dict):
-        return {key: _flatten(value) for key, value in detail.items()}
-    if isinstance(detail, list):
-        return [str(item) if not isinstance(item, (dict, list)) else _flatten(item) for item in detail]
-    return [str(detail)]
 
 
 def exception_handler(exc, context):
@@ -45,7 +37,7 @@ def exception_handler(exc, context):
                         status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE if too_big else status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DomainError):
         return Response(
-            {"error": {"code": exc.code, "message": str(exc.message), "fields": _flatten(exc.fields)}},
+            {"error": {"code": exc.code, "message": str(exc.message), "fields": dotted_fields(exc.fields)}},
             status=exc.http_status,
         )
     if isinstance(exc, Http404):
@@ -55,7 +47,8 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail) if isinstance(exc.detail, dict) else {"non_field_errors": _flatten(exc.detail)}
+        # Nested fields are named by dotted keys ("service.date"), as the services name them.
+        fields = dotted_fields(exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail})
         body = {"code": "invalid", "message": _("提交的内容有误"), "fields": fields}
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)

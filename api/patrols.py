@@ -16,10 +16,10 @@ from rest_framework_gis.fields import GeometryField
 
 from api.filters import IdFilter
 from api.parsers import ShallowJSONParser
-from api.serializers import BoundedDateTimeField
 from patrol import patrols
 from patrol.choices import PatrolKind
-from patrol.errors import InvalidInput
+from patrol.errors import InvalidInput, dotted_fields
+from patrol.inputs import BoundedDateTimeField
 from patrol.models import Campaign, Patrol
 
 # The kind's enum is one named component: the hoisted enum of a field called "kind" would collide with
@@ -71,24 +71,10 @@ class PatrolFinishBody(serializers.Serializer):
     ended_at = BoundedDateTimeField(required=False, help_text="Default: now")
 
 
-def dotted_errors(errors, prefix=""):
-    """DRF's nested errors as flat keys, e.g. ``points.3.lat`` for the fourth point's latitude."""
-    if isinstance(errors, dict):
-        items = errors.items()
-    elif isinstance(errors, list) and any(isinstance(item, (dict, list)) for item in errors):
-        items = ((index, item) for index, item in enumerate(errors) if item)
-    else:
-        return {prefix.rstrip("."): errors}
-    flat = {}
-    for key, value in items:
-        flat.update(dotted_errors(value, f"{prefix}{key}."))
-    return flat
-
-
 def valid_body(serializer_class, data):
     body = serializer_class(data=data)
     if not body.is_valid():
-        raise InvalidInput(fields=dotted_errors(body.errors))
+        raise InvalidInput(fields=dotted_fields(body.errors))
     return body.validated_data
 
 

@@ -51,8 +51,9 @@ ERROR_DESCRIPTIONS = {
 }
 
 
-@extend_schema_field({"type": "object", "additionalProperties": True,
-                      "description": "Messages per field name (nested for nested fields), in the user's language",
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                      "description": "Messages per field, in the user's language; a nested field is named by its "
+                                     "dotted path (`service.date`, `points.3.lat`)",
                       "example": {"note": ["该字段是必填项。"]}})
 class ErrorFieldsField(serializers.DictField):
     pass

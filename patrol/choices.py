@@ -82,6 +82,10 @@ class NoticeKind(models.TextChoices):
     ENFORCEMENT_ANNOUNCEMENT = "enforcement_announcement", _("强制拆除公告")
 
 
+# The notices a supervisor issues with ``issue_notice``; the others are written by later steps of the procedure.
+ISSUABLE_NOTICE_KINDS = (NoticeKind.STOP_CONSTRUCTION, NoticeKind.RECTIFY, NoticeKind.DEMOLISH_WITHIN_DEADLINE)
+
+
 # The 字 in a document number: 龙执〔2026〕限改字第3号.
 NOTICE_KIND_ABBREVIATION = {
     NoticeKind.STOP_CONSTRUCTION: "停建",

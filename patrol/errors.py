@@ -57,3 +57,19 @@ class StaleCase(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     http_status = 409
+
+
+def dotted_fields(errors, prefix=""):
+    """Nested field errors as flat dotted keys, the one form of ``fields`` everywhere: ``service.date`` for the date
+    of a notice's service, ``points.3.lat`` for the fourth point's latitude."""
+    if isinstance(errors, dict):
+        items = errors.items()
+    elif isinstance(errors, list) and any(isinstance(item, (dict, list)) for item in errors):
+        items = ((index, item) for index, item in enumerate(errors) if item)
+    else:
+        return {prefix.rstrip("."): [str(message) for message in errors] if isinstance(errors, list) else
+                [str(errors)]}
+    flat = {}
+    for key, value in items:
+        flat.update(dotted_fields(value, f"{prefix}{key}."))
+    return flat

@@ -15,8 +15,8 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 from patrol import workflow
-from patrol.errors import Conflict, InvalidInput
-from patrol.models import Photo
+from patrol.errors import Conflict, InvalidInput, NotFound, StaleCase
+from patrol.models import Case, Photo
 from worker.enqueue import enqueue_on_commit
 
 # HEIC (iPhones' photos, sent as they are when a browser cannot decode them) is decoded for real, like every other
@@ -218,6 +218,29 @@ def store_uploaded_photo(*, case, actor, upload, stage, client_uuid=None, sha256
         content_type=content_type, size_bytes=upload.size, taken_at=taken_at or timezone.now(), stage=stage,
         location=location, accuracy_m=accuracy_m, exif=exif, width=width, height=height,
     )
+
+
+def act_with_uploaded_photos(*, case_id, actor, action, data, uploads, expected_version):
+    """A case action taken from a form that may carry photo files: the photos and the action succeed or fail
+    together, on the version of the case the user saw.
+
+    The photos are stored at the action's stage (ActionSpec.photo_stage) and handed to it in its photo field;
+    files sent to an action that takes none are ignored.
+    """
+    spec = workflow.action_spec(action)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("jurisdiction").filter(pk=case_id).first()
+        if case is None or case.jurisdiction_id != actor.jurisdiction_id:
+            raise NotFound()
+        if case.version != expected_version:
+            raise StaleCase()
+        # Before the files are read, so the answer names the real obstacle (state, role, a rule) first.
+        workflow.ensure_allowed(case, actor, spec)
+        uploads = list(uploads) if spec.photo_stage else []
+        photo_ids = [store_uploaded_photo(case=case, actor=actor, upload=upload, stage=spec.photo_stage).pk
+                     for upload in uploads]
+        # Each stored photo wrote its own event and bumped the version; the lock is still held.
+        return workflow.run_action(case=case, actor=actor, action=action, data=spec.with_photos(data, photo_ids))
 
 
 def receive_photo(*, case, actor, upload, client_uuid, sha256, taken_at, stage, location=None, accuracy_m=None):

@@ -10,31 +10,24 @@ from django.core.exceptions import PermissionDenied
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import ValidationError
 
-from api.actions import check_action_allowed, run_action
 from patrol import ledger, presentation, selectors, workflow
 from patrol.choices import (
     CampaignStatus,
     Category,
     Stage,
     Structure,
-    DismissReason,
-    NoticeKind,
     PhotoStage,
-    ReinspectionResult,
     Role,
-    ServiceMethod,
     Status,
 )
-from patrol.errors import DomainError, StaleCase
-from patrol.models import Case, User
+from patrol.errors import DomainError
+from patrol.photos import act_with_uploaded_photos
 
 MAP_ROLES = {Role.SUPERVISOR, Role.LEGAL_REVIEWER, Role.LEADER}
 
@@ -103,7 +96,7 @@ def case_page(request, pk, errors=None, failed_action=None, status=200):
     photos = list(case.photos.all())
     by_stage = {stage: [p for p in photos if p.stage == stage] for stage in PhotoStage.values}
     days_left = (case.deadline - timezone.localdate()).days if case.deadline and case.is_open else None
-    actions = workflow.available_actions(case, request.user)
+    options = workflow.action_options(case, request.user)
     context = {
         "case": case,
         "events": [(e, presentation.event_label(e.action), presentation.status_label(e.from_status),
@@ -113,19 +106,10 @@ def case_page(request, pk, errors=None, failed_action=None, status=200):
         "notices": case.notices.all(),
         "days_left": days_left,
         "overdue_days": -days_left if days_left is not None and days_left < 0 else None,
-        "actions": actions,
-        "errors": errors or {},
-        "failed_action": failed_action,
-        "form_data": request.POST if failed_action else {},
-        "choices": {
-            "dismiss_reasons": DismissReason.choices,
-            "notice_kinds": [(k, NoticeKind(k).label) for k in (NoticeKind.STOP_CONSTRUCTION, NoticeKind.RECTIFY,
-                                                                 NoticeKind.DEMOLISH_WITHIN_DEADLINE)],
-            "service_methods": ServiceMethod.choices,
-            "results": ReinspectionResult.choices,
-            "inspectors": User.objects.filter(jurisdiction=case.jurisdiction, is_active=True,
-                                              role__in=[Role.INSPECTOR, Role.SUPERVISOR]).order_by("username"),
-        },
+        "action_forms": [_action_form(option.spec, case, request, errors, failed_action)
+                         for option in options if option.available],
+        "blocked_actions": [option for option in options if not option.available],
+        "form_error": (errors or {}).get("form"),
         "today": timezone.localdate(),
         "earliest_demolition": workflow.earliest_demolition_date(case),
         "chain_ok": ledger.verify_case_chain(case, events) is None,
@@ -133,70 +117,52 @@ def case_page(request, pk, errors=None, failed_action=None, status=200):
     return render(request, "patrol/case.html", context, status=status)
 
 
+def _action_form(spec, case, request, errors, failed_action):
+    """What the form of one available action (its template, patrol/actions/_<name>.html) is rendered with."""
+    failed = failed_action == spec.name
+    return {
+        "spec": spec,
+        "fields": spec.input().fields,  # the input's choices (reasons, notice kinds...) fill the form's selects
+        "choices": spec.form_choices(case) if spec.form_choices else {},
+        "errors": (errors or {}) if failed else {},
+        "data": request.POST if failed else {},
+        "open": failed,
+    }
+
+
 @login_required
 @require_POST
 def case_action(request, pk, action):
-    """The case page's forms: the same body validation and service as the API, errors shown on the page."""
+    """The case page's forms: the same input, checks and service as the API, errors shown on the page."""
     case = get_object_or_404(selectors.cases_for(request.user), pk=pk)
-    data = {key: value for key, value in request.POST.items() if key not in ("csrfmiddlewaretoken", "version")}
-    for list_field in ("photos",):
-        data.pop(list_field, None)
-    if any(key.startswith("service.") for key in data):
-        data["service"] = {key.split(".", 1)[1]: data.pop(key) for key in list(data) if key.startswith("service.")}
-        data["service"] = {k: v for k, v in data["service"].items() if v != ""}
-    data = {k: v for k, v in data.items() if v != ""}
     try:
         expected_version = int(request.POST.get("version", ""))
     except ValueError:
         expected_version = -1
     try:
-        # Photos and the action succeed or fail together, on the version of the case the user saw.
-        with transaction.atomic():
-            locked = Case.objects.select_for_update().get(pk=case.pk)
-            if locked.version != expected_version:
-                raise StaleCase()
-            check_action_allowed(locked, request.user, action)
-            photo_ids = _store_uploaded_photos(request, locked, action)
-            if action == "issue_notice" and photo_ids:
-                # The photo of the served or posted notice is part of the service record (送达).
-                data.setdefault("service", {})["photo"] = photo_ids[0]
-                photo_ids = []
-            current_version = Case.objects.values_list("version", flat=True).get(pk=case.pk)
-            run_action(case=locked, user=request.user, action=action, data=data, expected_version=current_version,
-                       extra_photos=photo_ids)
-    except ValidationError as exc:
-        return case_page(request, pk, errors=_form_errors(exc.detail), failed_action=action, status=400)
+        spec = workflow.action_spec(action)
+        act_with_uploaded_photos(case_id=case.pk, actor=request.user, action=action, data=_form_data(request.POST),
+                                 uploads=request.FILES.getlist("photo_files"), expected_version=expected_version)
     except DomainError as exc:
-        errors = {"form": [str(exc.message)],
-                  **{k.replace(".", "_"): [str(m) for m in v] for k, v in exc.fields.items()}}
+        # Field messages (dotted keys, as the API names them) go beside their fields, the message above the forms.
+        errors = {"form": [str(exc.message)], **{key: [str(m) for m in texts] for key, texts in exc.fields.items()}}
         return case_page(request, pk, errors=errors, failed_action=action, status=exc.http_status)
-    messages.success(request, _("已%(action)s") % {"action": workflow.ACTIONS[action].label})
+    messages.success(request, _("已%(action)s") % {"action": spec.label})
     return redirect("case", pk=pk)
 
 
-PHOTO_STAGE_FOR_ACTION = {"reinspect": PhotoStage.AFTER, "execute_demolition": PhotoStage.DEMOLITION,
-                          "comment": PhotoStage.BEFORE, "issue_notice": PhotoStage.NOTICE}
-
-
-def _store_uploaded_photos(request, case, action):
-    files = request.FILES.getlist("photo_files")
-    if not files:
-        return []
-    from patrol.photos import store_uploaded_photo
-
-    stage = PHOTO_STAGE_FOR_ACTION.get(action, PhotoStage.BEFORE)
-    return [store_uploaded_photo(case=case, actor=request.user, upload=f, stage=stage).pk for f in files]
-
-
-def _form_errors(detail):
-    errors = {}
-    for key, value in detail.items():
-        if isinstance(value, dict):
-            for sub, messages_ in _form_errors(value).items():
-                errors[f"{key}_{sub}"] = messages_
-        else:
-            errors[key] = [str(v) for v in (value if isinstance(value, list) else [value])]
-    return errors
+def _form_data(post):
+    """The form's fields as an action's input: dotted names (``service.date``) nest, empty fields are left out."""
+    data = {}
+    for key, value in post.items():
+        if key in ("csrfmiddlewaretoken", "version") or value == "":
+            continue
+        *path, last = key.split(".")
+        target = data
+        for part in path:
+            target = target.setdefault(part, {})
+        target[last] = value
+    return data
 
 
 @login_required

@@ -1,15 +1,18 @@
 """The statutory case workflow (DOMAIN.md, "Case states and actions"): one service per action.
 
-``ACTIONS`` is the table of allowed actions, defined once; the API, the buttons of the case page and
-the tests all read it. Every service locks the case row, checks state, role, jurisdiction and the
-action's own rules, changes the case, writes exactly one CaseEvent, and queues follow-up work after
-commit. Nothing else changes a case's status.
+``ACTIONS``, at the end of this module, is the registry of case actions, defined once: each entry names the
+states and roles it is for, its service, its input (patrol.action_inputs), what may block it now (a blocker),
+the stage of the photos a form may add, and its form (``patrol/actions/_<name>.html``). The API, the case page
+and the tests read only the registry. Every service locks the case row, checks jurisdiction, state, role and
+blocker through ``ensure_allowed``, changes the case, writes exactly one CaseEvent, and queues follow-up work
+after commit. Nothing else changes a case's status.
 """
 import hashlib
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Callable
 
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
@@ -18,11 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gis.models import Village
+from patrol import action_inputs as inputs
 from patrol import ledger
 from patrol.choices import (
+    ISSUABLE_NOTICE_KINDS,
     OPEN_STATUSES,
     DismissReason,
-    NoticeKind,
     NOTICE_KIND_ABBREVIATION,
     PhotoStage,
     ReinspectionResult,
@@ -32,7 +36,16 @@ from patrol.choices import (
     Status,
 )
 from patrol.deadlines import deadline_from_days, is_working_day
-from patrol.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound, RuleViolation, StaleCase
+from patrol.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    RuleViolation,
+    StaleCase,
+    dotted_fields,
+)
 from patrol.models import Case, Notice, Photo, User
 from patrol.notifications import notify_assignment
 from patrol.sequences import case_reference, take_next_number
@@ -44,57 +57,142 @@ LEGAL = frozenset({Role.LEGAL_REVIEWER})
 ALL_STATUSES = frozenset(S.values)
 
 
+# --- the shape of the registry -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Blocker:
+    """Why an action of the case's state is not possible now, and the earliest day it may be when time is the
+    reason (None when only another step or another person can lift it)."""
+
+    reason: str
+    earliest: date | None = None
+
+    def __str__(self):
+        return str(self.reason)
+
+
 @dataclass(frozen=True)
 class ActionSpec:
+    """One case action. ``blocker(case, user, now)`` returns a Blocker or None; ``requires(case)`` returns why the
+    case is not in the situation the action is for (beyond its status), or None."""
+
     name: str
     label: str
     from_statuses: frozenset
     roles: frozenset
-    fields: tuple  # what the client sends; "?" marks an optional field
+    service: Callable
+    input: type[inputs.ActionInput]
+    blocker: Callable | None = None
+    requires: Callable | None = None
+    photo_stage: str | None = None  # photos added with the page's form are stored at this stage; None: no photos
+    photo_field: str = "photos"  # the input field (dotted) that receives the ids of those photos
+    form_choices: Callable | None = None  # form_choices(case): what the form offers beyond the input's choices
+
+    @property
+    def template(self):
+        return f"patrol/actions/_{self.name}.html"
+
+    def arguments(self, data):
+        """The service's keyword arguments from a client's ``data``, or InvalidInput naming each field (dotted)."""
+        body = self.input(data=data)
+        if not body.is_valid():
+            raise InvalidInput(fields=dotted_fields(body.errors))
+        return self.input.service_arguments(body.validated_data)
+
+    def with_photos(self, data, photo_ids):
+        """``data`` with the ids of photos just stored for this action put where its input takes them."""
+        if not photo_ids:
+            return data
+        return self.input.with_photo_ids(data, self.photo_field, photo_ids)
 
 
-ACTIONS = {
-    spec.name: spec
-    for spec in [
-        ActionSpec("file", _("立案"), frozenset({S.REPORTED}), SUPERVISOR, ("note",)),
-        ActionSpec("dismiss", _("不予立案"), frozenset({S.REPORTED}), SUPERVISOR, ("reason", "duplicate_of?", "note?")),
-        ActionSpec("issue_notice", _("下达通知"), frozenset({S.FILED}), SUPERVISOR,
-                   ("notice_kind", "deadline?", "deadline_days?", "service")),
-        ActionSpec("reinspect", _("复查"), frozenset({S.RECTIFYING}), FIELD_ROLES, ("result", "note", "photos?")),
-        ActionSpec("extend_deadline", _("延期"), frozenset({S.RECTIFYING}), SUPERVISOR, ("deadline", "reason")),
-        ActionSpec("legalize", _("补办手续"), frozenset({S.RECTIFYING}), SUPERVISOR, ("permit_number",)),
-        ActionSpec("escalate", _("拟强制拆除"), frozenset({S.RECTIFYING}), SUPERVISOR, ("note",)),
-        ActionSpec("legal_approve", _("法制审核通过"), frozenset({S.ESCALATED}), LEGAL,
-                   ("decision_number", "announcement_date")),
-        ActionSpec("legal_reject", _("法制审核不通过"), frozenset({S.ESCALATED}), LEGAL, ("reason", "deadline")),
-        ActionSpec("execute_demolition", _("强制拆除"), frozenset({S.ENFORCEMENT_DECIDED}), SUPERVISOR,
-                   ("note", "photos")),
-        ActionSpec("comment", _("备注"), ALL_STATUSES,
-                   frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.LEGAL_REVIEWER}), ("note", "photos?", "appeal_filed?")),
-        ActionSpec("lift_suspension", _("恢复执行"), frozenset({S.ENFORCEMENT_DECIDED, S.ESCALATED}), LEGAL, ("note",)),
-        ActionSpec("assign", _("指派"), frozenset(OPEN_STATUSES), SUPERVISOR, ("inspector",)),
-    ]
-}
+@dataclass(frozen=True)
+class ActionOption:
+    """An action of the case's state that the user's role may take, with what blocks it now (None: available)."""
+
+    spec: ActionSpec
+    blocker: Blocker | None
+
+    @property
+    def available(self):
+        return self.blocker is None
 
 
-# --- reading what may be done ------------------------------------------------------------------
+def action_spec(name):
+    spec = ACTIONS.get(name)
+    if spec is None:
+        raise NotFound(_("没有这个操作：%(action)s") % {"action": name})
+    return spec
+
+
+# --- what may be done, and why not ---------------------------------------------------------------
+
+def _moment(now):
+    return timezone.localtime(now or timezone.now())
+
+
+def ensure_allowed(case, user, spec, now=None):
+    """The one check of every action: jurisdiction, state, role, then what blocks it now.
+
+    The services call it on the locked row; the API and the case page call it before reading the body, so the
+    answer names the real obstacle (404, 409, 403, 409) rather than a field.
+    """
+    if case.jurisdiction_id != user.jurisdiction_id:
+        raise NotFound()
+    if case.status not in spec.from_statuses:
+        raise InvalidTransition(_("案件当前状态为“%(status)s”，不能%(action)s") % {
+            "status": case.get_status_display(), "action": spec.label})
+    if user.role not in spec.roles:
+        raise NotAllowed(_("%(role)s不能%(action)s") % {"role": user.get_role_display(), "action": spec.label})
+    missing = spec.requires(case) if spec.requires else None
+    if missing:
+        raise InvalidTransition(missing)
+    blocker = spec.blocker(case, user, _moment(now)) if spec.blocker else None
+    if blocker:
+        raise RuleViolation(blocker.reason, earliest=blocker.earliest)
+
+
+def action_options(case, user, now=None):
+    """Every action of the case's state that ``user``'s role may take, in registry order, each with its blocker."""
+    if user.jurisdiction_id != case.jurisdiction_id:
+        return []
+    now = _moment(now)
+    return [ActionOption(spec, spec.blocker(case, user, now) if spec.blocker else None)
+            for spec in ACTIONS.values()
+            if case.status in spec.from_statuses and user.role in spec.roles
+            and not (spec.requires and spec.requires(case))]
+
+
+def available_actions(case, user, now=None):
+    """The actions ``user`` may take on ``case`` now, in registry order."""
+    return [option.spec for option in action_options(case, user, now) if option.available]
+
+
+def run_action(*, case, actor, action, data, expected_version=None, now=None):
+    """Take ``action`` on ``case`` with a client's ``data`` (a request body or a form): check, validate, act."""
+    spec = action_spec(action)
+    ensure_allowed(case, actor, spec, now)
+    return spec.service(case_id=case.pk, actor=actor, expected_version=expected_version, now=now,
+                        **spec.arguments(data))
+
 
 def _last_event(case, action):
     return case.events.filter(action=action).order_by("-seq").first()
 
 
 def escalation_blocker(case, today=None):
-    """Why ``escalate`` is not possible now, or None."""
+    """Why ``escalate`` is not possible now, or None (城乡规划法 第65条: demolition only when not rectified in time)."""
     today = today or timezone.localdate()
     if case.deadline is None or case.deadline >= today:
-        return _("整改期限（%(deadline)s）尚未届满，不能拟强制拆除") % {"deadline": case.deadline}
+        return Blocker(_("整改期限（%(deadline)s）尚未届满，不能拟强制拆除（城乡规划法第六十五条）") % {
+            "deadline": case.deadline}, case.deadline + timedelta(days=1) if case.deadline else None)
     last = _last_event(case, "reinspect")
     # A re-inspection made before the current deadline (or before it was extended or set anew by
     # legal_reject) cannot show that the party failed to comply by that deadline.
     if last is None or timezone.localdate(last.created_at) <= case.deadline:
-        return _("期限届满后须先复查，确认未整改后才能拟强制拆除")
+        return Blocker(_("期限届满后须先复查，确认未整改后才能拟强制拆除"))
     if last.payload.get("result") == ReinspectionResult.RECTIFIED:
-        return _("最近一次复查结果为已整改")
+        return Blocker(_("最近一次复查结果为已整改"))
     return None
 
 
@@ -107,72 +205,60 @@ def earliest_demolition_date(case):
     return earliest
 
 
-def demolition_blocker(case, now=None):
+def _next_working_day(day):
+    day += timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def demolition_blocker(case, user=None, now=None):
     """Why ``execute_demolition`` is not possible now, or None (行政强制法 Art. 43, 44)."""
-    now = timezone.localtime(now or timezone.now())
+    now = _moment(now)
     if case.suspended:
-        return _("当事人已申请复议或提起诉讼，案件中止执行")
+        return Blocker(_("当事人已申请复议或提起诉讼，案件中止执行（行政强制法第四十四条）"))
     earliest = earliest_demolition_date(case)
     if earliest is None:
-        return _("尚未发布强制拆除公告")
+        return Blocker(_("尚未发布强制拆除公告（行政强制法第四十四条）"))
     if now.date() < earliest:
-        return _("复议和诉讼期限届满前不得强制拆除，最早可于 %(date)s 执行") % {"date": earliest.isoformat()}
+        return Blocker(_("复议和诉讼期限届满前不得强制拆除，最早可于 %(date)s 执行（行政强制法第四十四条）") % {
+            "date": earliest.isoformat()}, earliest)
     jurisdiction = case.jurisdiction
     if not is_working_day(now.date()):
-        return _("法定节假日和休息日不得实施强制执行")
+        return Blocker(_("法定节假日和休息日不得实施强制执行（行政强制法第四十三条）"), _next_working_day(now.date()))
     if not (jurisdiction.enforcement_day_starts <= now.time() < jurisdiction.enforcement_day_ends):
-        return _("夜间不得实施强制执行（允许时段 %(start)s–%(end)s）") % {
+        too_early = now.time() < jurisdiction.enforcement_day_starts
+        return Blocker(_("夜间不得实施强制执行（允许时段 %(start)s–%(end)s，行政强制法第四十三条）") % {
             "start": jurisdiction.enforcement_day_starts.strftime("%H:%M"),
             "end": jurisdiction.enforcement_day_ends.strftime("%H:%M"),
-        }
+        }, now.date() if too_early else _next_working_day(now.date()))
     return None
 
 
-def review_blocker(case, user):
+def review_blocker(case, user, now=None):
     """重大执法决定法制审核: the reviewer must not be the one who proposed the demolition."""
     escalation = _last_event(case, "escalate")
     if escalation is not None and escalation.actor_id == user.pk:
-        return _("不能审核自己提出的强制拆除意见")
+        return Blocker(_("不能审核自己提出的强制拆除意见"))
     return None
 
 
-def available_actions(case, user, now=None):
-    """The actions ``user`` may take on ``case`` now, in table order."""
-    if user.jurisdiction_id != case.jurisdiction_id:
-        return []
-    result = []
-    for spec in ACTIONS.values():
-        if case.status not in spec.from_statuses or user.role not in spec.roles:
-            continue
-        if spec.name == "escalate" and escalation_blocker(case, timezone.localdate(now)):
-            continue
-        if spec.name in ("legal_approve", "legal_reject") and review_blocker(case, user):
-            continue
-        if spec.name == "lift_suspension" and not case.suspended:
-            continue
-        result.append(spec)
-    return result
+def suspension_to_lift(case):
+    return None if case.suspended else _("案件未中止")
 
 
 # --- the common frame of every action ------------------------------------------------------------
 
 @contextmanager
-def _acting(*, case_id, actor, action, expected_version=None):
-    """Lock the case and check jurisdiction, version, state and role; yield the locked case."""
-    spec = ACTIONS[action]
+def _acting(action, *, case_id, actor, expected_version=None, now=None):
+    """Lock the case and check version, jurisdiction, state, role and blockers; yield the locked case."""
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("jurisdiction").filter(pk=case_id).first()
         if case is None or case.jurisdiction_id != actor.jurisdiction_id:
             raise NotFound()
         if expected_version is not None and case.version != expected_version:
             raise StaleCase()
-        if case.status not in spec.from_statuses:
-            raise InvalidTransition(
-                _("案件当前状态为“%(status)s”，不能%(action)s") % {"status": case.get_status_display(),
-                                                                  "action": spec.label}
-            )
-        if actor.role not in spec.roles:
-            raise NotAllowed(_("%(role)s不能%(action)s") % {"role": actor.get_role_display(), "action": spec.label})
+        ensure_allowed(case, actor, ACTIONS[action], now)
         yield case
 
 
@@ -298,7 +384,7 @@ def _same_submission(existing, actor, digest):
 def file_case(*, case_id, actor, note, expected_version=None, location=None, now=None):
     """立案."""
     _require(note, "note")
-    with _acting(case_id=case_id, actor=actor, action="file", expected_version=expected_version) as case:
+    with _acting("file", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
         before = case.status
         case.status = S.FILED
         if case.responsible_id is None:
@@ -313,7 +399,7 @@ def dismiss_case(*, case_id, actor, reason, duplicate_of=None, note="", expected
     """不予立案."""
     if reason not in DismissReason.values:
         raise InvalidInput(fields={"reason": [_("请选择不予立案的理由")]})
-    with _acting(case_id=case_id, actor=actor, action="dismiss", expected_version=expected_version) as case:
+    with _acting("dismiss", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
         original = None
         if reason == DismissReason.DUPLICATE:
             original = Case.objects.filter(pk=duplicate_of, jurisdiction=case.jurisdiction).exclude(pk=case.pk).first()
@@ -331,7 +417,7 @@ def dismiss_case(*, case_id, actor, reason, duplicate_of=None, note="", expected
 def issue_notice(*, case_id, actor, notice_kind, service_method, served_on, deadline=None, deadline_days=None,
                  service_photo=None, expected_version=None, location=None, now=None):
     """下达通知: number the notice, record its service (送达) and start the rectification clock."""
-    if notice_kind not in (NoticeKind.STOP_CONSTRUCTION, NoticeKind.RECTIFY, NoticeKind.DEMOLISH_WITHIN_DEADLINE):
+    if notice_kind not in ISSUABLE_NOTICE_KINDS:
         raise InvalidInput(fields={"notice_kind": [_("请选择通知书种类")]})
     if service_method not in ServiceMethod.values:
         raise InvalidInput(fields={"service.method": [_("请选择送达方式")]})
@@ -352,7 +438,7 @@ def issue_notice(*, case_id, actor, notice_kind, service_method, served_on, dead
         deadline = deadline_from_days(served_on, deadline_days)
     if deadline <= served_on:
         raise InvalidInput(fields={"deadline": [_("整改期限须晚于送达日期")]})
-    with _acting(case_id=case_id, actor=actor, action="issue_notice", expected_version=expected_version) as case:
+    with _acting("issue_notice", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
         photo = None
         if service_photo is not None:
             photo = _case_photos(case, [service_photo])[0]
@@ -385,7 +471,7 @@ def reinspect(*, case_id, actor, result, note, photos=(), expected_version=None,
     if result not in ReinspectionResult.values:
         raise InvalidInput(fields={"result": [_("请选择复查结果")]})
     _require(note, "note")
-    with _acting(case_id=case_id, actor=actor, action="reinspect", expected_version=expected_version) as case:
+    with _acting("reinspect", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
         attached = _case_photos(case, photos, stage=PhotoStage.AFTER if result == ReinspectionResult.RECTIFIED
                                 else None)
         before = case.status
@@ -405,7 +491,7 @@ def extend_deadline(*, case_id, actor, deadline, reason, expected_version=None, 
     """延期."""
     _require(reason, "reason")
     _require(deadline, "deadline")
-    with _acting(case_id=case_id, actor=actor, action="extend_deadline", expected_version=expected_version) as case:
+    with _acting("extend_deadline", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
         if deadline <= case.deadline:
             raise InvalidInput(fields={"deadline": [_("新期限须晚于原期限 %(old)s") % {"old": case.deadline}]})
         before, old = case.status, case.deadline
@@ -420,7 +506,7 @@ def extend_deadline(*, case_id, actor, deadline, reason, expected_version=None, 
 def legalize(*, case_id, actor, permit_number, expected_version=None, location=None, now=None):
     """补办手续: the party obtained the permit; the case closes."""
     _require(permit_number, "permit_number")
-    with _acting(case_id=case_id, actor=actor, action="legalize", expected_version=expected_version) as case:
+    with _acting("legalize", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
         before = case.status
         now = now or timezone.now()
         case.status, case.resolution, case.closed_at = S.CLOSED, Resolution.LEGALIZED, now
@@ -432,10 +518,7 @@ def legalize(*, case_id, actor, permit_number, expected_version=None, location=N
 def escalate(*, case_id, actor, note, expected_version=None, location=None, now=None):
     """拟强制拆除: only when overdue and the last re-inspection was not rectified."""
     _require(note, "note")
-    with _acting(case_id=case_id, actor=actor, action="escalate", expected_version=expected_version) as case:
-        blocker = escalation_blocker(case, timezone.localdate(now))
-        if blocker:
-            raise RuleViolation(blocker)
+    with _acting("escalate", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
         before = case.status
         case.status = S.ESCALATED
         _save_and_record(case, actor=actor, action="escalate", from_status=before, note=note, location=location,
@@ -448,10 +531,7 @@ def legal_approve(*, case_id, actor, decision_number, announcement_date, expecte
     """法制审核通过: the forced-demolition decision and its public notice (公告)."""
     _require(decision_number, "decision_number")
     _require(announcement_date, "announcement_date")
-    with _acting(case_id=case_id, actor=actor, action="legal_approve", expected_version=expected_version) as case:
-        blocker = review_blocker(case, actor)
-        if blocker:
-            raise RuleViolation(blocker)
+    with _acting("legal_approve", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
         # The waiting period runs from the public notice; a notice dated before the proposal would shorten it.
         escalation = _last_event(case, "escalate")
         escalated_on = timezone.localdate(escalation.created_at) if escalation else None
@@ -473,10 +553,7 @@ def legal_reject(*, case_id, actor, reason, deadline, expected_version=None, loc
     _require(deadline, "deadline")
     if deadline <= timezone.localdate(now):
         raise InvalidInput(fields={"deadline": [_("新期限须晚于今天")]})
-    with _acting(case_id=case_id, actor=actor, action="legal_reject", expected_version=expected_version) as case:
-        blocker = review_blocker(case, actor)
-        if blocker:
-            raise RuleViolation(blocker)
+    with _acting("legal_reject", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
         before = case.status
         case.status, case.deadline = S.RECTIFYING, deadline
         _save_and_record(case, actor=actor, action="legal_reject", from_status=before, note=reason,
@@ -488,11 +565,8 @@ def execute_demolition(*, case_id, actor, note, photos, expected_version=None, l
     """强制拆除: after the waiting period, by day, on a working day, with photos."""
     _require(note, "note")
     _require(photos, "photos", _("须附拆除现场照片"))
-    with _acting(case_id=case_id, actor=actor, action="execute_demolition",
-                 expected_version=expected_version) as case:
-        blocker = demolition_blocker(case, now)
-        if blocker:
-            raise RuleViolation(blocker)
+    with _acting("execute_demolition", case_id=case_id, actor=actor, expected_version=expected_version,
+                 now=now) as case:
         attached = _case_photos(case, photos)
         before = case.status
         now = now or timezone.now()
@@ -506,7 +580,7 @@ def execute_demolition(*, case_id, actor, note, photos, expected_version=None, l
 def comment(*, case_id, actor, note, photos=(), appeal_filed=False, expected_version=None, location=None, now=None):
     """备注; with ``appeal_filed`` it records an appeal, which suspends enforcement."""
     _require(note, "note")
-    with _acting(case_id=case_id, actor=actor, action="comment", expected_version=expected_version) as case:
+    with _acting("comment", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
         attached = _case_photos(case, photos)
         fields = []
         if appeal_filed:
@@ -521,9 +595,7 @@ def comment(*, case_id, actor, note, photos=(), appeal_filed=False, expected_ver
 def lift_suspension(*, case_id, actor, note, expected_version=None, location=None, now=None):
     """The legal reviewer lifts the suspension once the appeal is decided."""
     _require(note, "note")
-    with _acting(case_id=case_id, actor=actor, action="lift_suspension", expected_version=expected_version) as case:
-        if not case.suspended:
-            raise InvalidTransition(_("案件未中止"))
+    with _acting("lift_suspension", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
         case.suspended = False
         _save_and_record(case, actor=actor, action="lift_suspension", from_status=case.status, note=note,
                          location=location, now=now, fields=["suspended"])
@@ -532,7 +604,7 @@ def lift_suspension(*, case_id, actor, note, expected_version=None, location=Non
 
 def assign(*, case_id, actor, inspector, expected_version=None, location=None, now=None):
     """指派 the responsible inspector."""
-    with _acting(case_id=case_id, actor=actor, action="assign", expected_version=expected_version) as case:
+    with _acting("assign", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
         target = User.objects.filter(pk=getattr(inspector, "pk", inspector), jurisdiction=case.jurisdiction,
                                      is_active=True, role__in=FIELD_ROLES).first()
         if target is None:
@@ -565,3 +637,45 @@ def attach_photo(*, case_id, actor, client_uuid, file, sha256, content_type, siz
                          payload={"photo": str(client_uuid), "sha256": sha256, "stage": stage,
                                   "taken_at": taken_at.isoformat()})
         return photo
+
+
+# --- the registry ---------------------------------------------------------------------------------
+
+def _assignable_inspectors(case):
+    return {"inspectors": User.objects.filter(jurisdiction=case.jurisdiction, is_active=True, role__in=FIELD_ROLES)
+            .order_by("username")}
+
+
+def _on_the_day(blocker):
+    return lambda case, user, now: blocker(case, now.date())
+
+
+ACTIONS = {
+    spec.name: spec
+    for spec in [
+        ActionSpec("file", _("立案"), frozenset({S.REPORTED}), SUPERVISOR, file_case, inputs.FileBody),
+        ActionSpec("dismiss", _("不予立案"), frozenset({S.REPORTED}), SUPERVISOR, dismiss_case, inputs.DismissBody),
+        ActionSpec("issue_notice", _("下达通知"), frozenset({S.FILED}), SUPERVISOR, issue_notice, inputs.IssueNoticeBody,
+                   photo_stage=PhotoStage.NOTICE, photo_field="service.photo"),  # the photo of the service (送达)
+        ActionSpec("reinspect", _("复查"), frozenset({S.RECTIFYING}), FIELD_ROLES, reinspect, inputs.ReinspectBody,
+                   photo_stage=PhotoStage.AFTER),
+        ActionSpec("extend_deadline", _("延期"), frozenset({S.RECTIFYING}), SUPERVISOR, extend_deadline,
+                   inputs.ExtendDeadlineBody),
+        ActionSpec("legalize", _("补办手续"), frozenset({S.RECTIFYING}), SUPERVISOR, legalize, inputs.LegalizeBody),
+        ActionSpec("escalate", _("拟强制拆除"), frozenset({S.RECTIFYING}), SUPERVISOR, escalate, inputs.EscalateBody,
+                   blocker=_on_the_day(escalation_blocker)),
+        ActionSpec("legal_approve", _("法制审核通过"), frozenset({S.ESCALATED}), LEGAL, legal_approve,
+                   inputs.LegalApproveBody, blocker=review_blocker),
+        ActionSpec("legal_reject", _("法制审核不通过"), frozenset({S.ESCALATED}), LEGAL, legal_reject,
+                   inputs.LegalRejectBody, blocker=review_blocker),
+        ActionSpec("execute_demolition", _("强制拆除"), frozenset({S.ENFORCEMENT_DECIDED}), SUPERVISOR,
+                   execute_demolition, inputs.ExecuteDemolitionBody, blocker=demolition_blocker,
+                   photo_stage=PhotoStage.DEMOLITION),
+        ActionSpec("comment", _("备注"), ALL_STATUSES, frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.LEGAL_REVIEWER}),
+                   comment, inputs.CommentBody, photo_stage=PhotoStage.BEFORE),
+        ActionSpec("lift_suspension", _("恢复执行"), frozenset({S.ENFORCEMENT_DECIDED, S.ESCALATED}), LEGAL,
+                   lift_suspension, inputs.LiftSuspensionBody, requires=suspension_to_lift),
+        ActionSpec("assign", _("指派"), frozenset(OPEN_STATUSES), SUPERVISOR, assign, inputs.AssignBody,
+                   form_choices=_assignable_inspectors),
+    ]
+}

@@ -121,3 +121,56 @@ def test_issuing_a_notice_from_the_page_keeps_the_photo_of_service(client, users
     notice = case.notices.get()
     assert notice.service_photo is not None and notice.service_photo.stage == "notice"
     assert Case.objects.get(pk=case.pk).status == "rectifying"
+
+
+def test_a_service_field_error_shows_beside_its_field_under_its_dotted_name(client, users, case):
+    from datetime import date, timedelta
+    workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案")
+    case.refresh_from_db()
+    client.force_login(users["supervisor"])
+    response = client.post(reverse("case-action", args=[case.pk, "issue_notice"]), {
+        "version": case.version, "notice_kind": "rectify", "deadline_days": "15", "service.method": "in_person",
+        "service.date": (date.today() + timedelta(days=2)).isoformat()})
+    assert response.status_code == 400
+    body = response.content.decode()
+    field = body.index('id="issue_notice-date"')
+    assert body.index("送达日期不能晚于今天") > field  # under the date field, before the photo field
+    assert body.index("送达日期不能晚于今天") < body.index('id="issue_notice-photos"')
+    assert Case.objects.get(pk=case.pk).status == "filed"
+
+
+def test_a_blocked_action_shows_its_reason_instead_of_a_form(client, users, case):
+    workflow.comment(case_id=case.pk, actor=users["inspector"], note="当事人已申请行政复议", appeal_filed=True)
+    client.force_login(users["supervisor"])
+    body = client.get(reverse("case", args=[case.pk])).content.decode()
+    assert 'id="action-comment"' in body and 'id="blocked-' not in body  # nothing of a reported case is blocked
+    from datetime import date, timedelta
+    workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案")
+    workflow.issue_notice(case_id=case.pk, actor=users["supervisor"], notice_kind="rectify", deadline_days=5,
+                          service_method="in_person", served_on=date.today())
+    body = client.get(reverse("case", args=[case.pk])).content.decode()
+    deadline = Case.objects.get(pk=case.pk).deadline
+    assert 'id="action-escalate"' not in body and 'id="blocked-escalate"' in body
+    assert "尚未届满" in body and (deadline + timedelta(days=1)).isoformat() in body
+
+
+def test_the_case_page_takes_the_same_queries_however_long_its_record(client, users, case,
+                                                                     django_assert_num_queries):
+    client.force_login(users["supervisor"])
+    url = reverse("case", args=[case.pk])
+
+    def add_comments(n):
+        for i in range(n):
+            workflow.comment(case_id=case.pk, actor=users["inspector"], note=f"第{i}次查看")
+
+    add_comments(2)
+    with django_assert_num_queries(PAGE_QUERIES):
+        assert client.get(url).status_code == 200
+    add_comments(30)
+    with django_assert_num_queries(PAGE_QUERIES):
+        assert client.get(url).status_code == 200
+
+
+# Session, user, the user's jurisdiction (page header); the case with its village, people and jurisdiction, its
+# photos, its notices, its events with their actors; the inspectors the assign form offers.
+PAGE_QUERIES = 8

@@ -237,7 +237,7 @@ class Supervisor(Api):
         response = self.call("GET", f"/api/v1/cases/{case_id}/", "/api/v1/cases/{id}/")
         if response.status_code != 200:
             return
-        actions = {a["name"] for a in response.json().get("available_actions", [])}
+        actions = {a["action"] for a in response.json().get("available_actions", []) if a["available"]}
         if "file" in actions:
             action, body = "file", {"note": "符合立案条件（压力测试）"}
         elif "comment" in actions:

@@ -6,7 +6,10 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from patrol import workflow
+from patrol.choices import Role, Status
 from patrol.models import Case, CaseEvent
+from tests.api.dataset import World
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +138,7 @@ def test_case_detail_lists_the_actions_this_user_may_take(users, reported):
     for role, expected in [("supervisor", {"file", "dismiss", "comment", "assign"}),
                            ("inspector", {"comment"}), ("leader", set()), ("legal", {"comment"})]:
         data = api(users[role]).get(f"/api/v1/cases/{case_id}/").json()
-        assert {a["name"] for a in data["available_actions"]} == expected, role
+        assert {a["action"] for a in data["available_actions"] if a["available"]} == expected, role
 
 
 @pytest.mark.smoke
@@ -194,6 +197,20 @@ def test_invalid_fields_are_400_naming_them(users, reported):
 
 
 @pytest.mark.smoke
+def test_a_nested_field_is_named_by_its_dotted_path_as_the_service_names_it(users, reported):
+    case_id = reported.json()["id"]
+    filed = act(users["supervisor"], case_id, "file", {"note": "立案"}, reported["ETag"])
+    malformed = act(users["supervisor"], case_id, "issue_notice", {
+        "notice_kind": "rectify", "deadline_days": 7, "service": {"method": "pigeon", "date": "2026-09-28"}},
+        filed["ETag"])
+    assert malformed.status_code == 400 and list(malformed.json()["error"]["fields"]) == ["service.method"]
+    in_the_future = act(users["supervisor"], case_id, "issue_notice", {
+        "notice_kind": "rectify", "deadline_days": 7, "service": {"method": "in_person", "date": "2099-01-04"}},
+        filed["ETag"])  # well-formed, refused by the service's rule
+    assert in_the_future.status_code == 400 and list(in_the_future.json()["error"]["fields"]) == ["service.date"]
+
+
+@pytest.mark.smoke
 def test_issuing_a_notice_by_working_days_sets_the_deadline_and_numbers_the_notice(users, reported):
     case_id = reported.json()["id"]
     filed = act(users["supervisor"], case_id, "file", {"note": "立案"}, reported["ETag"])
@@ -249,3 +266,62 @@ def test_two_supervisors_acting_at_once_one_wins_and_one_event_is_written(users)
         t.join()
     assert sorted(codes) in ([200, 409], [200, 412])
     assert CaseEvent.objects.filter(case_id=case_id).count() == 2
+
+
+# --- available_actions: every action of the state the role could take, with why not now ---------------------
+
+@pytest.fixture
+def world(jurisdiction, other_jurisdiction, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return World({"TST": jurisdiction, "OTH": other_jurisdiction})
+
+
+def options(user, case):
+    return {option["action"]: option for option in api(user).get(f"/api/v1/cases/{case.pk}/").json()[
+        "available_actions"]}
+
+
+@pytest.mark.smoke
+def test_available_actions_say_for_each_action_of_the_state_whether_it_is_possible_and_why_not(users, world,
+                                                                                                 jurisdiction):
+    jurisdiction.demolition_wait_days = 36500  # the waiting period runs far beyond today, whenever the test runs
+    jurisdiction.save(update_fields=["demolition_wait_days"])
+    case = world.case("TST", Status.ENFORCEMENT_DECIDED)
+    supervisor = options(world.user("TST", Role.SUPERVISOR), case)
+    assert set(supervisor) == {"execute_demolition", "comment", "assign"}
+    assert all(set(option) == {"action", "available", "reason", "earliest"} for option in supervisor.values())
+    assert supervisor["comment"] == {"action": "comment", "available": True, "reason": None, "earliest": None}
+    demolition = supervisor["execute_demolition"]
+    earliest = workflow.earliest_demolition_date(case)
+    assert demolition["available"] is False and demolition["earliest"] == earliest.isoformat()
+    assert "行政强制法第四十四条" in demolition["reason"] and earliest.isoformat() in demolition["reason"]
+    # The legal reviewer's actions of this state; lifting a suspension is not one while nothing is suspended.
+    assert set(options(world.user("TST", Role.LEGAL_REVIEWER), case)) == {"comment"}
+    assert options(world.user("TST", Role.LEADER), case) == {}
+
+
+@pytest.mark.smoke
+def test_a_blocked_action_is_refused_with_409_naming_the_rule_whatever_the_body(users, world):
+    case = world.case("TST", "suspended")
+    response = act(world.user("TST", Role.SUPERVISOR), case.pk, "execute_demolition", {}, f'"{case.pk}-{case.version}"')
+    assert response.status_code == 409, response.json()
+    assert response.json()["error"]["code"] == "rule_violation" and "中止" in response.json()["error"]["message"]
+    assert options(world.user("TST", Role.SUPERVISOR), case)["execute_demolition"]["available"] is False
+
+
+def test_reading_a_case_takes_the_same_queries_however_long_its_record(users, world, django_assert_num_queries):
+    case = world.case("TST", Status.RECTIFYING)
+    client = api(world.user("TST", Role.SUPERVISOR))
+
+    def add_comments(n):
+        for i in range(n):
+            workflow.comment(case_id=case.pk, actor=world.user("TST", Role.INSPECTOR), note=f"第{i}次查看")
+
+    add_comments(2)
+    # session-less client: case with village, people, jurisdiction; photos; notices; the escalation blocker's
+    # last re-inspection
+    with django_assert_num_queries(4):
+        assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
+    add_comments(30)
+    with django_assert_num_queries(4):
+        assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200

@@ -798,8 +798,8 @@ AVAILABLE = [
     ("enforcement_decided", DEMOLITION_AT, {
         "inspector": ["comment"], "supervisor": ["execute_demolition", "comment", "assign"], "legal": ["comment"]}),
     ("suspended", DEMOLITION_AT, {
-        # The demolition button stays, so the refusal can say why (中止); the service refuses it.
-        "inspector": ["comment"], "supervisor": ["execute_demolition", "comment", "assign"],
+        # Demolition is blocked while the appeal runs: listed with its reason (中止), not available.
+        "inspector": ["comment"], "supervisor": ["comment", "assign"],
         "legal": ["comment", "lift_suspension"]}),
     ("closed", DEMOLITION_AT, {"inspector": ["comment"], "supervisor": ["comment"], "legal": ["comment"]}),
     ("dismissed", DEMOLITION_AT, {"inspector": ["comment"], "supervisor": ["comment"], "legal": ["comment"]}),
@@ -814,6 +814,48 @@ def test_available_actions_are_exactly_those_of_the_role_in_the_state(story, use
     actual = {role: [spec.name for spec in workflow.available_actions(case, user, now=now)]
               for role, user in users.items()}
     assert actual == expected
+
+
+# (state builder, moment, role) -> each blocked action of the role in that state: words of its reason, earliest day.
+BLOCKED = [
+    ("rectifying", BEFORE_DEADLINE, "supervisor", {"escalate": ("尚未届满", DEADLINE + timedelta(days=1))}),
+    ("rectifying", ESCALATED_AT, "supervisor", {"escalate": ("须先复查", None)}),
+    ("enforcement_decided", at(2026, 9, 1), "supervisor", {
+        "execute_demolition": ("2026-09-14", EARLIEST_DEMOLITION)}),
+    ("enforcement_decided", at(2026, 9, 14, 6), "supervisor", {  # before the working day starts: later that day
+        "execute_demolition": ("夜间", date(2026, 9, 14))}),
+    ("enforcement_decided", at(2026, 9, 14, 20), "supervisor", {"execute_demolition": ("夜间", date(2026, 9, 15))}),
+    ("enforcement_decided", at(2026, 9, 19), "supervisor", {  # a Saturday; Sunday the 20th is worked (调休)
+        "execute_demolition": ("节假日", date(2026, 9, 20))}),
+    ("suspended", DEMOLITION_AT, "supervisor", {"execute_demolition": ("中止", None)}),
+    ("suspended", DEMOLITION_AT, "inspector", {}),
+    ("overdue", ESCALATED_AT, "supervisor", {}),
+]
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("state, now, role, expected", BLOCKED, ids=[f"{s}-{r}-{i}" for i, (s, _, r, _) in
+                                                                      enumerate(BLOCKED)])
+def test_a_blocked_action_of_the_state_is_listed_with_its_reason_and_earliest_day(story, users, state, now, role,
+                                                                                  expected):
+    case = getattr(story, state)()
+    blocked = {option.spec.name: option.blocker for option in workflow.action_options(case, users[role], now=now)
+               if not option.available}
+    assert set(blocked) == set(expected)
+    for name, (words, earliest) in expected.items():
+        assert words in blocked[name].reason and blocked[name].earliest == earliest
+
+
+@pytest.mark.smoke
+def test_the_proposer_sees_the_review_blocked_and_naming_the_four_eyes_rule(story, users, jurisdiction):
+    proposer = UserFactory(username="t_proposer2", role=Role.SUPERVISOR, jurisdiction=jurisdiction)
+    case = story.escalated(by=proposer)
+    proposer.role = Role.LEGAL_REVIEWER
+    proposer.save(update_fields=["role"])
+    options = {option.spec.name: option for option in workflow.action_options(case, proposer, now=APPROVED_AT)}
+    assert set(options) == {"legal_approve", "legal_reject", "comment"}
+    assert not options["legal_approve"].available and "自己提出" in options["legal_approve"].blocker.reason
+    assert all(option.available for option in workflow.action_options(case, users["legal"], now=APPROVED_AT))
 
 
 # --- two people at the same moment ---------------------------------------------------------------
