@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from api import auth, cases, docs, views
+from api import documents as document_views
 from api import exports as export_views
 from api import map as map_views
 from api import patrols as patrol_views
@@ -26,6 +27,10 @@ urlpatterns = [
     path("v1/cases/<int:pk>/photos/", cases.CasePhotoUploadView.as_view(), name="api-case-photos"),
     path("v1/cases/<int:pk>/events/", cases.CaseEventsView.as_view(), name="api-case-events"),
     path("v1/cases/<int:pk>/notices/", cases.CaseNoticesView.as_view(), name="api-case-notices"),
+    path("v1/cases/<int:pk>/documents/", document_views.CaseDocumentsView.as_view(), name="api-case-documents"),
+    path("v1/documents/<int:pk>/pdf", document_views.DocumentPdfView.as_view(), name="api-document-pdf"),
+    path("v1/documents/<int:pk>/services/", document_views.DocumentServicesView.as_view(),
+         name="api-document-services"),
     path("v1/photos/<int:pk>/file/", cases.PhotoFileView.as_view(), {"variant": "file"}, name="api-photo-file"),
     path("v1/photos/<int:pk>/thumbnail/", cases.PhotoFileView.as_view(), {"variant": "thumbnail"},
          name="api-photo-thumbnail"),

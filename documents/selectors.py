@@ -13,7 +13,7 @@ def documents_for(user):
 def case_documents(case):
     """The case's documents in issue order (receipts of service are listed with their service, not here),
     each with its services and their receipts: three queries however many documents and services there are."""
-    services = ServiceRecord.objects.select_related("receipt").order_by("recorded_at", "pk")
+    services = ServiceRecord.objects.select_related("receipt", "served_by").order_by("recorded_at", "pk")
     return (Document.objects.filter(case=case).exclude(kind=DocumentKind.SERVICE_RECEIPT)
             .select_related("issued_by").prefetch_related(Prefetch("services", queryset=services))
             .order_by("issued_at", "pk"))

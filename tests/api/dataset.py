@@ -1,5 +1,5 @@
 """Two jurisdictions (TST and OTH, tests/conftest.py) built alike, with a user of every role each and, on demand,
-their cases in each state of the procedure, photos, notices, patrols, campaigns, summaries and export jobs.
+their cases in each state of the procedure, photos, notices, documents, patrols, campaigns, summaries and export jobs.
 
 Shared by the permission matrix and the schemathesis run.
 """
@@ -10,9 +10,12 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.gis.geos import Point
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
+from documents.choices import DocumentKind
+from documents.services import issue_document
 from patrol import workflow
 from patrol.choices import CampaignStatus, NoticeKind, ReinspectionResult, Role, ServiceMethod, Status
 from patrol.models import Campaign, Case
@@ -124,6 +127,16 @@ class World:
             make_thumbnail(photo)
             return photo
         return self._once(("photo", code, case.pk), build)
+
+    def document(self, code):
+        """A 责令限期改正通知书 issued (today) on the jurisdiction's filed case."""
+        def build():
+            filed = self.case(code, Status.FILED)
+            with transaction.atomic():
+                case = Case.objects.select_for_update().select_related("jurisdiction").get(pk=filed.pk)
+                return issue_document(case=case, kind=DocumentKind.RECTIFICATION_ORDER, content={},
+                                      actor=self.user(code, Role.SUPERVISOR), period_days=10)
+        return self._once(("document", code), build)
 
     def notice(self, code):
         return self.case(code, Status.RECTIFYING).notices.get()

@@ -188,6 +188,12 @@ MATRIX = {
     ("api-case-events", "GET"): Entry(url=lambda w, code, role: f"/api/v1/cases/{w.reported(code).pk}/events/"),
     ("api-case-notices", "GET"): Entry(
         url=lambda w, code, role: f"/api/v1/cases/{w.case(code, Status.RECTIFYING).pk}/notices/"),
+    ("api-case-documents", "GET"): Entry(
+        url=lambda w, code, role: f"/api/v1/cases/{w.document(code).case_id}/documents/"),
+    ("api-document-pdf", "GET"): Entry(url=lambda w, code, role: f"/api/v1/documents/{w.document(code).pk}/pdf"),
+    ("api-document-services", "POST"): Entry(
+        url=lambda w, code, role: f"/api/v1/documents/{w.document(code).pk}/services/", allowed=SUPERVISOR, ok=201,
+        body=lambda w, c, r: {"method": "left_at_premises", "served_on": TODAY(), "witness_name": "村委会主任"}),
     ("api-photo-file", "GET"): Entry(url=lambda w, code, role: f"/api/v1/photos/{w.photo(code).pk}/file/"),
     ("api-photo-thumbnail", "GET"): Entry(url=lambda w, code, role: f"/api/v1/photos/{w.photo(code).pk}/thumbnail/"),
     ("api-patrols", "GET"): Entry(url=lambda w, code, role: "/api/v1/patrols/", away_check="list",

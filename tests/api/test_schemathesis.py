@@ -2,8 +2,9 @@
 
 Every operation of the schema is called with generated requests (valid ones and, in negative mode, invalid
 ones) as a supervisor with an API token, on a small dataset of two jurisdictions (tests/api/dataset.py): cases
-in every state of the procedure, a photo, a notice, a patrol, a campaign, a summary and an export job. Each
-answer must not be a server error, must have a documented status code, and must match the documented schema.
+in every state of the procedure, a photo, a notice, a document, a patrol, a campaign, a summary and an export
+job. Each answer must not be a server error, must have a documented status code, and must match the documented
+schema.
 
 - Generated ids in paths are mapped onto the dataset's ids (both jurisdictions', so "not yours" 404s are
   exercised too); ids of a million and more are left as they are, as unknown ids.
@@ -54,6 +55,7 @@ def dataset(jurisdiction, other_jurisdiction, settings, tmp_path):
     ids = {
         "cases": [case.pk for case in cases],
         "photos": [world.photo(code).pk for code in ("TST", "OTH")],
+        "documents": [world.document(code).pk for code in ("TST", "OTH")],
         "patrols": [world.patrol(code).pk for code in ("TST", "OTH")],
         "campaigns": [world.campaign(code).pk for code in ("TST", "OTH")],
         "summaries": [world.summary(code).pk for code in ("TST", "OTH")],

@@ -1,0 +1,185 @@
+"""Documents (执法文书) over HTTP: a case's documents with their services, a document's PDF, recording a service.
+
+Thin: reads go through documents.selectors (jurisdiction-scoped), the write through documents.services.
+"""
+from urllib.parse import quote
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.pagination import Pagination
+from api.schema import errors
+from api.serializers import PersonSerializer
+from documents import selectors as document_selectors
+from documents.choices import DocumentKind, ElectronicChannel, RecipientRelation
+from documents.models import Document, ServiceRecord
+from documents.services import record_service
+from patrol import selectors
+from patrol.inputs import BoundedDateField, ServiceMethodField, enum_schema
+
+
+@extend_schema_field(enum_schema(DocumentKind.choices), component_name="DocumentKindEnum")
+class DocumentKindField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=DocumentKind.choices, **kwargs)
+
+
+def pdf_url(document):
+    return reverse("api-document-pdf", args=[document.pk])
+
+
+class ReceiptSerializer(serializers.ModelSerializer):
+    """The 送达回证 a service produced: itself a numbered document with its PDF."""
+
+    pdf_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = ["id", "number", "issued_on", "sha256", "pdf_url"]
+
+    def get_pdf_url(self, document) -> str:
+        return pdf_url(document)
+
+
+class ServiceRecordSerializer(serializers.ModelSerializer):
+    method = ServiceMethodField()
+    method_display = serializers.CharField(source="get_method_display")
+    pending = serializers.BooleanField(help_text="A posted document whose return receipt is not recorded yet")
+    served_by = PersonSerializer()
+    receipt = ReceiptSerializer(allow_null=True)
+
+    class Meta:
+        model = ServiceRecord
+        fields = ["id", "method", "method_display", "served_on", "effective_on", "pending", "place",
+                  "recipient_name", "recipient_relation", "signature_photo", "refused", "witness_name",
+                  "evidence_photo", "tracking_number", "receipt_date", "consent_photo", "channel", "address",
+                  "publication_place", "failure_reason", "note", "served_by", "recorded_at", "receipt"]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    """A document with its services and the dates that follow from them."""
+
+    kind = DocumentKindField()
+    kind_display = serializers.CharField(source="get_kind_display")
+    title = serializers.SerializerMethodField(help_text="The title printed on the document")
+    issued_by = PersonSerializer()
+    pdf_url = serializers.SerializerMethodField()
+    effective_on = serializers.SerializerMethodField(
+        help_text="The day the document took effect on the party: its first effective service; null until then")
+    deadline_on = serializers.SerializerMethodField(
+        help_text="The deadline: the fixed date, or period_days counted from effective_on (行政强制法 第69条); "
+                  "null while it waits for effective service")
+    services = ServiceRecordSerializer(many=True)
+
+    class Meta:
+        model = Document
+        fields = ["id", "kind", "kind_display", "title", "number", "issued_on", "issued_at", "issued_by", "deadline",
+                  "period_days", "sha256", "pdf_url", "effective_on", "deadline_on", "services"]
+
+    def get_title(self, document) -> str:
+        return document.content.get("title", "")
+
+    def get_pdf_url(self, document) -> str:
+        return pdf_url(document)
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_effective_on(self, document):
+        return document_selectors.effective_on(document)
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_deadline_on(self, document):
+        return document_selectors.deadline_on(document)
+
+
+def _photo_id():
+    return serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**53)
+
+
+class DocumentServiceBodySerializer(serializers.Serializer):
+    """How a document was served; which fields a method needs is in the description of ``method``."""
+
+    method = ServiceMethodField(help_text=(
+        "in_person: recipient_name, recipient_relation, signature_photo; left_at_premises: witness_name or "
+        "evidence_photo; post: tracking_number (receipt_date when the return receipt is back); electronic: "
+        "consent_photo (else 409), channel, address; public_notice: publication_place, failure_reason"))
+    served_on = BoundedDateField(help_text="The day it was handed over, left, posted, sent or published")
+    place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    recipient_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    recipient_relation = serializers.ChoiceField(choices=RecipientRelation.choices, required=False, allow_blank=True,
+                                                 default="")
+    signature_photo = _photo_id()
+    refused = serializers.BooleanField(required=False, default=False)
+    witness_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    evidence_photo = _photo_id()
+    tracking_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    receipt_date = BoundedDateField(required=False, allow_null=True, default=None)
+    consent_photo = _photo_id()
+    channel = serializers.ChoiceField(choices=ElectronicChannel.choices, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    publication_place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    failure_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class CaseDocumentsView(generics.ListAPIView):
+    """The documents (执法文书) issued on a case, in order, each with its PDF, SHA-256, services (送达) and the dates
+    computed from them. A service's 送达回证 is listed with its service, not as a document of its own."""
+
+    serializer_class = DocumentSerializer
+    pagination_class = Pagination
+    queryset = Document.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        case = get_object_or_404(selectors.cases_for(self.request.user), pk=self.kwargs["pk"])
+        return document_selectors.case_documents(case)
+
+
+def content_disposition(file_name, fallback):
+    """``inline`` with an ASCII name for old clients and the real (Chinese) one in RFC 5987 ``filename*``."""
+    return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+
+
+class DocumentPdfView(APIView):
+    """The PDF of a document exactly as issued: the stored bytes, whose SHA-256 is the document's ``sha256``."""
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="The PDF as issued; ETag is its SHA-256"),
+        **errors(404, d404="No such document in the user's jurisdiction")})
+    def get(self, request, pk):
+        document = get_object_or_404(document_selectors.documents_for(request.user), pk=pk)
+        response = FileResponse(document.pdf.open("rb"), content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition(document.file_name, f"document-{document.pk}.pdf")
+        response["ETag"] = f'"{document.sha256}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        # The bytes never change (the database refuses it), but they are the party's personal data.
+        response["Cache-Control"] = "private, max-age=86400, immutable"
+        return response
+
+
+class DocumentServicesView(APIView):
+    """Record a service (送达) of a document; the answer has its effective date and its 送达回证 (PDF)."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=DocumentServiceBodySerializer, responses={
+        201: OpenApiResponse(ServiceRecordSerializer, description="Recorded, with its 送达回证"),
+        **errors(400, 403, 404, 409,
+                 d400="Invalid fields, a photo not of the document's case, a date before the document or in the "
+                      "future",
+                 d403="Only a supervisor records service",
+                 d404="No such document in the user's jurisdiction",
+                 d409="A rule forbids it: electronic service without the party's consent on file (行政处罚法 第61条), "
+                      "left at the premises without a witness or photo, or a document that is not served")})
+    def post(self, request, pk):
+        body = DocumentServiceBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        service = record_service(document_id=pk, actor=request.user, **body.validated_data)
+        service = (ServiceRecord.objects.select_related("served_by", "receipt").get(pk=service.pk))
+        return Response(ServiceRecordSerializer(service).data, status=status.HTTP_201_CREATED)
