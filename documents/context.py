@@ -38,7 +38,7 @@ def officer_entry(officer):
 
 
 def _place(case):
-    village = case.village.name if case.village_id else ""
+    village = case.village.name if case.village else ""
     return f"{village}{case.address}".strip() or village
 
 
@@ -74,6 +74,8 @@ def build_content(*, case, kind, content, actor, issued_on, deadline=None, perio
             "period_days": period_days,
             "issued_on": issued_on.isoformat(),
             "issued_by": officer_entry(actor),
+            # The earlier documents cited, by kind (documents.services fills it in at issue).
+            "previous": {},
         }
         if kind in RECORD_KINDS:
             base["officers"] = [officer_entry(actor)]

@@ -19,7 +19,8 @@ def admin_client(client, jurisdiction):
 @pytest.mark.parametrize("model", ["geo/jurisdiction", "geo/village", "patrol/user", "patrol/campaign",
                                    "patrol/patrol", "patrol/case", "patrol/photo", "patrol/notice",
                                    "patrol/caseevent", "patrol/documentsequence", "patrol/patroltrackbatch",
-                                   "worker/emaildelivery", "worker/workerheartbeat"])
+                                   "worker/emaildelivery", "worker/workerheartbeat", "documents/document",
+                                   "documents/servicerecord"])
 def test_every_model_has_an_admin_list(admin_client, model):
     response = admin_client.get(f"/admin/{model}/")
     assert response.status_code == 200

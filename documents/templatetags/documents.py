@@ -27,6 +27,15 @@ def cn_date(value, blank="＿＿＿＿年＿＿月＿＿日"):
 
 
 @register.filter
+def latest_of(previous, kinds):
+    """The first of ``kinds`` ("a,b") the document cites: ``c.previous|latest_of:"rectification_order,…"``."""
+    for kind in kinds.split(","):
+        if previous and previous.get(kind.strip()):
+            return previous[kind.strip()]
+    return None
+
+
+@register.filter
 def served_date(summary):
     """An earlier document's date as a later one cites it: when it took effect on the party, else when issued."""
     if not summary:

@@ -44,7 +44,9 @@ KINDS = {
     K.ENFORCEMENT_DECISION: ({"execution_from": "2026-12-20"}, {}, ["第六十五条", "第三十七条", "2026年12月20日"]),
     K.ENFORCEMENT_ANNOUNCEMENT: ({}, {"deadline": DEADLINE}, ["第四十四条", "特此公告"]),
     K.COURT_ENFORCEMENT_APPLICATION: ({}, {}, ["第五十三条", "被申请人：张三"]),
-    K.EXECUTION_RECORD: ({"officers": OFFICERS, "execution": "组织机械拆除完毕。"}, {}, ["第四十四条", "15010054321"]),
+    K.EXECUTION_RECORD: ({"officers": OFFICERS, "execution": "组织机械拆除完毕。",
+                          "property_handling": "屋内物品已清点，交当事人亲属保管。"}, {},
+                         ["第四十四条", "15010054321", "屋内物品已清点"]),
     K.SERVICE_RECEIPT: ({"served_document": {"title": "责令限期改正通知书", "number": "TST〔2026〕限改字第9号"},
                          "service": {"method": "in_person", "method_display": "直接送达", "served_on": "2026-03-03",
                                      "recipient_name": "张三", "recipient_relation_display": "当事人本人"}},
@@ -73,6 +75,8 @@ def test_each_kind_shows_title_number_party_articles_and_deadline(kind, filed_ca
         assert flat(fragment) in text, fragment
     if kind in DEADLINE_KINDS:
         assert "2026年12月14日" in text
+    # Nothing of Python shows through (a template looking up c.items once printed the whole dict).
+    assert not re.search(r"dict_|\{'|None|True|False", text), text
 
 
 def test_a_period_counted_from_service_is_written_out_in_chinese(filed_case, users, tmp_path):

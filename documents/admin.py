@@ -1,0 +1,21 @@
+"""Issued documents and their services in the admin: read-only, as the database keeps them."""
+from django.contrib import admin
+
+from documents.models import Document, ServiceRecord
+from patrol.admin import ReadOnlyAdmin
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = ["number", "case", "kind", "issued_on", "deadline", "period_days", "issued_by", "sha256"]
+    list_filter = ["kind"]
+    search_fields = ["number", "case__reference"]
+    list_select_related = ["case", "issued_by"]
+
+
+@admin.register(ServiceRecord)
+class ServiceRecordAdmin(ReadOnlyAdmin):
+    list_display = ["document", "method", "served_on", "effective_on", "served_by", "receipt"]
+    list_filter = ["method"]
+    search_fields = ["document__number", "tracking_number"]
+    list_select_related = ["document", "served_by", "receipt"]
