@@ -9,32 +9,19 @@ from django.utils import timezone, translation
 
 from documents.choices import PRINTED_TITLE, RECORD_KINDS, DocumentKind
 from documents.legal import basis_content, remedies_content
+from patrol.periods import PERIODS
 
 
 def issuer_name(jurisdiction):
-    """The issuing body's full name as printed at the head of a document (a configured full name when there is one)."""
-    for name in ("full_name", "issuing_body", "official_name"):
-        value = getattr(jurisdiction, name, "")
-        if value:
-            return str(value)
+    """The issuing body as printed at the head of a document and beside the seal: the jurisdiction's name."""
     return jurisdiction.name
 
 
-def officer_certificate(user):
-    """The officer's 执法证号, wherever the user model keeps it (officer certificates are being added, #13)."""
-    for name in ("certificate_number", "enforcement_certificate", "badge_number"):
-        value = getattr(user, name, "")
-        if value:
-            return str(value)
-    certificate = getattr(user, "certificate", None)
-    number = getattr(certificate, "number", "") if certificate is not None else ""
-    return str(number or "")
-
-
 def officer_entry(officer):
+    """An officer as records print them: name and 执法证号 (a user, or a dict the caller already made)."""
     if isinstance(officer, dict):
         return {"name": str(officer.get("name", "")), "certificate": str(officer.get("certificate", ""))}
-    return {"name": officer.display_name, "certificate": officer_certificate(officer)}
+    return {"name": officer.display_name, "certificate": officer.certificate_number}
 
 
 def _place(case):
@@ -74,6 +61,9 @@ def build_content(*, case, kind, content, actor, issued_on, deadline=None, perio
             "period_days": period_days,
             "issued_on": issued_on.isoformat(),
             "issued_by": officer_entry(actor),
+            # The party's windows a notice prints, in working days (行政处罚法 第64、85条).
+            "statement_days": jurisdiction.statement_window_days,
+            "hearing_days": PERIODS["hearing_request"].length,
             # The earlier documents cited, by kind (documents.services fills it in at issue).
             "previous": {},
         }

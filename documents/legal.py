@@ -2,8 +2,8 @@
 
 The articles a decision is made under, the enforcement route and the party's time to sue are patrol's
 (``LEGAL_BASIS_RULES``, ``patrol.periods``); this adds what only documents need: the article the construction
-breaks and the facts in the law's words. Until the case carries its own ``legal_basis`` (issue #13), documents
-use ``planning_art65``, the basis every demo jurisdiction works under.
+breaks and the facts in the law's words. A case without a ``legal_basis`` yet (before 立案) is cited as
+``planning_art65``, the township's own power and the usual basis.
 """
 from patrol.choices import LEGAL_BASIS_RULES, LegalBasis
 from patrol.periods import PERIODS, Counting
@@ -26,7 +26,7 @@ VIOLATIONS = {
 
 
 def basis_code(case):
-    code = getattr(case, "legal_basis", "") or LegalBasis.PLANNING_ART65
+    code = case.legal_basis or LegalBasis.PLANNING_ART65
     return code if code in VIOLATIONS else LegalBasis.PLANNING_ART65
 
 
@@ -38,14 +38,6 @@ def basis_content(case):
             "articles": rule.articles, "route": str(rule.route), "coercion_law": COERCION_LAW}
 
 
-def _configured(jurisdiction, names):
-    for name in names:
-        value = getattr(jurisdiction, name, "")
-        if value:
-            return str(value)
-    return ""
-
-
 def _window(period_name):
     """A period as a decision prints it: (the number, "日" or "个月")."""
     period = PERIODS[period_name]
@@ -53,15 +45,14 @@ def _window(period_name):
 
 
 def remedies_content(jurisdiction, case):
-    """The reconsideration body and the court printed on decisions, with the party's windows.
+    """The reconsideration body and the court printed on decisions (行政处罚法 第59条), with the party's windows.
 
-    The windows are patrol.periods' (行政复议法 第20条: 60 days; 行政诉讼法 第46条: 6 months, or 15 days for
-    land under 土地管理法 第83条). The bodies are read defensively: the configuration fields are being added to
-    Jurisdiction (issue #13); until then the document names the bodies the law designates for a township's
-    decision (行政复议法 第24条: the county government; 行政诉讼法 第18条: the court where the authority sits).
+    The bodies are the jurisdiction's settings; a jurisdiction that has not set them yet gets the bodies the law
+    designates for a township's decision, in general words (行政复议法 第24条: the county government;
+    行政诉讼法 第18条: the court where the authority sits). The windows are patrol.periods' (行政复议法 第20条:
+    60 days; 行政诉讼法 第46条: 6 months, or 15 days for land under 土地管理法 第83条).
     """
-    body = _configured(jurisdiction, ("reconsideration_body", "reconsideration_body_name", "review_body"))
-    court = _configured(jurisdiction, ("court", "court_name", "litigation_court"))
+    body, court = jurisdiction.reconsideration_body, jurisdiction.court
     reconsideration, reconsideration_unit = _window("reconsideration")
     litigation, litigation_unit = _window(LEGAL_BASIS_RULES[basis_code(case)].litigation_period)
     return {

@@ -27,7 +27,7 @@ KINDS = {
                          ["第五十五条", "该房屋是谁建的", "15010012345"]),
     K.STOP_CONSTRUCTION_ORDER: ({}, {"deadline": DEADLINE}, ["第四十一条", "第六十五条", "立即停止建设"]),
     K.RECTIFICATION_ORDER: ({}, {"deadline": DEADLINE}, ["第四十一条", "第六十五条", "行政复议", "六十日内"]),
-    K.INTENT_NOTICE: ({}, {}, ["第六十五条", "第六十四条", "陈述、申辩", "五日内", "听证"]),
+    K.INTENT_NOTICE: ({}, {}, ["第六十五条", "第六十四条", "陈述、申辩", "五个工作日内", "听证"]),
     K.STATEMENT_RECORD: ({"officers": OFFICERS, "statement": "房屋是自住用房。",
                           "points": [{"point": "自住用房", "adopted": False, "reason": "不影响违法事实认定"}]},
                          {}, ["第四十五条", "第三十六条", "不予采纳"]),
@@ -152,7 +152,8 @@ def test_a_decision_on_occupied_land_names_the_court_route_and_fifteen_days_to_s
 
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("jurisdiction").get(pk=filed_case.pk)
-        case.legal_basis = "land_art78"  # the case field arrives with #13; documents read it when it is there
+        case.legal_basis = "land_art78"
+        case.save(update_fields=["legal_basis"])
         document = issue_document(case=case, kind=K.DEMOLITION_DECISION, content={}, actor=users["supervisor"],
                                   deadline=DEADLINE)
     text = flat(pdf_text(document.pdf.open("rb").read(), tmp_path))
@@ -160,3 +161,16 @@ def test_a_decision_on_occupied_land_names_the_court_route_and_fifteen_days_to_s
     assert "未经批准非法占用土地建设住宅" in text
     assert "十五日内向有管辖权的人民法院提起行政诉讼" in text
     assert "申请人民法院强制执行" in text
+
+
+def test_decisions_name_the_jurisdictions_reconsideration_body_and_court(filed_case, users, tmp_path):
+    jurisdiction = filed_case.jurisdiction
+    jurisdiction.reconsideration_body, jurisdiction.court = "测试县人民政府", "测试县人民法院"
+    jurisdiction.statement_window_days = 3
+    jurisdiction.save(update_fields=["reconsideration_body", "court", "statement_window_days"])
+    decision = issue(filed_case, K.DEMOLITION_DECISION, users["supervisor"], deadline=DEADLINE)
+    text = flat(pdf_text(decision.pdf.open("rb").read(), tmp_path))
+    assert "六十日内向测试县人民政府申请行政复议" in text
+    assert "六个月内向测试县人民法院提起行政诉讼" in text
+    notice = issue(filed_case, K.INTENT_NOTICE, users["supervisor"])
+    assert "自收到本告知书之日起三个工作日内向本机关提出" in flat(pdf_text(notice.pdf.open("rb").read(), tmp_path))
