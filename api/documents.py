@@ -20,7 +20,7 @@ from api.serializers import PersonSerializer
 from documents import selectors as document_selectors
 from documents.choices import DocumentKind, ElectronicChannel, RecipientRelation
 from documents.models import Document, ServiceRecord
-from documents.services import record_service
+from documents.services import record_postal_receipt, record_service
 from patrol import selectors
 from patrol.inputs import BoundedDateField, ServiceMethodField, enum_schema
 
@@ -183,3 +183,28 @@ class DocumentServicesView(APIView):
         service = record_service(document_id=pk, actor=request.user, **body.validated_data)
         service = (ServiceRecord.objects.select_related("served_by", "receipt").get(pk=service.pk))
         return Response(ServiceRecordSerializer(service).data, status=status.HTTP_201_CREATED)
+
+
+class PostalReceiptBodySerializer(serializers.Serializer):
+    receipt_date = BoundedDateField(help_text="The date on the return receipt (民事诉讼法 第91条: the date of service)")
+
+
+class ServiceReceiptDateView(APIView):
+    """Record the date on a posted document's return receipt: the service takes effect that day, and the
+    document's periods start. Once only."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=PostalReceiptBodySerializer, responses={
+        200: OpenApiResponse(ServiceRecordSerializer, description="Recorded: effective_on is the receipt date"),
+        **errors(400, 403, 404, 409,
+                 d400="No date, or a date before posting or in the future",
+                 d403="Only a supervisor records service",
+                 d404="No such service in the user's jurisdiction",
+                 d409="Not a posted document, or its receipt date is already recorded")})
+    def post(self, request, pk):
+        body = PostalReceiptBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        service = record_postal_receipt(service_id=pk, actor=request.user, **body.validated_data)
+        service = ServiceRecord.objects.select_related("served_by", "receipt").get(pk=service.pk)
+        return Response(ServiceRecordSerializer(service).data)

@@ -31,6 +31,8 @@ urlpatterns = [
     path("v1/documents/<int:pk>/pdf", document_views.DocumentPdfView.as_view(), name="api-document-pdf"),
     path("v1/documents/<int:pk>/services/", document_views.DocumentServicesView.as_view(),
          name="api-document-services"),
+    path("v1/services/<int:pk>/receipt-date/", document_views.ServiceReceiptDateView.as_view(),
+         name="api-service-receipt-date"),
     path("v1/photos/<int:pk>/file/", cases.PhotoFileView.as_view(), {"variant": "file"}, name="api-photo-file"),
     path("v1/photos/<int:pk>/thumbnail/", cases.PhotoFileView.as_view(), {"variant": "thumbnail"},
          name="api-photo-thumbnail"),

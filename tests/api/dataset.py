@@ -15,7 +15,7 @@ from django.utils import timezone
 from PIL import Image
 
 from documents.choices import DocumentKind
-from documents.services import issue_document
+from documents.services import issue_document, record_service
 from patrol import workflow
 from patrol.choices import CampaignStatus, NoticeKind, ReinspectionResult, Role, ServiceMethod, Status
 from patrol.models import Campaign, Case
@@ -137,6 +137,13 @@ class World:
                 return issue_document(case=case, kind=DocumentKind.RECTIFICATION_ORDER, content={},
                                       actor=self.user(code, Role.SUPERVISOR), period_days=10)
         return self._once(("document", code), build)
+
+    def posted_service(self, code):
+        """The document above, posted today; its return receipt not back yet."""
+        def build():
+            return record_service(document_id=self.document(code).pk, actor=self.user(code, Role.SUPERVISOR),
+                                  method="post", served_on=timezone.localdate(), tracking_number="1180123456789")
+        return self._once(("posted", code), build)
 
     def notice(self, code):
         return self.case(code, Status.RECTIFYING).notices.get()

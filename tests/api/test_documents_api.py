@@ -166,3 +166,24 @@ def test_an_english_speaking_supervisor_gets_a_document_in_chinese_only(case, us
         data = b"".join(client.get(url, HTTP_ACCEPT_LANGUAGE="en").streaming_content)
         latin = re.findall(r"[A-Za-z]{2,}", pdf_text(data, tmp_path).replace("TST", ""))
         assert latin == [], (url, latin)
+
+
+def test_a_posted_documents_receipt_date_starts_its_clock_once(case, order, users):
+    client = client_for(users["supervisor"])
+    today = timezone.localdate()
+    service = client.post(f"/api/v1/documents/{order.pk}/services/", {
+        "method": "post", "served_on": today.isoformat(), "tracking_number": "1180123456789"}, format="json").json()
+    assert service["pending"] is True
+    response = client.post(f"/api/v1/services/{service['id']}/receipt-date/", {"receipt_date": today.isoformat()},
+                           format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["effective_on"], response.json()["pending"]) == (today.isoformat(), False)
+    document = client.get(f"/api/v1/cases/{case.pk}/documents/").json()["results"][0]
+    from patrol.periods import deadline_from_days
+    assert document["deadline_on"] == deadline_from_days(today, 5).isoformat()
+    again = client.post(f"/api/v1/services/{service['id']}/receipt-date/", {"receipt_date": today.isoformat()},
+                        format="json")
+    assert again.status_code == 409
+    assert client_for(users["other_supervisor"]).post(
+        f"/api/v1/services/{service['id']}/receipt-date/", {"receipt_date": today.isoformat()},
+        format="json").status_code == 404

@@ -194,6 +194,10 @@ MATRIX = {
     ("api-document-services", "POST"): Entry(
         url=lambda w, code, role: f"/api/v1/documents/{w.document(code).pk}/services/", allowed=SUPERVISOR, ok=201,
         body=lambda w, c, r: {"method": "left_at_premises", "served_on": TODAY(), "witness_name": "村委会主任"}),
+    # The return receipt of the jurisdiction's posted document (recorded once; each test starts afresh).
+    ("api-service-receipt-date", "POST"): Entry(
+        url=lambda w, code, role: f"/api/v1/services/{w.posted_service(code).pk}/receipt-date/", allowed=SUPERVISOR,
+        body=lambda w, c, r: {"receipt_date": TODAY()}),
     ("api-photo-file", "GET"): Entry(url=lambda w, code, role: f"/api/v1/photos/{w.photo(code).pk}/file/"),
     ("api-photo-thumbnail", "GET"): Entry(url=lambda w, code, role: f"/api/v1/photos/{w.photo(code).pk}/thumbnail/"),
     ("api-patrols", "GET"): Entry(url=lambda w, code, role: "/api/v1/patrols/", away_check="list",

@@ -56,6 +56,7 @@ def dataset(jurisdiction, other_jurisdiction, settings, tmp_path):
         "cases": [case.pk for case in cases],
         "photos": [world.photo(code).pk for code in ("TST", "OTH")],
         "documents": [world.document(code).pk for code in ("TST", "OTH")],
+        "services": [world.posted_service(code).pk for code in ("TST", "OTH")],
         "patrols": [world.patrol(code).pk for code in ("TST", "OTH")],
         "campaigns": [world.campaign(code).pk for code in ("TST", "OTH")],
         "summaries": [world.summary(code).pk for code in ("TST", "OTH")],
