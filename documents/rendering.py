@@ -28,10 +28,11 @@ def template_name(kind):
     return f"documents/kinds/{kind}.html"
 
 
-def render_html(*, kind, number, issued_on, content):
+def render_html(*, kind, number, issued_on, content, images=None):
     # Always Chinese: labels the templates translate, and anything lazy in the content, whatever the reader's language.
     with translation.override("zh-hans"):
-        return render_to_string(template_name(kind), {"doc": Printed(kind, number, issued_on), "c": content})
+        return render_to_string(template_name(kind), {"doc": Printed(kind, number, issued_on), "c": content,
+                                                      "images": images or {}})
 
 
 def _fetcher():
@@ -44,7 +45,10 @@ def html_to_pdf(html, *, identifier=b""):
         pdf_identifier=hashlib.sha256(identifier).hexdigest().encode() if identifier else None)
 
 
-def render_pdf(*, kind, number, issued_on, content):
-    """The PDF bytes of a document: its number fixes the PDF's /ID, nothing else varies."""
-    html = render_html(kind=kind, number=number, issued_on=issued_on, content=content)
+def render_pdf(*, kind, number, issued_on, content, images=None):
+    """The PDF bytes of a document: its number fixes the PDF's /ID, nothing else varies.
+
+    ``images``: name → ``data:`` URI of the evidence images the document shows (documents.images).
+    """
+    html = render_html(kind=kind, number=number, issued_on=issued_on, content=content, images=images)
     return html_to_pdf(html, identifier=number.encode("utf-8"))

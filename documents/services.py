@@ -20,6 +20,7 @@ from documents.choices import (
     RecipientRelation,
 )
 from documents.context import build_content, officer_entry
+from documents.images import print_copy
 from documents.models import Document, ServiceRecord
 from documents.rendering import render_pdf
 from patrol import ledger, periods
@@ -78,14 +79,15 @@ def _history(case, kind):
     return extra
 
 
-def issue_document(*, case, kind, content, actor, deadline=None, period_days=None, now=None):
+def issue_document(*, case, kind, content, actor, deadline=None, period_days=None, images=None, now=None):
     """Number a document, freeze its content, render its PDF once, store it; return the Document.
 
     Run it inside the caller's ``transaction.atomic()`` with the case row locked: the number is taken from the
     gap-free sequence (patrol.sequences), whose row stays locked until the caller's transaction ends, so the
     caller's rollback gives the number back. ``document.sha256`` is the SHA-256 of the stored PDF, for the
     caller's CaseEvent payload. ``deadline`` is a fixed date; ``period_days`` a period counted from effective
-    service instead (the document then says "自收到本…之日起N日内").
+    service instead (the document then says "自收到本…之日起N日内"). ``images``: name → Photo of the case to
+    show in the document (a signature); the content names each by its SHA-256.
     """
     if kind not in K.values:
         raise InvalidInput(fields={"kind": [_("没有这种文书")]})
@@ -99,9 +101,13 @@ def issue_document(*, case, kind, content, actor, deadline=None, period_days=Non
     with transaction.atomic():
         seq = take_next_number(jurisdiction=jurisdiction, scope=SEQUENCE_SCOPE[kind], year=issued_on.year)
         number = document_number(jurisdiction, kind, issued_on.year, seq)
-        frozen = build_content(case=case, kind=kind, content={**_history(case, kind), **(content or {})},
+        named = {name: photo.sha256 for name, photo in (images or {}).items() if photo is not None}
+        frozen = build_content(case=case, kind=kind, content={**_history(case, kind), **(content or {}),
+                                                              **({"images": named} if named else {})},
                                actor=actor, issued_on=issued_on, deadline=deadline, period_days=period_days)
-        pdf = render_pdf(kind=kind, number=number, issued_on=issued_on, content=frozen)
+        copies = {name: print_copy(photo) for name, photo in (images or {}).items() if photo is not None}
+        pdf = render_pdf(kind=kind, number=number, issued_on=issued_on, content=frozen,
+                         images={name: uri for name, uri in copies.items() if uri})
         document = Document(case=case, kind=kind, year=issued_on.year, seq=seq, number=number, issued_on=issued_on,
                             issued_at=now, content=frozen, sha256=hashlib.sha256(pdf).hexdigest(), deadline=deadline,
                             period_days=period_days, issued_by=actor)
@@ -254,7 +260,7 @@ def record_service(*, document_id, actor, method, served_on, place="", recipient
             effective_on=effective_on,
             **values)
         receipt = issue_document(case=case, kind=K.SERVICE_RECEIPT, content=_service_content(service, document),
-                                 actor=actor, now=now)
+                                 actor=actor, images={"signature": values["signature_photo"]}, now=now)
         service.receipt = receipt
         service.save(force_insert=True)
         _record(case, actor=actor, action="record_service", note=note, now=now, payload={

@@ -1,14 +1,21 @@
 """Issuing documents (numbered, frozen, stored with their SHA-256) and recording their service (送达)."""
 import hashlib
+import io
+import subprocess
 from datetime import date
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import transaction
+from PIL import Image
 
 from documents import selectors
 from documents.choices import DocumentKind
+from documents.images import images_for
 from documents.models import Document, ServiceRecord
+from documents.rendering import render_pdf
 from documents.services import record_postal_receipt, record_service
+from patrol import workflow
 from patrol.choices import ServiceMethod
 from patrol.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from patrol.ledger import verify_case_chain
@@ -29,10 +36,6 @@ def order(filed_case, users):
 
 @pytest.fixture
 def photo(filed_case, users):
-    from django.core.files.base import ContentFile
-
-    from patrol import workflow
-
     data = jpeg()
     return workflow.attach_photo(case_id=filed_case.pk, actor=users["inspector"],
                                  client_uuid="4f9d7e1a-0000-4000-8000-000000000001", file=ContentFile(data),
@@ -194,3 +197,27 @@ def test_service_cannot_be_dated_before_the_document_or_in_the_future(order, use
         with pytest.raises(InvalidInput):
             serve(order, users["supervisor"], M.LEFT_AT_PREMISES, served_on=served_on, now=at(2026, 3, 4),
                   witness_name="见证人")
+
+
+@needs_poppler
+def test_the_recipients_signature_is_placed_in_the_receipt_and_re_renders_the_same(order, users, tmp_path):
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 400), (250, 250, 250)).save(out, "JPEG")  # a large, pale signature pad
+    data = out.getvalue()
+    signature = workflow.attach_photo(case_id=order.case_id, actor=users["inspector"],
+                                      client_uuid="4f9d7e1a-0000-4000-8000-0000000000aa", file=ContentFile(data),
+                                      sha256=hashlib.sha256(data).hexdigest(), content_type="image/jpeg",
+                                      size_bytes=len(data), taken_at=at(2026, 3, 3), stage="notice",
+                                      now=at(2026, 3, 3))
+    receipt = serve(order, users["supervisor"], M.IN_PERSON, recipient_name="张三", recipient_relation="party",
+                    signature_photo=signature.pk).receipt
+    stored = receipt.pdf.open("rb").read()
+    path = tmp_path / "receipt.pdf"
+    path.write_bytes(stored)
+    images = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in images.splitlines()[2:]]
+    assert len(rows) == 1 and int(rows[0][3]) == 600, images  # scaled down for print: 600 px wide
+    assert receipt.content["images"] == {"signature": signature.sha256}
+    again = render_pdf(kind=receipt.kind, number=receipt.number, issued_on=receipt.issued_on,
+                       content=receipt.content, images=images_for(receipt.case, receipt.content))
+    assert again == stored

@@ -1,0 +1,50 @@
+"""Evidence images placed in a document (a recipient's signature on a 送达回证), scaled down for print.
+
+The photo itself stays in the evidence store untouched; the document holds a copy no larger than print needs,
+made the same way every time (same bytes in, same JPEG out), so a document re-rendered from its row and the
+photos it names is the same PDF.
+"""
+import base64
+import io
+import logging
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from patrol.models import Photo
+
+logger = logging.getLogger(__name__)
+
+# A signature box is about 60 mm wide: 600 px is 250 dpi there.
+PRINT_MAX_PX = 600
+
+
+def print_copy(photo):
+    """A ``data:`` URI of the photo, at most PRINT_MAX_PX on its longer side, as JPEG; None when it cannot be
+    decoded here (the document then names the photo by its SHA-256 only)."""
+    try:
+        return _jpeg_uri(photo)
+    except (OSError, UnidentifiedImageError, ValueError):
+        logger.warning("Photo %s cannot be placed in a document", photo.pk, exc_info=True)
+        return None
+
+
+def _jpeg_uri(photo):
+    with photo.file.open("rb") as handle:
+        image = Image.open(handle)
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail((PRINT_MAX_PX, PRINT_MAX_PX))
+        if image.mode not in ("RGB", "L"):
+            background = Image.new("RGB", image.size, "white")
+            background.paste(image, mask=image.getchannel("A") if "A" in image.getbands() else None)
+            image = background
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=85)
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def images_for(case, content):
+    """The images a document shows, from the photos its content names by SHA-256 (``content["images"]``)."""
+    named = content.get("images") or {}
+    photos = {p.sha256: p for p in Photo.objects.filter(case=case, sha256__in=list(named.values()))}
+    copies = {name: print_copy(photos[sha]) for name, sha in named.items() if sha in photos}
+    return {name: uri for name, uri in copies.items() if uri}
