@@ -1,7 +1,8 @@
-"""Check the record: every case's hash-chained events and every stored photo's file against its SHA-256.
+"""Check the record: every case's hash-chained events, and every stored photo's and issued document's file
+against its SHA-256.
 
 Cases are read in chunks by primary key with their events prefetched (two queries per chunk, however
-many events), and photo files are hashed in chunks, so the check runs in constant memory on a county's
+many events), and photo and document files are hashed in chunks, so the check runs in constant memory on a county's
 worth of data. The command fails (non-zero exit) when anything does not match.
 """
 import hashlib
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from gis.models import Jurisdiction
 from patrol.ledger import verify_case_chain
+from documents.models import Document
 from patrol.models import Case, CaseEvent, Photo
 
 READ_SIZE = 1024 * 1024
@@ -31,20 +33,24 @@ class Command(BaseCommand):
     def handle(self, *args, jurisdiction=None, chunk_size, max_failures, verbosity=1, **options):
         if chunk_size < 1 or max_failures < 1:
             raise CommandError(_("--chunk-size 和 --max-failures 须为正整数"))
-        cases, photos = Case.objects.all(), Photo.objects.all()
+        cases, photos, documents = Case.objects.all(), Photo.objects.all(), Document.objects.all()
         if jurisdiction:
             found = Jurisdiction.objects.filter(code=jurisdiction).first()
             if found is None:
                 raise CommandError(_("没有简码为 %(code)s 的执法单位") % {"code": jurisdiction})
             cases, photos = cases.filter(jurisdiction=found), photos.filter(case__jurisdiction=found)
+            documents = documents.filter(case__jurisdiction=found)
         self.verbosity, self.chunk_size, self.max_failures = verbosity, chunk_size, max_failures
         self.failures, self.failure_count = [], 0
 
         case_count, event_count = self.check_cases(cases)
         photo_count = self.check_photos(photos)
+        document_count = self.check_documents(documents)
 
-        summary = _("已检查 %(cases)s 个案件、%(events)s 条记录、%(photos)s 张照片，发现 %(failures)s 处问题") % {
-            "cases": case_count, "events": event_count, "photos": photo_count, "failures": self.failure_count}
+        summary = _("已检查 %(cases)s 个案件、%(events)s 条记录、%(photos)s 张照片、%(documents)s 份文书，"
+                    "发现 %(failures)s 处问题") % {
+            "cases": case_count, "events": event_count, "photos": photo_count, "documents": document_count,
+            "failures": self.failure_count}
         if not self.failure_count:
             if verbosity:
                 self.stdout.write(self.style.SUCCESS(summary))
@@ -107,18 +113,43 @@ class Command(BaseCommand):
         return done
 
 
+    def check_documents(self, documents):
+        """Each issued document's PDF is the one whose SHA-256 the record holds (issue #14)."""
+        total = documents.count()
+        chunks = documents.select_related("case").only("pk", "number", "pdf", "sha256", "case__reference").order_by("pk")
+        done = last_pk = 0
+        while True:
+            chunk = list(chunks.filter(pk__gt=last_pk)[: self.chunk_size])
+            if not chunk:
+                break
+            for document in chunk:
+                problem = stored_file_problem(document.pdf, document.sha256)
+                if problem:
+                    self.fail(_("文书 %(number)s（案件 %(case)s）：%(problem)s") % {
+                        "number": document.number, "case": document.case.reference, "problem": problem})
+            done += len(chunk)
+            last_pk = chunk[-1].pk
+            self.progress(_("文书"), done, total)
+        return done
+
+
 def photo_file_problem(photo):
     """Why the photo's stored file does not prove its evidence, or None."""
-    name = photo.file.name
+    return stored_file_problem(photo.file, photo.sha256)
+
+
+def stored_file_problem(field_file, sha256):
+    """Why a stored file is not the one whose SHA-256 was registered, or None."""
+    name = field_file.name
     if not name:
         return _("没有文件")
     digest = hashlib.sha256()
     try:
-        with photo.file.storage.open(name, "rb") as stored:
+        with field_file.storage.open(name, "rb") as stored:
             for block in stored.chunks(READ_SIZE):
                 digest.update(block)
     except Exception as exc:  # noqa: BLE001 - whatever the storage says, the evidence cannot be shown
         return _("文件 %(file)s 无法读取（%(error)s）") % {"file": name, "error": exc.__class__.__name__}
-    if digest.hexdigest() != photo.sha256:
+    if digest.hexdigest() != sha256:
         return _("文件 %(file)s 与登记的 SHA-256 不符") % {"file": name}
     return None
