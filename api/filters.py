@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from patrol.choices import Category, Stage, Status
-from patrol.models import Case
+from patrol.models import Case, overdue_q
 
 
 # Ids are positive 64-bit integers (bigint). A float, or a number beyond bigint, is a 400: django-filter's
@@ -57,8 +57,7 @@ class CaseFilter(django_filters.FilterSet):
         fields = []
 
     def filter_overdue(self, queryset, name, value):
-        # 逾期 is derived: rectifying with a deadline before today in Asia/Shanghai.
-        overdue = Q(status=Status.RECTIFYING, deadline__lt=timezone.localdate())
+        overdue = overdue_q(timezone.localdate())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_text(self, queryset, name, value):

@@ -33,7 +33,8 @@ from rest_framework.views import APIView
 from api.filters import CaseFilter
 from gis.constants import SRID
 from patrol import selectors
-from patrol.choices import OPEN_STATUSES, CampaignStatus, Status
+from patrol.choices import DEADLINE_STATUSES, OPEN_STATUSES, CampaignStatus, Status
+from patrol.models import overdue_q
 
 # Bump when the shape of a response changes, so that no client keeps a cached body of the old shape.
 FORMAT_VERSION = 1
@@ -113,8 +114,7 @@ def cell_size(zoom, cells_per_tile):
 
 
 def overdue_expression(today):
-    # 逾期 is derived, never stored: rectifying with a deadline before today (Asia/Shanghai).
-    return ExpressionWrapper(Q(status=Status.RECTIFYING, deadline__lt=today), output_field=BooleanField())
+    return ExpressionWrapper(overdue_q(today), output_field=BooleanField())
 
 
 @contextmanager
@@ -155,12 +155,11 @@ def collector_paused():
 
 def point_features(rows, today):
     """One GeoJSON Point feature per row of ``point_rows``."""
-    rectifying = Status.RECTIFYING
     with collector_paused():
         return [
             {"type": "Feature", "id": pk, "geometry": {"type": "Point", "coordinates": [lng, lat]},
              "properties": {"id": pk, "reference": reference, "status": status,
-                            "overdue": status == rectifying and deadline is not None and deadline < today,
+                            "overdue": status in DEADLINE_STATUSES and deadline is not None and deadline < today,
                             "category": category, "deadline": deadline, "village": village}}
             for pk, reference, status, deadline, category, village, lng, lat in rows
         ]
@@ -245,7 +244,7 @@ def case_kpis(queryset, today):
     counts = {f"status_{value}": Count("pk", filter=Q(status=value)) for value in Status.values}
     kpi = queryset.aggregate(
         open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        overdue=Count("pk", filter=Q(status=Status.RECTIFYING, deadline__lt=today)),
+        overdue=Count("pk", filter=overdue_q(today)),
         closed_this_month=Count("pk", filter=Q(status=Status.CLOSED, closed_at__date__gte=month_start)),
         filed=Count("pk", filter=~Q(status__in=[Status.REPORTED, Status.DISMISSED])),
         closed=Count("pk", filter=Q(status=Status.CLOSED)),
@@ -283,7 +282,7 @@ def case_rows(queryset, bbox, ordering, today, limit=LIST_LIMIT):
     )[: limit + 1])
     results = [
         {"id": pk, "reference": reference, "status": status,
-         "overdue": status == Status.RECTIFYING and deadline is not None and deadline < today,
+         "overdue": status in DEADLINE_STATUSES and deadline is not None and deadline < today,
          "category": category, "deadline": deadline, "village": village, "address": address,
          "reported_on": timezone.localtime(created).date(), "lng": lng, "lat": lat}
         for pk, reference, status, deadline, category, village, address, created, lng, lat in rows[:limit]

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
 from patrol import workflow
-from patrol.choices import Category, LocationSource, NoticeKind, PhotoStage, Resolution, Stage, Structure
+from patrol.choices import Category, LocationSource, NoticeKind, PhotoStage, Resolution, Stage, Structure, status_label
 from patrol.inputs import BoundedDateTimeField, PointField, ServiceMethodField, enum_schema, no_bidi_controls
 from patrol.models import Case, CaseEvent, Notice, Photo, User
 
@@ -230,8 +230,17 @@ class FindingReceiptSerializer(serializers.Serializer):
 class EventSerializer(serializers.ModelSerializer):
     actor = PersonSerializer(allow_null=True)
     location = GeometryField(allow_null=True)
+    # Readable names of the states, including those an old event keeps from before #13 (rectifying, escalated).
+    from_status_display = serializers.SerializerMethodField()
+    to_status_display = serializers.SerializerMethodField()
 
     class Meta:
         model = CaseEvent
-        fields = ["seq", "created_at", "actor", "location", "action", "from_status", "to_status", "note", "payload",
-                  "prev_hash", "hash"]
+        fields = ["seq", "created_at", "actor", "location", "action", "from_status", "from_status_display",
+                  "to_status", "to_status_display", "note", "payload", "prev_hash", "hash"]
+
+    def get_from_status_display(self, event) -> str:
+        return str(status_label(event.from_status)) if event.from_status else ""
+
+    def get_to_status_display(self, event) -> str:
+        return str(status_label(event.to_status)) if event.to_status else ""

@@ -14,7 +14,7 @@ from api.filters import CaseFilter
 from api.map import DEFAULT_LIST_ORDERING, case_kpis
 from patrol import selectors
 from patrol.choices import Category, Role, Stage, Status
-from patrol.models import User
+from patrol.models import User, overdue_q
 
 FILTER_NAMES = ("status", "overdue", "village", "campaign", "inspector", "category", "stage", "reported_from",
                 "reported_to", "q")
@@ -53,11 +53,12 @@ def map_page(request):
 
 def _todo_cases(user, cases, today):
     """What waits for this role: filing and overdue cases for supervisors, escalations for legal review."""
-    overdue = Q(status=Status.RECTIFYING, deadline__lt=today)
+    overdue = overdue_q(today)
     if user.role == Role.SUPERVISOR:
-        waiting = Q(status__in=[Status.REPORTED, Status.ENFORCEMENT_DECIDED]) | overdue
+        waiting = Q(status__in=[Status.REPORTED, Status.DECIDED, Status.ENFORCEMENT_DECIDED, Status.ANNOUNCED,
+                                  Status.COURT_GRANTED, Status.EXECUTED]) | overdue
     elif user.role == Role.LEGAL_REVIEWER:
-        waiting = Q(status=Status.ESCALATED)
+        waiting = Q(status=Status.IN_REVIEW)
     else:
         waiting = overdue
     return cases.filter(waiting).select_related("village").order_by("deadline", "created_at")[:20]

@@ -19,7 +19,7 @@ from patrol.sequences import case_reference, take_next_number
 
 BATCH = 20000
 # Synthetic cases spread over the simple states; the full procedure is in the 200 demo cases.
-STATUS_WEIGHTS = [(Status.REPORTED, 15), (Status.FILED, 10), (Status.RECTIFYING, 35), (Status.CLOSED, 35),
+STATUS_WEIGHTS = [(Status.REPORTED, 15), (Status.FILED, 10), (Status.ORDERED, 35), (Status.CLOSED, 35),
                   (Status.DISMISSED, 5)]
 
 
@@ -56,7 +56,7 @@ def _synthetic_case(rng, samplers, jurisdiction, actor, year, seq, now, statuses
     created = now - timedelta(days=rng.uniform(0, 330))
     status = rng.choices(statuses, weights)[0]
     deadline = resolution = closed_at = None
-    if status == Status.RECTIFYING:
+    if status == Status.ORDERED:
         deadline = (created + timedelta(days=rng.randint(5, 60))).date()
     if status in (Status.CLOSED, Status.DISMISSED):
         resolution = Resolution.RECTIFIED_BY_PARTY if status == Status.CLOSED else Resolution.NOT_VIOLATION

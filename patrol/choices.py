@@ -15,16 +15,45 @@ class Role(models.TextChoices):
 
 
 class Status(models.TextChoices):
+    """The states of DOMAIN.md "The statutory procedure", in procedure order."""
+
     REPORTED = "reported", _("待立案")
     FILED = "filed", _("已立案")
-    RECTIFYING = "rectifying", _("整改中")
-    ESCALATED = "escalated", _("待法制审核")
+    ORDERED = "ordered", _("责令整改中")
+    NOTIFIED = "notified", _("已事先告知")
+    HEARING = "hearing", _("听证中")
+    IN_REVIEW = "in_review", _("法制审核中")
+    DECIDED = "decided", _("已作出限期拆除决定")
+    SUSPENDED = "suspended", _("复议诉讼中止")
+    REMINDED = "reminded", _("已催告")
     ENFORCEMENT_DECIDED = "enforcement_decided", _("已决定强制拆除")
+    ANNOUNCED = "announced", _("已公告")
+    COURT_PENDING = "court_pending", _("待法院裁定")
+    COURT_GRANTED = "court_granted", _("法院准予执行")
+    EXECUTED = "executed", _("已强制拆除")
     CLOSED = "closed", _("已结案")
     DISMISSED = "dismissed", pgettext_lazy("case status", "不予立案")
 
 
 OPEN_STATUSES = [s for s in Status.values if s not in (Status.CLOSED, Status.DISMISSED)]
+
+# The states in which the case waits for the party to comply by a deadline (case.deadline): 逾期 is derived
+# from these alone (DOMAIN.md: "the case waits on a deadline that passed").
+DEADLINE_STATUSES = (Status.ORDERED, Status.DECIDED, Status.REMINDED, Status.ANNOUNCED)
+
+# The states before #13's procedure. Old CaseEvents keep them (the record is append-only), so they are still
+# shown by name; never assigned to a case again.
+LEGACY_STATUS_LABELS = {
+    "rectifying": _("整改中"),
+    "escalated": _("待法制审核"),
+}
+
+
+def status_label(value):
+    """What a status in a case or in an old event is called, including the states before #13."""
+    if value in Status.values:
+        return Status(value).label
+    return LEGACY_STATUS_LABELS.get(value, value)
 
 
 class Category(models.TextChoices):

@@ -222,8 +222,8 @@ class DemoSeeder:
 
 # Target states with weights: every state of DOMAIN.md, with the interesting ones well represented.
 OUTCOMES = [
-    ("reported", 22), ("dismissed", 10), ("filed", 14), ("rectifying", 40), ("rectifying_overdue", 14),
-    ("escalated", 6), ("enforcement_decided", 5), ("closed_rectified", 60), ("closed_legalized", 10),
+    ("reported", 22), ("dismissed", 10), ("filed", 14), ("ordered", 40), ("ordered_overdue", 14),
+    ("in_review", 6), ("decided", 5), ("closed_rectified", 60), ("closed_legalized", 10),
     ("closed_demolished", 5),
 ]
 
@@ -236,10 +236,10 @@ class CasePlan:
         self.client_uuid = uuid_for("case", index)
         self.rng = random.Random(index)
         self.outcome = self.rng.choices([o for o, _ in OUTCOMES], weights=[w for _, w in OUTCOMES])[0]
-        oldest = {"closed_demolished": 300, "enforcement_decided": 120, "escalated": 90,
-                  "rectifying_overdue": 80}.get(self.outcome, 100)
-        youngest = {"closed_demolished": 270, "enforcement_decided": 70, "escalated": 45,
-                    "rectifying_overdue": 35, "rectifying": 3, "reported": 0}.get(self.outcome, 20)
+        oldest = {"closed_demolished": 300, "decided": 120, "in_review": 90,
+                  "ordered_overdue": 80}.get(self.outcome, 100)
+        youngest = {"closed_demolished": 270, "decided": 70, "in_review": 45,
+                    "ordered_overdue": 35, "ordered": 3, "reported": 0}.get(self.outcome, 20)
         days_ago = self.rng.uniform(youngest, oldest)
         self.now = now
         # Findings are made on patrol, in daylight.
@@ -292,7 +292,7 @@ class CasePlan:
         if outcome == "filed":
             return
         served = self.at(2, 10)
-        overdue_wanted = outcome in ("rectifying_overdue", "escalated", "enforcement_decided", "closed_demolished")
+        overdue_wanted = outcome in ("ordered_overdue", "in_review", "decided", "closed_demolished")
         kind = NoticeKind.STOP_CONSTRUCTION if stage == Stage.UNDER_CONSTRUCTION else NoticeKind.RECTIFY
         days = 10 if overdue_wanted else rng.choice([5, 10, 15, 30])
         notice_photo = self.photo(case, supervisor, PhotoStage.NOTICE, served, point)
@@ -301,7 +301,7 @@ class CasePlan:
                               service_photo=notice_photo.pk, now=served)
         case.refresh_from_db()
         after_deadline = (case.deadline - timezone.localdate(self.reported_at)).days + 1
-        if outcome == "rectifying":
+        if outcome == "ordered":
             if case.deadline < timezone.localdate(self.now):
                 # Not meant to be overdue: the party asked for more time and got it.
                 workflow.extend_deadline(case_id=cid, actor=supervisor, reason="当事人申请延期，已提交整改方案",
@@ -321,16 +321,16 @@ class CasePlan:
         workflow.reinspect(case_id=cid, actor=inspector,
                            result=rng.choice([ReinspectionResult.NOT_RECTIFIED, ReinspectionResult.PARTLY_RECTIFIED]),
                            note="期限届满，现场复查未整改到位", now=self.at(after_deadline, 10))
-        if outcome == "rectifying_overdue":
+        if outcome == "ordered_overdue":
             return
         workflow.escalate(case_id=cid, actor=supervisor, note="逾期未整改，拟依法强制拆除，提请法制审核",
                           now=self.at(after_deadline + 2, 11))
-        if outcome == "escalated":
+        if outcome == "in_review":
             return
         approved = self.at(after_deadline + 6, 10)
         workflow.legal_approve(case_id=cid, actor=legal, decision_number=f"龙执强拆决字〔2026〕第{self.index}号",
                                announcement_date=approved.date(), now=approved)
-        if outcome == "enforcement_decided":
+        if outcome == "decided":
             return
         case.refresh_from_db()
         earliest = workflow.earliest_demolition_date(case)

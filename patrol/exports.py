@@ -36,7 +36,7 @@ from openpyxl.utils import get_column_letter
 
 from api.filters import CaseFilter
 from patrol import selectors
-from patrol.choices import Category, Resolution, Status
+from patrol.choices import DEADLINE_STATUSES, Category, Resolution, Status
 from patrol.errors import DomainError, InvalidInput
 
 logger = logging.getLogger(__name__)
@@ -64,9 +64,18 @@ DATE_FORMAT = "yyyy-mm-dd"
 STATUS_COLOURS = {
     Status.REPORTED: "f39c12",
     Status.FILED: "2e86c1",
-    Status.RECTIFYING: "8e44ad",
-    Status.ESCALATED: "c0392b",
+    Status.ORDERED: "8e44ad",
+    Status.NOTIFIED: "a569bd",
+    Status.HEARING: "5b2c6f",
+    Status.IN_REVIEW: "c0392b",
+    Status.DECIDED: "b03a2e",
+    Status.SUSPENDED: "d4ac0d",
+    Status.REMINDED: "a93226",
     Status.ENFORCEMENT_DECIDED: "922b21",
+    Status.ANNOUNCED: "7b241c",
+    Status.COURT_PENDING: "6e2c00",
+    Status.COURT_GRANTED: "4a235a",
+    Status.EXECUTED: "17202a",
     Status.CLOSED: "1e8449",
     Status.DISMISSED: "7f8c8d",
 }
@@ -138,7 +147,7 @@ def ledger_rows(cases, *, with_location=False):
             category=category, category_label=categories.get(category, category), area_m2=area,
             # 发现日期 is the day the finding was logged, in Asia/Shanghai: the date the filters use too.
             found_on=timezone.localtime(created_at).date(), status=status, status_label=statuses.get(status, status),
-            deadline=deadline, overdue=status == Status.RECTIFYING and deadline is not None and deadline < today,
+            deadline=deadline, overdue=status in DEADLINE_STATUSES and deadline is not None and deadline < today,
             resolution=resolution, resolution_label=resolutions.get(resolution, resolution),
             # As User.__str__: family name first, no space; the user name when no name is recorded.
             responsible=_text(f"{last_name or ''}{first_name or ''}".strip() or username) if username else "",

@@ -13,8 +13,9 @@ from django.utils.translation import pgettext_lazy
 from gis.constants import SRID
 from gis.models import Jurisdiction, Village
 from patrol.choices import (
-    CampaignStatus,
+    DEADLINE_STATUSES,
     LEGAL_BASIS_RULES,
+    CampaignStatus,
     Category,
     LegalBasis,
     LocationSource,
@@ -29,7 +30,7 @@ from patrol.choices import (
     Structure,
     SummarySchedule,
 )
-from patrol.scoping import ScopedManager
+from patrol.scoping import ScopedManager, ScopedQuerySet
 
 
 class User(AbstractUser):
@@ -207,6 +208,16 @@ class DocumentSequence(models.Model):
         ]
 
 
+def overdue_q(today):
+    """逾期, derived, never stored (DOMAIN.md): the case waits on a deadline that passed before ``today``."""
+    return Q(status__in=DEADLINE_STATUSES, deadline__lt=today)
+
+
+class CaseQuerySet(ScopedQuerySet):
+    def overdue(self, today=None):
+        return self.filter(overdue_q(today or timezone.localdate()))
+
+
 class Case(models.Model):
     """案件, starting as a finding (线索) logged in the field."""
 
@@ -273,7 +284,7 @@ class Case(models.Model):
     # Hash of the content the phone sent, so a retried POST can be told from a conflicting one.
     submission_hash = models.CharField(max_length=64, blank=True, editable=False)
 
-    objects = ScopedManager()
+    objects = models.Manager.from_queryset(CaseQuerySet)()
 
     class Meta:
         verbose_name = _("案件")
@@ -293,8 +304,6 @@ class Case(models.Model):
             models.CheckConstraint(condition=Q(category__in=Category.values), name="case_category_valid"),
             models.CheckConstraint(condition=Q(legal_basis="") | Q(legal_basis__in=LegalBasis.values),
                                    name="case_legal_basis_valid"),
-            models.CheckConstraint(condition=~Q(status=Status.RECTIFYING) | Q(deadline__isnull=False),
-                                   name="case_rectifying_has_deadline"),
             models.CheckConstraint(
                 condition=Q(status__in=[Status.CLOSED, Status.DISMISSED], resolution__gt="", closed_at__isnull=False)
                 | (~Q(status__in=[Status.CLOSED, Status.DISMISSED]) & Q(resolution="")),
@@ -321,8 +330,9 @@ class Case(models.Model):
 
     @property
     def overdue(self):
-        """逾期 is derived, never stored: rectifying with a deadline before today (Asia/Shanghai)."""
-        return self.status == Status.RECTIFYING and self.deadline is not None and self.deadline < timezone.localdate()
+        """逾期 is derived, never stored: waiting on a deadline before today (Asia/Shanghai); see overdue_q."""
+        return (self.status in DEADLINE_STATUSES and self.deadline is not None
+                and self.deadline < timezone.localdate())
 
     @property
     def etag(self):

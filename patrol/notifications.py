@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from patrol.choices import Status
+from patrol.choices import DEADLINE_STATUSES
 from patrol.models import Case, User
 from worker.enqueue import enqueue_on_commit
 from worker.mail import record_email
@@ -31,7 +31,7 @@ def notify_assignment(case, inspector, event):
 def record_daily_reminders(today):
     """Record today's reminder for every inspector with overdue cases or cases due tomorrow."""
     tomorrow = today + timedelta(days=1)
-    due = Q(status=Status.RECTIFYING, deadline__lte=tomorrow)
+    due = Q(status__in=DEADLINE_STATUSES, deadline__lte=tomorrow)
     ids = []
     for inspector in User.objects.filter(is_active=True, responsible_cases__in=Case.objects.filter(due)).distinct():
         cases = list(Case.objects.filter(due, responsible=inspector).select_related("village").order_by("deadline"))

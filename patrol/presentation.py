@@ -7,8 +7,8 @@ from patrol.choices import (
     PhotoStage,
     ReinspectionResult,
     Stage,
-    Status,
 )
+from patrol.choices import status_label as _status_label
 from patrol.workflow import ACTIONS
 
 EVENT_LABELS = {
@@ -16,6 +16,7 @@ EVENT_LABELS = {
     "add_photo": _("上传照片"),
     "synthetic_import": _("合成数据导入"),
     "admin_correct": _("管理员更正"),
+    "migrate_procedure": _("迁移至新的法定程序"),
     **{name: spec.label for name, spec in ACTIONS.items()},
 }
 
@@ -49,7 +50,8 @@ def event_label(action):
 
 
 def status_label(value):
-    return Status(value).label if value in Status.values else value
+    # Old events keep the states before #13 (rectifying, escalated): they are named too.
+    return _status_label(value)
 
 
 def payload_lines(payload):

@@ -18,13 +18,13 @@ from django.views.decorators.http import require_POST
 
 from patrol import ledger, presentation, selectors, workflow
 from patrol.choices import (
+    DEADLINE_STATUSES,
     CampaignStatus,
     Category,
     Stage,
     Structure,
     PhotoStage,
     Role,
-    Status,
 )
 from patrol.errors import DomainError
 from patrol.photos import act_with_uploaded_photos
@@ -61,7 +61,7 @@ def field_page(request):
                                                                    started_at__date__gte=week_start)
         .prefetch_related("villages").order_by("-started_at")[:20],
         "due_cases": selectors.cases_for(request.user)
-        .filter(responsible=request.user, status=Status.RECTIFYING)
+        .filter(responsible=request.user, status__in=DEADLINE_STATUSES)
         .select_related("village").order_by("deadline")[:20],
         "campaigns": selectors.campaigns_for(request.user).filter(status=CampaignStatus.ACTIVE),
         "categories": Category.choices, "stages": Stage.choices, "structures": Structure.choices,

@@ -446,7 +446,7 @@ def issue_notice(*, case_id, actor, notice_kind, service_method, served_on, dead
                                 service_method=service_method, served_on=served_on, service_photo=photo,
                                 issued_by=actor, now=now)
         before = case.status
-        case.status, case.deadline = S.RECTIFYING, deadline
+        case.status, case.deadline = S.ORDERED, deadline
         _save_and_record(case, actor=actor, action="issue_notice", from_status=before, location=location, now=now,
                          payload={"notice_number": notice.number, "notice_kind": notice_kind,
                                   "deadline": deadline.isoformat(), "deadline_days": deadline_days,
@@ -482,7 +482,8 @@ def reinspect(*, case_id, actor, result, note, photos=(), expected_version=None,
             fields = ["resolution", "closed_at"]
         _save_and_record(case, actor=actor, action="reinspect", from_status=before, note=note, location=location,
                          now=now, payload={"result": result, "photos": [p.sha256 for p in attached],
-                                           "overdue": case.deadline < timezone.localdate(now)},
+                                           "overdue": case.deadline is not None
+                                           and case.deadline < timezone.localdate(now)},
                          fields=fields)
         return case
 
@@ -520,7 +521,7 @@ def escalate(*, case_id, actor, note, expected_version=None, location=None, now=
     _require(note, "note")
     with _acting("escalate", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
         before = case.status
-        case.status = S.ESCALATED
+        case.status = S.IN_REVIEW
         _save_and_record(case, actor=actor, action="escalate", from_status=before, note=note, location=location,
                          now=now)
         return case
@@ -539,7 +540,8 @@ def legal_approve(*, case_id, actor, decision_number, announcement_date, expecte
             raise InvalidInput(fields={"announcement_date": [
                 _("公告日期不能早于提请法制审核的日期 %(date)s") % {"date": escalated_on.isoformat()}]})
         before = case.status
-        case.status, case.enforcement_announced_on = S.ENFORCEMENT_DECIDED, announcement_date
+        # Until the procedure of #13 is complete, this one approval stands for the 限期拆除决定 (``decided``).
+        case.status, case.enforcement_announced_on = S.DECIDED, announcement_date
         _save_and_record(case, actor=actor, action="legal_approve", from_status=before, location=location, now=now,
                          payload={"decision_number": decision_number,
                                   "announcement_date": announcement_date.isoformat()},
@@ -555,7 +557,7 @@ def legal_reject(*, case_id, actor, reason, deadline, expected_version=None, loc
         raise InvalidInput(fields={"deadline": [_("新期限须晚于今天")]})
     with _acting("legal_reject", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
         before = case.status
-        case.status, case.deadline = S.RECTIFYING, deadline
+        case.status, case.deadline = S.ORDERED, deadline
         _save_and_record(case, actor=actor, action="legal_reject", from_status=before, note=reason,
                          location=location, now=now, payload={"deadline": deadline.isoformat()}, fields=["deadline"])
         return case
@@ -657,23 +659,24 @@ ACTIONS = {
         ActionSpec("dismiss", _("不予立案"), frozenset({S.REPORTED}), SUPERVISOR, dismiss_case, inputs.DismissBody),
         ActionSpec("issue_notice", _("下达通知"), frozenset({S.FILED}), SUPERVISOR, issue_notice, inputs.IssueNoticeBody,
                    photo_stage=PhotoStage.NOTICE, photo_field="service.photo"),  # the photo of the service (送达)
-        ActionSpec("reinspect", _("复查"), frozenset({S.RECTIFYING}), FIELD_ROLES, reinspect, inputs.ReinspectBody,
+        ActionSpec("reinspect", _("复查"), frozenset({S.ORDERED, S.DECIDED, S.REMINDED, S.ANNOUNCED}), FIELD_ROLES, reinspect, inputs.ReinspectBody,
                    photo_stage=PhotoStage.AFTER),
-        ActionSpec("extend_deadline", _("延期"), frozenset({S.RECTIFYING}), SUPERVISOR, extend_deadline,
+        ActionSpec("extend_deadline", _("延期"), frozenset({S.ORDERED}), SUPERVISOR, extend_deadline,
                    inputs.ExtendDeadlineBody),
-        ActionSpec("legalize", _("补办手续"), frozenset({S.RECTIFYING}), SUPERVISOR, legalize, inputs.LegalizeBody),
-        ActionSpec("escalate", _("拟强制拆除"), frozenset({S.RECTIFYING}), SUPERVISOR, escalate, inputs.EscalateBody,
+        ActionSpec("legalize", _("补办手续"), frozenset({S.ORDERED, S.NOTIFIED}), SUPERVISOR, legalize, inputs.LegalizeBody),
+        ActionSpec("escalate", _("拟强制拆除"), frozenset({S.ORDERED}), SUPERVISOR, escalate, inputs.EscalateBody,
                    blocker=_on_the_day(escalation_blocker)),
-        ActionSpec("legal_approve", _("法制审核通过"), frozenset({S.ESCALATED}), LEGAL, legal_approve,
+        ActionSpec("legal_approve", _("法制审核通过"), frozenset({S.IN_REVIEW}), LEGAL, legal_approve,
                    inputs.LegalApproveBody, blocker=review_blocker),
-        ActionSpec("legal_reject", _("法制审核不通过"), frozenset({S.ESCALATED}), LEGAL, legal_reject,
+        ActionSpec("legal_reject", _("法制审核不通过"), frozenset({S.IN_REVIEW}), LEGAL, legal_reject,
                    inputs.LegalRejectBody, blocker=review_blocker),
-        ActionSpec("execute_demolition", _("强制拆除"), frozenset({S.ENFORCEMENT_DECIDED}), SUPERVISOR,
+        # Transitional (#13): from ``decided`` until the 催告/决定/公告 steps replace this one.
+        ActionSpec("execute_demolition", _("强制拆除"), frozenset({S.DECIDED}), SUPERVISOR,
                    execute_demolition, inputs.ExecuteDemolitionBody, blocker=demolition_blocker,
                    photo_stage=PhotoStage.DEMOLITION),
         ActionSpec("comment", _("备注"), ALL_STATUSES, frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.LEGAL_REVIEWER}),
                    comment, inputs.CommentBody, photo_stage=PhotoStage.BEFORE),
-        ActionSpec("lift_suspension", _("恢复执行"), frozenset({S.ENFORCEMENT_DECIDED, S.ESCALATED}), LEGAL,
+        ActionSpec("lift_suspension", _("恢复执行"), frozenset({S.DECIDED, S.IN_REVIEW}), LEGAL,
                    lift_suspension, inputs.LiftSuspensionBody, requires=suspension_to_lift),
         ActionSpec("assign", _("指派"), frozenset(OPEN_STATUSES), SUPERVISOR, assign, inputs.AssignBody,
                    form_choices=_assignable_inspectors),

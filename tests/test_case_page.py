@@ -120,7 +120,7 @@ def test_issuing_a_notice_from_the_page_keeps_the_photo_of_service(client, users
     assert response.status_code == 200
     notice = case.notices.get()
     assert notice.service_photo is not None and notice.service_photo.stage == "notice"
-    assert Case.objects.get(pk=case.pk).status == "rectifying"
+    assert Case.objects.get(pk=case.pk).status == "ordered"
 
 
 def test_a_service_field_error_shows_beside_its_field_under_its_dotted_name(client, users, case):

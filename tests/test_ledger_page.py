@@ -29,7 +29,7 @@ def cases(users):
     first = report(users["inspector"], address="村东头", party_name="张三")
     second = report(users["inspector"], address="小学北侧", location=Point(111.625, 40.705, srid=4326))
     third = report(users["supervisor"], address="河道旁")
-    Case.objects.filter(pk=second.pk).update(status=Status.RECTIFYING,
+    Case.objects.filter(pk=second.pk).update(status=Status.ORDERED,
                                              deadline=timezone.localdate() - timedelta(days=2))
     elsewhere = report(users["other_supervisor"], location=Point(112.605, 41.705, srid=4326), party_name="外人")
     return {"first": first, "second": second, "third": third, "elsewhere": elsewhere}
@@ -82,7 +82,7 @@ def test_overdue_rows_are_highlighted(client, users, cases):
 
 
 @pytest.mark.parametrize("query, expected", [
-    ("?status=rectifying", {"second"}),
+    ("?status=ordered", {"second"}),
     ("?overdue=true", {"second"}),
     ("?overdue=false", {"first", "third"}),
     ("?q=张三", {"first"}),
@@ -97,8 +97,8 @@ def test_the_list_filters_narrow_the_table(client, users, cases, query, expected
 
 def test_the_filter_form_shows_the_filters_of_the_url(client, users, cases, jurisdiction):
     village = jurisdiction.villages.get(name="西村")
-    html = ledger(client, users["supervisor"], f"?status=rectifying&village={village.pk}&q=小学").content.decode()
-    assert 'name="status" value="rectifying" checked' in html
+    html = ledger(client, users["supervisor"], f"?status=ordered&village={village.pk}&q=小学").content.decode()
+    assert 'name="status" value="ordered" checked' in html
     assert f'<option value="{village.pk}" selected>西村</option>' in html
     assert 'name="q" type="search" value="小学"' in html
 

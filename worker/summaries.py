@@ -12,7 +12,7 @@ cases and its campaign patrols; a jurisdiction: all of its cases and patrols):
   the rate never exceeds 100 % and reads as the share of the period's cases put right.)
 - ``on_time_rate`` 按期结案率: closed on time ÷ closed; on time means the local date of ``closed_at`` is on or
   before the case's deadline (the last one: an extended deadline replaces the first);
-- ``overdue_now`` 当前逾期: rectifying with a deadline before the day the summary is built (the previous
+- ``overdue_now`` 当前逾期: waiting on a deadline (ordered, decided, reminded, announced) that passed before the day the summary is built (the previous
   figure is the one the previous summary of the same scope and kind stored);
 - ``demolished_area_m2`` 拆除面积: estimated area of the cases closed in the period as ``forcibly_demolished``
   or ``demolished_by_party``;
@@ -47,9 +47,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from gis.models import Village
-from patrol.choices import OPEN_STATUSES, CampaignStatus, Category, Resolution, Role, Status, SummarySchedule
+from patrol.choices import DEADLINE_STATUSES, OPEN_STATUSES, CampaignStatus, Category, Resolution, Role, Status, SummarySchedule
 from patrol.errors import InvalidInput, NotAllowed, NotFound
-from patrol.models import Campaign, Case, Patrol, User
+from patrol.models import Campaign, Case, Patrol, User, overdue_q
 from worker import charts
 from worker.enqueue import enqueue_on_commit
 from worker.mail import record_email
@@ -227,7 +227,7 @@ def build_summary(scope, period, *, now=None):
 
 def _case_groups(scope, period, today):
     """One grouped query: every case measure for both periods, per (village, category, responsible inspector)."""
-    measures = {"overdue_now": Count("pk", filter=Q(status=Status.RECTIFYING, deadline__lt=today))}
+    measures = {"overdue_now": Count("pk", filter=overdue_q(today))}
     for label, part in (("cur", period), ("prev", period.previous)):
         lo, hi = part.bounds()
         closed = Q(status=Status.CLOSED, closed_at__gte=lo, closed_at__lt=hi)
@@ -244,8 +244,8 @@ def _case_groups(scope, period, today):
             f"{label}_days_to_close": Sum(TIME_TO_CLOSE, filter=closed),
         })
     since = period.previous.bounds()[0]
-    # Only cases that can count: registered, filed or closed since the previous period began, or rectifying.
-    relevant = (Q(created_at__gte=since) | Q(closed_at__gte=since) | Q(status=Status.RECTIFYING)
+    # Only cases that can count: registered, filed or closed since the previous period began, or waiting on a deadline.
+    relevant = (Q(created_at__gte=since) | Q(closed_at__gte=since) | Q(status__in=DEADLINE_STATUSES)
                 | Q(filing__created_at__gte=since))
     return list(
         scope.cases()
@@ -290,9 +290,9 @@ def _overdue_cases(scope, today):
     # The (jurisdiction, deadline) index hands a jurisdiction's cases over in deadline order; a campaign's are
     # scattered through it, and walking it past every older deadline of the jurisdiction took 0.8 s at a million
     # cases against 40 ms for sorting the campaign's overdue cases (bench/summary.py). NULLS FIRST, which that
-    # index cannot give, makes PostgreSQL sort; it changes nothing else (a rectifying case has a deadline).
+    # index cannot give, makes PostgreSQL sort; it changes nothing else (a case without a deadline is never overdue).
     deadline_first = F("deadline").asc(nulls_first=True) if scope.campaign is not None else "deadline"
-    rows = (scope.cases().filter(status=Status.RECTIFYING, deadline__lt=today)
+    rows = (scope.cases().filter(overdue_q(today))
             .order_by(deadline_first, "pk")
             .values_list("pk", "reference", "village__name", "address", "deadline", "responsible__last_name",
                          "responsible__first_name", "responsible__username")[:OVERDUE_LIST_LIMIT])

@@ -34,7 +34,7 @@
   var filename = document.getElementById("export-job-filename");
   var timer = null;
 
-  // Empty fields stay out of the URL, so a shared view reads ?status=rectifying&overdue=true.
+  // Empty fields stay out of the URL, so a shared view reads ?status=ordered&overdue=true.
   if (form) {
     form.addEventListener("submit", function () {
       Array.prototype.forEach.call(form.elements, function (field) {

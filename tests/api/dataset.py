@@ -96,18 +96,18 @@ class World:
         workflow.issue_notice(case_id=case.pk, actor=supervisor, notice_kind=NoticeKind.RECTIFY, deadline_days=5,
                               service_method=ServiceMethod.IN_PERSON, served_on=date(2026, 3, 3),
                               now=at(2026, 3, 3, 11))
-        if status == Status.RECTIFYING:
+        if status == Status.ORDERED:
             return Case.objects.get(pk=case.pk)
         workflow.reinspect(case_id=case.pk, actor=inspector, result=ReinspectionResult.NOT_RECTIFIED,
                            note="期限届满，未整改", now=at(2026, 3, 11))
         if status == "overdue":
             return Case.objects.get(pk=case.pk)
         workflow.escalate(case_id=case.pk, actor=supervisor, note="提请法制审核", now=at(2026, 3, 12))
-        if status == Status.ESCALATED:
+        if status == Status.IN_REVIEW:
             return Case.objects.get(pk=case.pk)
         workflow.legal_approve(case_id=case.pk, actor=legal, decision_number="强拆决字第1号",
                                announcement_date=date(2026, 3, 13), now=at(2026, 3, 13))
-        if status == Status.ENFORCEMENT_DECIDED:
+        if status == Status.DECIDED:
             return Case.objects.get(pk=case.pk)
         assert status == "suspended"
         workflow.comment(case_id=case.pk, actor=legal, note="当事人申请行政复议", appeal_filed=True,
@@ -146,7 +146,7 @@ class World:
         return self._once(("posted", code), build)
 
     def notice(self, code):
-        return self.case(code, Status.RECTIFYING).notices.get()
+        return self.case(code, Status.ORDERED).notices.get()
 
     def patrol(self, code):
         def build():

@@ -160,7 +160,7 @@ def test_a_drawn_campaign_area_wins_and_status_filters_the_list(users, world):
 
 
 def test_a_cases_notices_list_their_deadline_and_a_printable_page(client, users, world):
-    case = world.case("TST", Status.RECTIFYING)
+    case = world.case("TST", Status.ORDERED)
     data = api(users["inspector"]).get(f"/api/v1/cases/{case.pk}/notices/").json()
     assert data["count"] == 1
     notice = data["results"][0]
@@ -174,7 +174,7 @@ def test_a_cases_notices_list_their_deadline_and_a_printable_page(client, users,
 
 
 def test_events_are_paged_with_a_total_count(users, world):
-    case = world.case("TST", Status.RECTIFYING)
+    case = world.case("TST", Status.ORDERED)
     data = api(users["leader"]).get(f"/api/v1/cases/{case.pk}/events/").json()
     assert data["count"] == 3 and [e["action"] for e in data["results"]] == ["report", "file", "issue_notice"]
 
@@ -188,7 +188,7 @@ def test_the_case_list_is_ordered_as_asked(users, world):
 
 
 def test_dates_outside_2000_to_2099_are_refused_not_crashed_on(users, world):
-    case = world.case("TST", Status.ESCALATED)
+    case = world.case("TST", Status.IN_REVIEW)
     response = api(users["legal"]).post(f"/api/v1/cases/{case.pk}/actions/legal_approve/",
                                         {"decision_number": "1", "announcement_date": "9999-12-31"}, format="json",
                                         HTTP_IF_MATCH=f'"{case.pk}-{case.version}"')

@@ -27,7 +27,7 @@ def client_of(user):
 
 def test_every_api_answer_with_personal_data_says_private_no_store(world):
     supervisor = world.user("TST", Role.SUPERVISOR)
-    case = world.case("TST", Status.RECTIFYING)
+    case = world.case("TST", Status.ORDERED)
     patrol = world.patrol("TST")
     client = client_of(supervisor)
     for url in ("/api/v1/cases/", f"/api/v1/cases/{case.pk}/", f"/api/v1/cases/{case.pk}/events/",

@@ -286,9 +286,9 @@ def test_available_actions_say_for_each_action_of_the_state_whether_it_is_possib
                                                                                                  jurisdiction):
     jurisdiction.demolition_wait_days = 36500  # the waiting period runs far beyond today, whenever the test runs
     jurisdiction.save(update_fields=["demolition_wait_days"])
-    case = world.case("TST", Status.ENFORCEMENT_DECIDED)
+    case = world.case("TST", Status.DECIDED)
     supervisor = options(world.user("TST", Role.SUPERVISOR), case)
-    assert set(supervisor) == {"execute_demolition", "comment", "assign"}
+    assert set(supervisor) == {"execute_demolition", "reinspect", "comment", "assign"}
     assert all(set(option) == {"action", "available", "reason", "earliest"} for option in supervisor.values())
     assert supervisor["comment"] == {"action": "comment", "available": True, "reason": None, "earliest": None}
     demolition = supervisor["execute_demolition"]
@@ -310,7 +310,7 @@ def test_a_blocked_action_is_refused_with_409_naming_the_rule_whatever_the_body(
 
 
 def test_reading_a_case_takes_the_same_queries_however_long_its_record(users, world, django_assert_num_queries):
-    case = world.case("TST", Status.RECTIFYING)
+    case = world.case("TST", Status.ORDERED)
     client = api(world.user("TST", Role.SUPERVISOR))
 
     def add_comments(n):

@@ -45,7 +45,7 @@ def ledger(users):
     plain = report(users["inspector"], address="村东头", party_name="张三", estimated_area_m2=Decimal("35.5"))
     overdue = report(users["inspector"], address="小学北侧", category=Category.NEW_CONSTRUCTION,
                      location=Point(111.625, 40.705, srid=4326))
-    Case.objects.filter(pk=overdue.pk).update(status=Status.RECTIFYING, deadline=today - timedelta(days=3))
+    Case.objects.filter(pk=overdue.pk).update(status=Status.ORDERED, deadline=today - timedelta(days=3))
     # Text meant to become a formula in a spreadsheet, or markup in KML: it must stay text.
     hostile = report(users["supervisor"], address='=HYPERLINK("http://evil.example","点我")',
                      party_name='<b>李四</b> & "王五"')
@@ -112,7 +112,7 @@ def test_excel_marks_overdue_cases_and_shows_deadline_and_resolution(users, ledg
     sheet = workbook(get_export(users["supervisor"], "xlsx", "?ordering=reference")).active
     by_reference = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     overdue = by_reference[ledger["overdue"].reference]
-    assert overdue[7].value == "整改中" and overdue[9].value == "是"
+    assert overdue[7].value == "责令整改中" and overdue[9].value == "是"
     assert overdue[8].value.date() == timezone.localdate() - timedelta(days=3)
     assert by_reference[ledger["closed"].reference][10].value == "自行拆除"
 
@@ -277,7 +277,7 @@ def test_the_export_is_a_file_whatever_the_client_accepts(users, ledger):
 
 @pytest.mark.smoke
 @pytest.mark.parametrize("query, expected", [
-    ("?status=rectifying", {"overdue"}),
+    ("?status=ordered", {"overdue"}),
     ("?status=reported&status=closed", {"plain", "hostile", "closed"}),
     ("?overdue=true", {"overdue"}),
     ("?q=张三", {"plain"}),

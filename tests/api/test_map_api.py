@@ -52,10 +52,10 @@ def cases(users, jurisdiction, other_jurisdiction):
     made = {
         "reported": report(inspector, 111.605, 40.705, address="村东头小卖部", party_name="张三",
                            category=Category.EXTENSION, stage=Stage.UNDER_CONSTRUCTION),
-        "overdue": report(inspector, 111.610, 40.710, status=Status.RECTIFYING, deadline=today - timedelta(days=3),
+        "overdue": report(inspector, 111.610, 40.710, status=Status.ORDERED, deadline=today - timedelta(days=3),
                           category=Category.NEW_CONSTRUCTION, stage=Stage.COMPLETED, campaign=campaign,
                           responsible=inspector2, address="河道旁"),
-        "rectifying": report(inspector, 111.625, 40.705, status=Status.RECTIFYING,
+        "ordered": report(inspector, 111.625, 40.705, status=Status.ORDERED,
                              deadline=today + timedelta(days=5), category=Category.EXTENSION,
                              stage=Stage.UNDER_CONSTRUCTION, address="学校北侧"),
         "closed": report(inspector, 111.630, 40.715, status=Status.CLOSED, resolution=Resolution.RECTIFIED_BY_PARTY,
@@ -85,11 +85,11 @@ def test_a_viewport_with_few_cases_returns_each_case_as_a_point_with_its_map_pro
     overdue = by_id[cases["overdue"].pk]
     assert overdue["geometry"] == {"type": "Point", "coordinates": [pytest.approx(111.610), pytest.approx(40.710)]}
     assert overdue["properties"] == {
-        "id": cases["overdue"].pk, "reference": cases["overdue"].reference, "status": "rectifying", "overdue": True,
+        "id": cases["overdue"].pk, "reference": cases["overdue"].reference, "status": "ordered", "overdue": True,
         "category": "new_construction", "deadline": cases["overdue"].deadline.isoformat(),
         "village": cases["overdue"].village_id,
     }
-    assert by_id[cases["rectifying"].pk]["properties"]["overdue"] is False
+    assert by_id[cases["ordered"].pk]["properties"]["overdue"] is False
     assert by_id[cases["reported"].pk]["properties"]["deadline"] is None
 
 
@@ -100,7 +100,7 @@ def test_more_cases_than_the_point_limit_come_back_as_clusters_with_counts_by_st
     # At zoom 3 a cell is 11.25 degrees wide: all four cases fall in one cell.
     [cluster] = data["features"]
     assert cluster["properties"] == {"cluster": True, "count": 4, "overdue": 1,
-                                     "by_status": {"reported": 1, "rectifying": 2, "closed": 1}}
+                                     "by_status": {"reported": 1, "ordered": 2, "closed": 1}}
     lng, lat = cluster["geometry"]["coordinates"]
     assert lng == pytest.approx((111.605 + 111.610 + 111.625 + 111.630) / 4, abs=1e-6)
     assert lat == pytest.approx((40.705 + 40.710 + 40.705 + 40.715) / 4, abs=1e-6)
@@ -129,20 +129,20 @@ def test_cases_outside_the_viewport_are_left_out(users, cases):
 
 FILTERS = [
     ("status", lambda c: {"status": "reported"}, {"reported"}),
-    ("two statuses", lambda c: {"status": ["rectifying", "closed"]}, {"overdue", "rectifying", "closed"}),
+    ("two statuses", lambda c: {"status": ["ordered", "closed"]}, {"overdue", "ordered", "closed"}),
     ("overdue", lambda c: {"overdue": "true"}, {"overdue"}),
-    ("not overdue", lambda c: {"overdue": "false"}, {"reported", "rectifying", "closed"}),
+    ("not overdue", lambda c: {"overdue": "false"}, {"reported", "ordered", "closed"}),
     ("village", lambda c: {"village": c["reported"].village_id}, {"reported", "overdue"}),
     ("campaign", lambda c: {"campaign": c["campaign"].pk}, {"overdue"}),
     ("inspector", lambda c: {"inspector": c["overdue"].responsible_id}, {"overdue"}),
-    ("category", lambda c: {"category": "extension"}, {"reported", "rectifying"}),
+    ("category", lambda c: {"category": "extension"}, {"reported", "ordered"}),
     ("stage", lambda c: {"stage": "completed"}, {"overdue"}),
     ("reported from", lambda c: {"reported_from": (timezone.localdate() - timedelta(days=30)).isoformat()},
-     {"reported", "overdue", "rectifying"}),
+     {"reported", "overdue", "ordered"}),
     ("reported to", lambda c: {"reported_to": (timezone.localdate() - timedelta(days=30)).isoformat()}, {"closed"}),
     ("text in the address", lambda c: {"q": "小卖部"}, {"reported"}),
     ("text in the party", lambda c: {"q": "张三"}, {"reported"}),
-    ("text in the reference", lambda c: {"q": c["rectifying"].reference}, {"rectifying"}),
+    ("text in the reference", lambda c: {"q": c["ordered"].reference}, {"ordered"}),
 ]
 
 
@@ -158,9 +158,9 @@ def test_each_filter_narrows_points_and_clusters_alike(users, cases, settings, n
 def test_the_list_and_the_kpis_take_the_same_filters(users, cases):
     client = api(users["supervisor"])
     rows = client.get("/api/v1/map/list/", {"bbox": TST_VIEW, "category": "extension"}).json()["results"]
-    assert {r["id"] for r in rows} == {cases["reported"].pk, cases["rectifying"].pk}
+    assert {r["id"] for r in rows} == {cases["reported"].pk, cases["ordered"].pk}
     kpis = client.get("/api/v1/map/kpis/", {"category": "extension"}).json()
-    assert kpis["open"] == 2 and kpis["by_status"]["reported"] == 1 and kpis["by_status"]["rectifying"] == 1
+    assert kpis["open"] == 2 and kpis["by_status"]["reported"] == 1 and kpis["by_status"]["ordered"] == 1
 
 
 # --- validation ------------------------------------------------------------------------------------
@@ -242,7 +242,7 @@ def test_a_user_of_another_jurisdiction_sees_none_of_these_cases_on_the_map(user
     other = users["other_supervisor"]
     assert ids(get_cases(other, bbox=BOTH_JURISDICTIONS)) == {cases["other"].pk}
     assert ids(get_cases(users["supervisor"], bbox=BOTH_JURISDICTIONS)) == {
-        cases[k].pk for k in ("reported", "overdue", "rectifying", "closed")}
+        cases[k].pk for k in ("reported", "overdue", "ordered", "closed")}
     assert get_cases(other, bbox=TST_VIEW).json()["features"] == []
     settings.MAP_MAX_POINTS = 0
     assert get_cases(other, bbox=BOTH_JURISDICTIONS, zoom=3).json()["total"] == 1
@@ -353,7 +353,7 @@ def test_the_list_is_sorted_as_asked_and_gives_coordinates_to_centre_the_map(use
     client = api(users["supervisor"])
     rows = client.get("/api/v1/map/list/", {"bbox": TST_VIEW}).json()["results"]
     # Default: nearest deadline first, so the overdue case leads; cases without a deadline last.
-    assert [r["id"] for r in rows[:2]] == [cases["overdue"].pk, cases["rectifying"].pk]
+    assert [r["id"] for r in rows[:2]] == [cases["overdue"].pk, cases["ordered"].pk]
     assert rows[0]["overdue"] is True and rows[0]["lng"] == pytest.approx(111.610)
     by_reference = client.get("/api/v1/map/list/", {"bbox": TST_VIEW, "ordering": "-reference"}).json()
     references = [r["reference"] for r in by_reference["results"]]
@@ -392,8 +392,8 @@ def test_the_map_page_offers_tianditu_only_when_a_key_is_set(client, users, sett
 
 def test_the_map_page_fills_the_filters_and_kpis_from_the_link(client, users, cases):
     client.force_login(users["supervisor"])
-    body = client.get("/map/", {"status": "rectifying", "category": "extension"}).content.decode()
-    assert 'name="status" value="rectifying" checked' in body
+    body = client.get("/map/", {"status": "ordered", "category": "extension"}).content.decode()
+    assert 'name="status" value="ordered" checked' in body
     assert 'name="category" value="extension" checked' in body
     assert '<span class="value" data-kpi="open">1</span>' in body
     # A link with a filter value that does not exist is shown unfiltered, with a word about it.

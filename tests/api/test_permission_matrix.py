@@ -101,26 +101,26 @@ ACTION_MATRIX = {
                             lambda w, c, r: {"reason": "not_violation", "note": "不构成违法"}),
     "issue_notice": action_entry("issue_notice", Status.FILED, SUPERVISOR, lambda w, c, r: {
         "notice_kind": "rectify", "deadline_days": 10, "service": {"method": "in_person", "date": TODAY()}}),
-    "reinspect": action_entry("reinspect", Status.RECTIFYING, FIELD,
+    "reinspect": action_entry("reinspect", Status.ORDERED, FIELD,
                               lambda w, c, r: {"result": "partly_rectified", "note": "部分拆除"}),
-    "extend_deadline": action_entry("extend_deadline", Status.RECTIFYING, SUPERVISOR, lambda w, c, r: {
+    "extend_deadline": action_entry("extend_deadline", Status.ORDERED, SUPERVISOR, lambda w, c, r: {
         "deadline": (timezone.localdate() + timedelta(days=30)).isoformat(), "reason": "当事人申请延期"}),
-    "legalize": action_entry("legalize", Status.RECTIFYING, SUPERVISOR,
+    "legalize": action_entry("legalize", Status.ORDERED, SUPERVISOR,
                              lambda w, c, r: {"permit_number": "乡字第001号"}),
     "escalate": action_entry("escalate", "overdue", SUPERVISOR, lambda w, c, r: {"note": "逾期未整改"}),
-    "legal_approve": action_entry("legal_approve", Status.ESCALATED, LEGAL, lambda w, c, r: {
+    "legal_approve": action_entry("legal_approve", Status.IN_REVIEW, LEGAL, lambda w, c, r: {
         "decision_number": "强拆决字第2号", "announcement_date": TODAY()}),
-    "legal_reject": action_entry("legal_reject", Status.ESCALATED, LEGAL, lambda w, c, r: {
+    "legal_reject": action_entry("legal_reject", Status.IN_REVIEW, LEGAL, lambda w, c, r: {
         "reason": "证据不足", "deadline": (timezone.localdate() + timedelta(days=15)).isoformat()}),
     # Forced demolition may also be refused by the clock (no enforcement at night or on rest days: 409),
     # never by the role of a supervisor.
-    "execute_demolition": action_entry("execute_demolition", Status.ENFORCEMENT_DECIDED, SUPERVISOR, lambda w, c, r: {
-        "note": "依法强制拆除", "photos": [w.photo(c, w.case(c, Status.ENFORCEMENT_DECIDED)).pk]}, ok={200, 409}),
-    "comment": action_entry("comment", Status.RECTIFYING, frozenset({Role.INSPECTOR, Role.SUPERVISOR,
+    "execute_demolition": action_entry("execute_demolition", Status.DECIDED, SUPERVISOR, lambda w, c, r: {
+        "note": "依法强制拆除", "photos": [w.photo(c, w.case(c, Status.DECIDED)).pk]}, ok={200, 409}),
+    "comment": action_entry("comment", Status.ORDERED, frozenset({Role.INSPECTOR, Role.SUPERVISOR,
                                                                       Role.LEGAL_REVIEWER}),
                             lambda w, c, r: {"note": "现场已停工"}),
     "lift_suspension": action_entry("lift_suspension", "suspended", LEGAL, lambda w, c, r: {"note": "复议已结束"}),
-    "assign": action_entry("assign", Status.RECTIFYING, SUPERVISOR,
+    "assign": action_entry("assign", Status.ORDERED, SUPERVISOR,
                            lambda w, c, r: {"inspector": w.user(c, Role.INSPECTOR).pk}),
 }
 
@@ -187,7 +187,7 @@ MATRIX = {
                                        allowed=FIELD | LEGAL, ok=201, body=photo_body, fmt="multipart"),
     ("api-case-events", "GET"): Entry(url=lambda w, code, role: f"/api/v1/cases/{w.reported(code).pk}/events/"),
     ("api-case-notices", "GET"): Entry(
-        url=lambda w, code, role: f"/api/v1/cases/{w.case(code, Status.RECTIFYING).pk}/notices/"),
+        url=lambda w, code, role: f"/api/v1/cases/{w.case(code, Status.ORDERED).pk}/notices/"),
     ("api-case-documents", "GET"): Entry(
         url=lambda w, code, role: f"/api/v1/cases/{w.document(code).case_id}/documents/"),
     ("api-document-pdf", "GET"): Entry(url=lambda w, code, role: f"/api/v1/documents/{w.document(code).pk}/pdf"),

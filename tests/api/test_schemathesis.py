@@ -50,8 +50,8 @@ def dataset(jurisdiction, other_jurisdiction, settings, tmp_path):
     world = World({"TST": jurisdiction, "OTH": other_jurisdiction})
     supervisor = world.user("TST", Role.SUPERVISOR)
     cases = [world.case(code, status) for code in ("TST", "OTH")
-             for status in (Status.REPORTED, Status.FILED, Status.RECTIFYING, Status.ESCALATED,
-                            Status.ENFORCEMENT_DECIDED)]
+             for status in (Status.REPORTED, Status.FILED, Status.ORDERED, Status.IN_REVIEW,
+                            Status.DECIDED)]
     ids = {
         "cases": [case.pk for case in cases],
         "photos": [world.photo(code).pk for code in ("TST", "OTH")],

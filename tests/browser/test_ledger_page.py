@@ -35,20 +35,20 @@ def test_supervisor_filters_sorts_and_downloads_the_ledger_as_excel(new_page, de
     assert all(reference.startswith("LWG-") for reference in everything)
 
     # A filter: only cases being rectified. Empty fields stay out of the URL.
-    page.check("input[name=status][value=rectifying]")
+    page.check("input[name=status][value=ordered]")
     page.click("#ledger-filters button[type=submit]")
-    page.wait_for_url(re.compile(r"/ledger/\?status=rectifying$"))
+    page.wait_for_url(re.compile(r"/ledger/\?status=ordered$"))
     rectifying = shown_references(page)
     assert 0 < len(rectifying) < len(everything)
-    assert len(rectifying) == lwg_cases.filter(status="rectifying").count()
+    assert len(rectifying) == lwg_cases.filter(status="ordered").count()
     assert set(page.locator("#ledger-table tbody .badge[class*=status-]").all_inner_texts()) == {"整改中"}
-    overdue = lwg_cases.filter(status="rectifying", deadline__lt=timezone.localdate()).count()
+    overdue = lwg_cases.filter(status="ordered", deadline__lt=timezone.localdate()).count()
     assert page.locator("#ledger-table tbody tr.overdue").count() == overdue
 
     # Sorting by 编号 keeps the filter, and a second click turns the order round.
     page.click("th a[data-sort=reference]")
     page.wait_for_url(re.compile(r"ordering=reference"))
-    assert "status=rectifying" in page.url
+    assert "status=ordered" in page.url
     assert shown_references(page) == sorted(rectifying)
     page.click("th a[data-sort=reference]")
     page.wait_for_url(re.compile(r"ordering=-reference"))

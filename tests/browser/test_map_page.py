@@ -72,12 +72,12 @@ def test_the_supervisor_filters_the_map_by_status_and_opens_a_case_from_the_list
         status__in=[Status.CLOSED, Status.DISMISSED]).count()))
     snapshot(page, "map-page-desktop")
 
-    rectifying = lwg_cases().filter(status=Status.RECTIFYING).count()
+    rectifying = lwg_cases().filter(status=Status.ORDERED).count()
     assert 0 < rectifying < lwg_cases().count()
     page.click("details[data-multi=status] > summary")
-    page.check("input[name=status][value=rectifying]")
+    page.check("input[name=status][value=ordered]")
     wait_for_cases(page, rectifying)
-    assert parse_qs(urlparse(page.url).query)["status"] == ["rectifying"]
+    assert parse_qs(urlparse(page.url).query)["status"] == ["ordered"]
     expect(page.locator(".case-table tbody tr")).to_have_count(rectifying)
     statuses = page.locator(".case-table tbody tr td:nth-child(3)").all_inner_texts()
     assert set(statuses) == {"整改中"}

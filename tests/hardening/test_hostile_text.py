@@ -166,7 +166,7 @@ def test_the_summary_email_shows_hostile_text_escaped(users, jurisdiction, setti
                                        summary_schedule=SummarySchedule.WEEKLY)
     campaign.recipients.set([users["leader"]])
     case, _ = workflow.report_finding(actor=users["inspector"], campaign=campaign, **finding(address=SCRIPT))
-    Case.objects.filter(pk=case.pk).update(status=Status.RECTIFYING, deadline=today - timedelta(days=3))
+    Case.objects.filter(pk=case.pk).update(status=Status.ORDERED, deadline=today - timedelta(days=3))
     summary, _ = summaries.request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
                                            period=Period(today - timedelta(days=7), today - timedelta(days=1)))
     (delivery_id,) = summaries.produce_summary(summary.pk)

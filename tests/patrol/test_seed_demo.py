@@ -52,7 +52,10 @@ def test_demo_cases_cover_every_state_with_valid_records(seeded):
     lwg = Case.objects.filter(jurisdiction__code="LWG")
     assert 190 <= lwg.count() <= 210
     by_status = dict(lwg.values_list("status").annotate(n=Count("pk")))
-    assert set(by_status) == set(Status.values)
+    # The states whose actions exist today; each step of #13 that lands adds its state here (and to the demo).
+    reached = {Status.REPORTED, Status.DISMISSED, Status.FILED, Status.ORDERED, Status.IN_REVIEW, Status.DECIDED,
+               Status.CLOSED}
+    assert set(by_status) >= reached
     resolutions = set(lwg.filter(status=Status.CLOSED).values_list("resolution", flat=True))
     assert {Resolution.RECTIFIED_BY_PARTY, Resolution.LEGALIZED, Resolution.FORCIBLY_DEMOLISHED} <= resolutions
     for case in lwg.select_related("jurisdiction")[:60]:
@@ -61,12 +64,12 @@ def test_demo_cases_cover_every_state_with_valid_records(seeded):
 
 
 def test_demo_has_overdue_cases_whose_last_reinspection_was_not_rectified(seeded):
-    overdue = Case.objects.filter(status=Status.RECTIFYING, deadline__lt=timezone.localdate())
+    overdue = Case.objects.filter(status=Status.ORDERED).overdue()
     assert overdue.count() >= 3
     for case in overdue:
         last = case.events.filter(action="reinspect").order_by("-seq").first()
         assert last is not None and last.payload["result"] != ReinspectionResult.RECTIFIED
-    assert Case.objects.filter(status=Status.ESCALATED).exists()
+    assert Case.objects.filter(status=Status.IN_REVIEW).exists()
 
 
 def test_demo_patrols_have_tracks_over_the_last_two_weeks(seeded):

@@ -73,7 +73,7 @@ class Story:
         workflow.file_case(case_id=case.pk, actor=self.supervisor, note="经现场核查，符合立案条件", now=FILED_AT)
         return fresh(case)
 
-    def rectifying(self):
+    def ordered(self):
         case = self.filed()
         workflow.issue_notice(case_id=case.pk, actor=self.supervisor, notice_kind=NoticeKind.RECTIFY,
                               deadline_days=5, service_method=ServiceMethod.IN_PERSON, served_on=SERVED_ON,
@@ -82,31 +82,31 @@ class Story:
 
     def overdue(self):
         """Rectifying, deadline passed, and the re-inspection after it found the work not done."""
-        case = self.rectifying()
+        case = self.ordered()
         workflow.reinspect(case_id=case.pk, actor=self.inspector, result=ReinspectionResult.NOT_RECTIFIED,
                            note="期限届满，未整改", now=REINSPECTED_AT)
         return fresh(case)
 
-    def escalated(self, by=None):
+    def in_review(self, by=None):
         case = self.overdue()
         workflow.escalate(case_id=case.pk, actor=by or self.supervisor, note="逾期未整改，提请法制审核",
                           now=ESCALATED_AT)
         return fresh(case)
 
-    def enforcement_decided(self):
-        case = self.escalated()
+    def decided(self):
+        case = self.in_review()
         workflow.legal_approve(case_id=case.pk, actor=self.legal, decision_number="TST强拆决字〔2026〕第1号",
                                announcement_date=ANNOUNCED_ON, now=APPROVED_AT)
         return fresh(case)
 
     def suspended(self):
-        case = self.enforcement_decided()
+        case = self.decided()
         workflow.comment(case_id=case.pk, actor=self.legal, note="当事人申请行政复议", appeal_filed=True,
                          now=at(2026, 4, 1))
         return fresh(case)
 
     def closed(self):
-        case = self.rectifying()
+        case = self.ordered()
         workflow.legalize(case_id=case.pk, actor=self.supervisor, permit_number="乡字第001号", now=BEFORE_DEADLINE)
         return fresh(case)
 
@@ -172,15 +172,15 @@ def test_the_action_table_matches_the_domain_reference():
         "file": ({S.REPORTED}, {R.SUPERVISOR}),
         "dismiss": ({S.REPORTED}, {R.SUPERVISOR}),
         "issue_notice": ({S.FILED}, {R.SUPERVISOR}),
-        "reinspect": ({S.RECTIFYING}, {R.INSPECTOR, R.SUPERVISOR}),
-        "extend_deadline": ({S.RECTIFYING}, {R.SUPERVISOR}),
-        "legalize": ({S.RECTIFYING}, {R.SUPERVISOR}),
-        "escalate": ({S.RECTIFYING}, {R.SUPERVISOR}),
-        "legal_approve": ({S.ESCALATED}, {R.LEGAL_REVIEWER}),
-        "legal_reject": ({S.ESCALATED}, {R.LEGAL_REVIEWER}),
-        "execute_demolition": ({S.ENFORCEMENT_DECIDED}, {R.SUPERVISOR}),
+        "reinspect": ({S.ORDERED}, {R.INSPECTOR, R.SUPERVISOR}),
+        "extend_deadline": ({S.ORDERED}, {R.SUPERVISOR}),
+        "legalize": ({S.ORDERED}, {R.SUPERVISOR}),
+        "escalate": ({S.ORDERED}, {R.SUPERVISOR}),
+        "legal_approve": ({S.IN_REVIEW}, {R.LEGAL_REVIEWER}),
+        "legal_reject": ({S.IN_REVIEW}, {R.LEGAL_REVIEWER}),
+        "execute_demolition": ({S.DECIDED}, {R.SUPERVISOR}),
         "comment": (set(S.values), {R.INSPECTOR, R.SUPERVISOR, R.LEGAL_REVIEWER}),
-        "lift_suspension": ({S.ENFORCEMENT_DECIDED, S.ESCALATED}, {R.LEGAL_REVIEWER}),
+        "lift_suspension": ({S.DECIDED, S.IN_REVIEW}, {R.LEGAL_REVIEWER}),
         "assign": (open_statuses, {R.SUPERVISOR}),
     }
 
@@ -233,7 +233,7 @@ def test_issuing_a_notice_with_a_deadline_date_starts_rectification(story):
     case, event = act(case, workflow.issue_notice, actor=story.supervisor, notice_kind=NoticeKind.RECTIFY,
                       deadline=date(2026, 3, 20), service_method=ServiceMethod.LEFT_AT_PREMISES,
                       served_on=SERVED_ON, now=NOTICE_AT)
-    assert (event.action, event.from_status, event.to_status) == ("issue_notice", Status.FILED, Status.RECTIFYING)
+    assert (event.action, event.from_status, event.to_status) == ("issue_notice", Status.FILED, Status.ORDERED)
     assert case.deadline == date(2026, 3, 20)
     notice = case.notices.get()
     assert notice.number == "TST〔2026〕限改字第1号"
@@ -295,17 +295,17 @@ def test_notice_numbers_count_up_per_kind_and_year_without_gaps(story):
 def test_the_notice_number_uses_the_jurisdiction_document_prefix(story, jurisdiction):
     jurisdiction.doc_prefix = "测执"
     jurisdiction.save(update_fields=["doc_prefix"])
-    case = story.rectifying()
+    case = story.ordered()
     assert case.notices.get().number == "测执〔2026〕限改字第1号"
 
 
 @pytest.mark.smoke
 def test_a_rectified_reinspection_with_after_photos_closes_the_case(story):
-    case = story.rectifying()
+    case = story.ordered()
     photo = story.photo(case, PhotoStage.AFTER)
     case, event = act(case, workflow.reinspect, actor=story.inspector, result=ReinspectionResult.RECTIFIED,
                       note="已自行拆除", photos=[photo.pk], now=REINSPECTED_AT)
-    assert (event.action, event.from_status, event.to_status) == ("reinspect", Status.RECTIFYING, Status.CLOSED)
+    assert (event.action, event.from_status, event.to_status) == ("reinspect", Status.ORDERED, Status.CLOSED)
     assert (case.resolution, case.closed_at) == (Resolution.RECTIFIED_BY_PARTY, REINSPECTED_AT)
     assert event.payload == {"result": "rectified", "photos": [photo.sha256], "overdue": True}
 
@@ -313,17 +313,17 @@ def test_a_rectified_reinspection_with_after_photos_closes_the_case(story):
 @pytest.mark.smoke
 @pytest.mark.parametrize("result", [ReinspectionResult.PARTLY_RECTIFIED, ReinspectionResult.NOT_RECTIFIED])
 def test_a_reinspection_that_is_not_rectified_keeps_the_case_in_rectification(story, result):
-    case = story.rectifying()
+    case = story.ordered()
     case, event = act(case, workflow.reinspect, actor=story.supervisor, result=result, note="未整改到位",
                       now=BEFORE_DEADLINE)
-    assert (event.action, event.from_status, event.to_status) == ("reinspect", Status.RECTIFYING, Status.RECTIFYING)
+    assert (event.action, event.from_status, event.to_status) == ("reinspect", Status.ORDERED, Status.ORDERED)
     assert event.payload == {"result": result, "photos": [], "overdue": False}
     assert case.deadline == DEADLINE and case.resolution == ""
 
 
 @pytest.mark.smoke
 def test_a_rectified_reinspection_needs_an_after_photo(story):
-    case = story.rectifying()
+    case = story.ordered()
     for photos in ([], [story.photo(case, PhotoStage.BEFORE).pk]):
         error = refused(case, InvalidInput, workflow.reinspect, actor=story.inspector,
                         result=ReinspectionResult.RECTIFIED, note="已整改", photos=photos, now=REINSPECTED_AT)
@@ -332,11 +332,11 @@ def test_a_rectified_reinspection_needs_an_after_photo(story):
 
 @pytest.mark.smoke
 def test_supervisor_extends_the_deadline_and_the_case_stays_in_rectification(story):
-    case = story.rectifying()
+    case = story.ordered()
     case, event = act(case, workflow.extend_deadline, actor=story.supervisor, deadline=date(2026, 3, 31),
                       reason="当事人申请延期", now=BEFORE_DEADLINE)
     assert (event.action, event.from_status, event.to_status) == (
-        "extend_deadline", Status.RECTIFYING, Status.RECTIFYING)
+        "extend_deadline", Status.ORDERED, Status.ORDERED)
     assert case.deadline == date(2026, 3, 31)
     assert event.payload == {"old_deadline": "2026-03-10", "deadline": "2026-03-31"}
     assert event.note == "当事人申请延期"
@@ -344,10 +344,10 @@ def test_supervisor_extends_the_deadline_and_the_case_stays_in_rectification(sto
 
 @pytest.mark.smoke
 def test_supervisor_closes_a_case_whose_party_obtained_the_permit(story):
-    case = story.rectifying()
+    case = story.ordered()
     case, event = act(case, workflow.legalize, actor=story.supervisor, permit_number="乡字第001号",
                       now=BEFORE_DEADLINE)
-    assert (event.action, event.from_status, event.to_status) == ("legalize", Status.RECTIFYING, Status.CLOSED)
+    assert (event.action, event.from_status, event.to_status) == ("legalize", Status.ORDERED, Status.CLOSED)
     assert case.resolution == Resolution.LEGALIZED and event.payload == {"permit_number": "乡字第001号"}
 
 
@@ -355,44 +355,44 @@ def test_supervisor_closes_a_case_whose_party_obtained_the_permit(story):
 def test_supervisor_escalates_an_overdue_case_after_a_failed_reinspection(story):
     case = story.overdue()
     case, event = act(case, workflow.escalate, actor=story.supervisor, note="提请法制审核", now=ESCALATED_AT)
-    assert (event.action, event.from_status, event.to_status) == ("escalate", Status.RECTIFYING, Status.ESCALATED)
+    assert (event.action, event.from_status, event.to_status) == ("escalate", Status.ORDERED, Status.IN_REVIEW)
 
 
 @pytest.mark.smoke
 def test_legal_reviewer_approves_the_escalation_and_the_announcement_starts_the_wait(story):
-    case = story.escalated()
+    case = story.in_review()
     case, event = act(case, workflow.legal_approve, actor=story.legal, decision_number="强拆决字第1号",
                       announcement_date=ANNOUNCED_ON, now=APPROVED_AT)
     assert (event.action, event.from_status, event.to_status) == (
-        "legal_approve", Status.ESCALATED, Status.ENFORCEMENT_DECIDED)
+        "legal_approve", Status.IN_REVIEW, Status.DECIDED)
     assert case.enforcement_announced_on == ANNOUNCED_ON
     assert workflow.earliest_demolition_date(case) == EARLIEST_DEMOLITION
 
 
 @pytest.mark.smoke
 def test_an_announcement_dated_before_the_escalation_is_refused(story):
-    case = story.escalated()
+    case = story.in_review()
     with pytest.raises(InvalidInput) as refused:
         workflow.legal_approve(case_id=case.pk, actor=story.legal, decision_number="强拆决字第1号",
                                announcement_date=timezone.localdate(ESCALATED_AT) - timedelta(days=30),
                                now=APPROVED_AT)
     assert set(refused.value.fields) == {"announcement_date"}
     case.refresh_from_db()
-    assert case.status == Status.ESCALATED and case.enforcement_announced_on is None
+    assert case.status == Status.IN_REVIEW and case.enforcement_announced_on is None
 
 
 @pytest.mark.smoke
 def test_legal_reviewer_rejects_the_escalation_with_a_new_deadline(story):
-    case = story.escalated()
+    case = story.in_review()
     case, event = act(case, workflow.legal_reject, actor=story.legal, reason="催告程序不完整",
                       deadline=date(2026, 3, 31), now=APPROVED_AT)
-    assert (event.action, event.from_status, event.to_status) == ("legal_reject", Status.ESCALATED, Status.RECTIFYING)
+    assert (event.action, event.from_status, event.to_status) == ("legal_reject", Status.IN_REVIEW, Status.ORDERED)
     assert case.deadline == date(2026, 3, 31) and event.note == "催告程序不完整"
 
 
 @pytest.mark.smoke
 def test_after_a_rejection_escalation_waits_for_the_new_deadline_and_a_new_reinspection(story):
-    case = story.escalated()
+    case = story.in_review()
     workflow.legal_reject(case_id=case.pk, actor=story.legal, reason="催告程序不完整", deadline=date(2026, 3, 31),
                           now=APPROVED_AT)
     # The new deadline has passed, but the only re-inspection is from before it.
@@ -401,24 +401,24 @@ def test_after_a_rejection_escalation_waits_for_the_new_deadline_and_a_new_reins
     workflow.reinspect(case_id=case.pk, actor=story.inspector, result=ReinspectionResult.NOT_RECTIFIED,
                        note="新期限届满仍未整改", now=at(2026, 4, 1))
     case, event = act(case, workflow.escalate, actor=story.supervisor, note="再次提请", now=at(2026, 4, 2))
-    assert event.to_status == Status.ESCALATED
+    assert event.to_status == Status.IN_REVIEW
 
 
 @pytest.mark.smoke
 def test_supervisor_executes_the_demolition_on_the_first_working_day_after_the_wait(story):
-    case = story.enforcement_decided()
+    case = story.decided()
     photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=DEMOLITION_AT)
     case, event = act(case, workflow.execute_demolition, actor=story.supervisor, note="依法强制拆除",
                       photos=[photo.pk], now=DEMOLITION_AT)
     assert (event.action, event.from_status, event.to_status) == (
-        "execute_demolition", Status.ENFORCEMENT_DECIDED, Status.CLOSED)
+        "execute_demolition", Status.DECIDED, Status.CLOSED)
     assert (case.resolution, case.closed_at) == (Resolution.FORCIBLY_DEMOLISHED, DEMOLITION_AT)
     assert event.payload == {"photos": [photo.sha256]}
 
 
 @pytest.mark.smoke
 def test_demolition_is_allowed_on_an_adjusted_working_sunday(story):
-    case = story.enforcement_decided()
+    case = story.decided()
     sunday = at(2026, 9, 20, 9)
     photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=sunday)
     case, event = act(case, workflow.execute_demolition, actor=story.supervisor, note="调休工作日执行",
@@ -430,7 +430,7 @@ def test_demolition_is_allowed_on_an_adjusted_working_sunday(story):
 def test_the_waiting_period_is_configured_per_jurisdiction(story, jurisdiction):
     jurisdiction.demolition_wait_days = 60
     jurisdiction.save(update_fields=["demolition_wait_days"])
-    case = story.enforcement_decided()
+    case = story.decided()
     assert workflow.earliest_demolition_date(case) == date(2026, 5, 12)  # 13 Mar + 60 days, a Tuesday
 
 
@@ -438,16 +438,16 @@ def test_the_waiting_period_is_configured_per_jurisdiction(story, jurisdiction):
 def test_a_wait_ending_in_the_national_day_holiday_moves_to_the_first_working_day_after(story, jurisdiction):
     jurisdiction.demolition_wait_days = (date(2026, 10, 1) - ANNOUNCED_ON).days
     jurisdiction.save(update_fields=["demolition_wait_days"])
-    assert workflow.earliest_demolition_date(story.enforcement_decided()) == date(2026, 10, 8)
+    assert workflow.earliest_demolition_date(story.decided()) == date(2026, 10, 8)
 
 
 @pytest.mark.smoke
 def test_an_appeal_suspends_enforcement_and_lifting_the_suspension_restores_it(story):
-    case = story.enforcement_decided()
+    case = story.decided()
     case, event = act(case, workflow.comment, actor=story.inspector, note="当事人已提起行政诉讼", appeal_filed=True,
                       now=at(2026, 4, 1))
     assert (event.action, event.from_status, event.to_status) == (
-        "comment", Status.ENFORCEMENT_DECIDED, Status.ENFORCEMENT_DECIDED)
+        "comment", Status.DECIDED, Status.DECIDED)
     assert case.suspended and event.payload == {"photos": [], "appeal_filed": True}
     photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=DEMOLITION_AT)
     error = refused(case, RuleViolation, workflow.execute_demolition, actor=story.supervisor, note="拆除",
@@ -457,7 +457,7 @@ def test_an_appeal_suspends_enforcement_and_lifting_the_suspension_restores_it(s
     case, event = act(case, workflow.lift_suspension, actor=story.legal, note="法院判决驳回诉讼请求",
                       now=at(2026, 9, 1))
     assert (event.action, event.from_status, event.to_status) == (
-        "lift_suspension", Status.ENFORCEMENT_DECIDED, Status.ENFORCEMENT_DECIDED)
+        "lift_suspension", Status.DECIDED, Status.DECIDED)
     assert not case.suspended
     case, event = act(case, workflow.execute_demolition, actor=story.supervisor, note="拆除", photos=[photo.pk],
                       now=DEMOLITION_AT)
@@ -466,12 +466,12 @@ def test_an_appeal_suspends_enforcement_and_lifting_the_suspension_restores_it(s
 
 @pytest.mark.smoke
 def test_a_suspension_cannot_be_lifted_when_there_is_none(story):
-    case = story.enforcement_decided()
+    case = story.decided()
     refused(case, InvalidTransition, workflow.lift_suspension, actor=story.legal, note="恢复")
 
 
 @pytest.mark.smoke
-@pytest.mark.parametrize("state", ["reported", "rectifying", "closed", "dismissed"])
+@pytest.mark.parametrize("state", ["reported", "ordered", "closed", "dismissed"])
 def test_a_comment_keeps_the_state_in_any_state(story, state):
     case = getattr(story, state)()
     photo = story.photo(case, PhotoStage.BEFORE)
@@ -483,10 +483,10 @@ def test_a_comment_keeps_the_state_in_any_state(story, state):
 
 @pytest.mark.smoke
 def test_supervisor_assigns_another_inspector_without_changing_the_state(story, users):
-    case = story.rectifying()
+    case = story.ordered()
     case, event = act(case, workflow.assign, actor=story.supervisor, inspector=users["inspector2"],
                       now=BEFORE_DEADLINE)
-    assert (event.action, event.from_status, event.to_status) == ("assign", Status.RECTIFYING, Status.RECTIFYING)
+    assert (event.action, event.from_status, event.to_status) == ("assign", Status.ORDERED, Status.ORDERED)
     assert case.responsible == users["inspector2"] and event.payload == {"inspector": "t_inspector2"}
 
 
@@ -500,13 +500,13 @@ def test_only_a_field_user_of_the_jurisdiction_can_be_assigned(story, users, who
 
 @pytest.mark.smoke
 def test_attaching_a_photo_records_it_on_the_case(story):
-    case = story.rectifying()
+    case = story.ordered()
     before = case.events.count()
     photo = story.photo(case, PhotoStage.AFTER)
     case = fresh(case)
     event = case.events.order_by("-seq").first()
     assert case.events.count() == before + 1 and verify_case_chain(case) is None
-    assert (event.action, event.from_status, event.to_status) == ("add_photo", Status.RECTIFYING, Status.RECTIFYING)
+    assert (event.action, event.from_status, event.to_status) == ("add_photo", Status.ORDERED, Status.ORDERED)
     assert event.payload["sha256"] == photo.sha256
     with photo.file.open("rb") as stored:
         assert hashlib.sha256(stored.read()).hexdigest() == photo.sha256
@@ -517,22 +517,22 @@ def test_attaching_a_photo_records_it_on_the_case(story):
 
 WRONG_STATE = [
     ("filed", "file", dict(actor="supervisor", note="再立案"), "已立案"),
-    ("rectifying", "dismiss", dict(actor="supervisor", reason=DismissReason.NOT_VIOLATION), "整改中"),
+    ("ordered", "dismiss", dict(actor="supervisor", reason=DismissReason.NOT_VIOLATION), "整改中"),
     ("reported", "issue_notice", dict(actor="supervisor", notice_kind=NoticeKind.RECTIFY, deadline_days=5,
                                       service_method=ServiceMethod.IN_PERSON, served_on=SERVED_ON, now=NOTICE_AT),
      "待立案"),
     ("filed", "reinspect", dict(actor="inspector", result=ReinspectionResult.NOT_RECTIFIED, note="复查"), "已立案"),
-    ("escalated", "extend_deadline", dict(actor="supervisor", deadline=date(2026, 4, 30), reason="延期"),
+    ("in_review", "extend_deadline", dict(actor="supervisor", deadline=date(2026, 4, 30), reason="延期"),
      "待法制审核"),
     ("closed", "legalize", dict(actor="supervisor", permit_number="乡字第2号"), "已结案"),
     ("filed", "escalate", dict(actor="supervisor", note="提请", now=ESCALATED_AT), "已立案"),
-    ("rectifying", "legal_approve", dict(actor="legal", decision_number="1号", announcement_date=ANNOUNCED_ON),
+    ("ordered", "legal_approve", dict(actor="legal", decision_number="1号", announcement_date=ANNOUNCED_ON),
      "整改中"),
-    ("enforcement_decided", "legal_reject", dict(actor="legal", reason="不通过", deadline=date(2026, 4, 30),
+    ("decided", "legal_reject", dict(actor="legal", reason="不通过", deadline=date(2026, 4, 30),
                                                 now=APPROVED_AT), "已决定强制拆除"),
-    ("escalated", "execute_demolition", dict(actor="supervisor", note="拆除", photos=[1], now=DEMOLITION_AT),
+    ("in_review", "execute_demolition", dict(actor="supervisor", note="拆除", photos=[1], now=DEMOLITION_AT),
      "待法制审核"),
-    ("rectifying", "lift_suspension", dict(actor="legal", note="恢复"), "整改中"),
+    ("ordered", "lift_suspension", dict(actor="legal", note="恢复"), "整改中"),
     ("dismissed", "assign", dict(actor="supervisor", inspector="inspector2"), "不予立案"),
 ]
 
@@ -566,16 +566,16 @@ WRONG_ROLE = [
     ("reported", "dismiss", dict(actor="legal", reason=DismissReason.NOT_VIOLATION)),
     ("filed", "issue_notice", dict(actor="inspector", notice_kind=NoticeKind.RECTIFY, deadline_days=5,
                                    service_method=ServiceMethod.IN_PERSON, served_on=SERVED_ON, now=NOTICE_AT)),
-    ("rectifying", "reinspect", dict(actor="legal", result=ReinspectionResult.NOT_RECTIFIED, note="复查")),
-    ("rectifying", "reinspect", dict(actor="leader", result=ReinspectionResult.NOT_RECTIFIED, note="复查")),
-    ("rectifying", "extend_deadline", dict(actor="inspector", deadline=date(2026, 4, 30), reason="延期")),
-    ("rectifying", "legalize", dict(actor="inspector", permit_number="乡字第2号")),
+    ("ordered", "reinspect", dict(actor="legal", result=ReinspectionResult.NOT_RECTIFIED, note="复查")),
+    ("ordered", "reinspect", dict(actor="leader", result=ReinspectionResult.NOT_RECTIFIED, note="复查")),
+    ("ordered", "extend_deadline", dict(actor="inspector", deadline=date(2026, 4, 30), reason="延期")),
+    ("ordered", "legalize", dict(actor="inspector", permit_number="乡字第2号")),
     ("overdue", "escalate", dict(actor="inspector", note="提请", now=ESCALATED_AT)),
     ("overdue", "escalate", dict(actor="legal", note="提请", now=ESCALATED_AT)),
-    ("escalated", "legal_approve", dict(actor="supervisor", decision_number="1号", announcement_date=ANNOUNCED_ON)),
-    ("escalated", "legal_reject", dict(actor="supervisor", reason="不通过", deadline=date(2026, 4, 30),
+    ("in_review", "legal_approve", dict(actor="supervisor", decision_number="1号", announcement_date=ANNOUNCED_ON)),
+    ("in_review", "legal_reject", dict(actor="supervisor", reason="不通过", deadline=date(2026, 4, 30),
                                        now=APPROVED_AT)),
-    ("enforcement_decided", "execute_demolition", dict(actor="legal", note="拆除", photos=[1], now=DEMOLITION_AT)),
+    ("decided", "execute_demolition", dict(actor="legal", note="拆除", photos=[1], now=DEMOLITION_AT)),
     ("suspended", "lift_suspension", dict(actor="supervisor", note="恢复")),
     ("reported", "comment", dict(actor="leader", note="看看")),
     ("filed", "assign", dict(actor="inspector", inspector="inspector2")),
@@ -621,7 +621,7 @@ def test_an_unknown_case_is_not_found(story):
 def test_a_legal_reviewer_cannot_review_an_escalation_they_proposed(story, users, jurisdiction):
     # The proposer escalated as a supervisor and later became the legal reviewer (四眼原则 still applies).
     proposer = UserFactory(username="t_proposer", role=Role.SUPERVISOR, jurisdiction=jurisdiction)
-    case = story.escalated(by=proposer)
+    case = story.in_review(by=proposer)
     proposer.role = Role.LEGAL_REVIEWER
     proposer.save(update_fields=["role"])
     error = refused(case, RuleViolation, workflow.legal_approve, actor=proposer, decision_number="1号",
@@ -634,12 +634,12 @@ def test_a_legal_reviewer_cannot_review_an_escalation_they_proposed(story, users
     assert [s.name for s in workflow.available_actions(case, proposer, now=APPROVED_AT)] == ["comment"]
     case, event = act(case, workflow.legal_approve, actor=users["legal"], decision_number="1号",
                       announcement_date=ANNOUNCED_ON, now=APPROVED_AT)
-    assert event.to_status == Status.ENFORCEMENT_DECIDED
+    assert event.to_status == Status.DECIDED
 
 
 @pytest.mark.smoke
 def test_escalation_before_the_deadline_is_refused_naming_the_deadline(story):
-    case = story.rectifying()
+    case = story.ordered()
     workflow.reinspect(case_id=case.pk, actor=story.inspector, result=ReinspectionResult.NOT_RECTIFIED,
                        note="尚未整改", now=BEFORE_DEADLINE)
     for now in (BEFORE_DEADLINE, at(2026, 3, 10, 17)):  # the deadline day itself still belongs to the party
@@ -649,7 +649,7 @@ def test_escalation_before_the_deadline_is_refused_naming_the_deadline(story):
 
 @pytest.mark.smoke
 def test_escalation_without_a_reinspection_after_the_deadline_is_refused(story):
-    case = story.rectifying()
+    case = story.ordered()
     error = refused(case, RuleViolation, workflow.escalate, actor=story.supervisor, note="提请", now=ESCALATED_AT)
     assert "复查" in str(error)
     # A re-inspection from before the deadline cannot show the party failed to comply by it.
@@ -661,7 +661,7 @@ def test_escalation_without_a_reinspection_after_the_deadline_is_refused(story):
 
 @pytest.mark.smoke
 def test_escalation_after_a_rectified_reinspection_is_refused(story):
-    case = story.rectifying()
+    case = story.ordered()
     photo = story.photo(case, PhotoStage.AFTER)
     workflow.reinspect(case_id=case.pk, actor=story.inspector, result=ReinspectionResult.RECTIFIED, note="已整改",
                        photos=[photo.pk], now=REINSPECTED_AT)
@@ -673,7 +673,7 @@ def test_escalation_after_a_rectified_reinspection_is_refused(story):
 
 @pytest.mark.smoke
 def test_demolition_before_the_end_of_the_waiting_period_names_the_earliest_date(story):
-    case = story.enforcement_decided()
+    case = story.decided()
     photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=DEMOLITION_AT)
     error = refused(case, RuleViolation, workflow.execute_demolition, actor=story.supervisor, note="拆除",
                     photos=[photo.pk], now=at(2026, 9, 11, 10))
@@ -684,7 +684,7 @@ def test_demolition_before_the_end_of_the_waiting_period_names_the_earliest_date
 @pytest.mark.parametrize("now", [at(2026, 9, 14, 7, 59), at(2026, 9, 14, 18, 0), at(2026, 9, 14, 22, 30)],
                          ids=["before-8", "at-18", "at-night"])
 def test_demolition_at_night_is_refused(story, now):
-    case = story.enforcement_decided()
+    case = story.decided()
     photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=DEMOLITION_AT)
     error = refused(case, RuleViolation, workflow.execute_demolition, actor=story.supervisor, note="拆除",
                     photos=[photo.pk], now=now)
@@ -695,7 +695,7 @@ def test_demolition_at_night_is_refused(story, now):
 @pytest.mark.parametrize("now", [at(2026, 9, 19, 10), at(2026, 10, 2, 10), at(2026, 10, 11, 10)],
                          ids=["saturday", "national-day", "sunday-after-adjusted-saturday"])
 def test_demolition_on_a_rest_day_or_holiday_is_refused(story, now):
-    case = story.enforcement_decided()
+    case = story.decided()
     photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=DEMOLITION_AT)
     error = refused(case, RuleViolation, workflow.execute_demolition, actor=story.supervisor, note="拆除",
                     photos=[photo.pk], now=now)
@@ -704,7 +704,7 @@ def test_demolition_on_a_rest_day_or_holiday_is_refused(story, now):
 
 @pytest.mark.smoke
 def test_demolition_needs_photos_of_the_case(story):
-    case = story.enforcement_decided()
+    case = story.decided()
     error = refused(case, InvalidInput, workflow.execute_demolition, actor=story.supervisor, note="拆除", photos=[],
                     now=DEMOLITION_AT)
     assert set(error.fields) == {"photos"}
@@ -730,27 +730,27 @@ INVALID_INPUT = [
     ("filed", "issue_notice", {**NOTICE, "deadline_days": 0}, "deadline_days"),
     ("filed", "issue_notice", {**NOTICE, "deadline_days": "five"}, "deadline_days"),
     ("filed", "issue_notice", {**NOTICE, "deadline_days": None, "deadline": SERVED_ON}, "deadline"),
-    ("rectifying", "reinspect", dict(actor="inspector", result="done", note="复查"), "result"),
-    ("rectifying", "reinspect", dict(actor="inspector", result=ReinspectionResult.NOT_RECTIFIED, note=""), "note"),
-    ("rectifying", "reinspect", dict(actor="inspector", result=ReinspectionResult.NOT_RECTIFIED, note="复查",
+    ("ordered", "reinspect", dict(actor="inspector", result="done", note="复查"), "result"),
+    ("ordered", "reinspect", dict(actor="inspector", result=ReinspectionResult.NOT_RECTIFIED, note=""), "note"),
+    ("ordered", "reinspect", dict(actor="inspector", result=ReinspectionResult.NOT_RECTIFIED, note="复查",
                                      photos=[987654321]), "photos"),
-    ("rectifying", "extend_deadline", dict(actor="supervisor", deadline=DEADLINE, reason="延期"), "deadline"),
-    ("rectifying", "extend_deadline", dict(actor="supervisor", deadline=None, reason="延期"), "deadline"),
-    ("rectifying", "extend_deadline", dict(actor="supervisor", deadline=date(2026, 4, 30), reason=""), "reason"),
-    ("rectifying", "legalize", dict(actor="supervisor", permit_number=""), "permit_number"),
+    ("ordered", "extend_deadline", dict(actor="supervisor", deadline=DEADLINE, reason="延期"), "deadline"),
+    ("ordered", "extend_deadline", dict(actor="supervisor", deadline=None, reason="延期"), "deadline"),
+    ("ordered", "extend_deadline", dict(actor="supervisor", deadline=date(2026, 4, 30), reason=""), "reason"),
+    ("ordered", "legalize", dict(actor="supervisor", permit_number=""), "permit_number"),
     ("overdue", "escalate", dict(actor="supervisor", note="", now=ESCALATED_AT), "note"),
-    ("escalated", "legal_approve", dict(actor="legal", decision_number="", announcement_date=ANNOUNCED_ON),
+    ("in_review", "legal_approve", dict(actor="legal", decision_number="", announcement_date=ANNOUNCED_ON),
      "decision_number"),
-    ("escalated", "legal_approve", dict(actor="legal", decision_number="1号", announcement_date=None),
+    ("in_review", "legal_approve", dict(actor="legal", decision_number="1号", announcement_date=None),
      "announcement_date"),
-    ("escalated", "legal_reject", dict(actor="legal", reason="", deadline=date(2026, 4, 30), now=APPROVED_AT),
+    ("in_review", "legal_reject", dict(actor="legal", reason="", deadline=date(2026, 4, 30), now=APPROVED_AT),
      "reason"),
-    ("escalated", "legal_reject", dict(actor="legal", reason="不通过", deadline=date(2026, 3, 13), now=APPROVED_AT),
+    ("in_review", "legal_reject", dict(actor="legal", reason="不通过", deadline=date(2026, 3, 13), now=APPROVED_AT),
      "deadline"),
-    ("enforcement_decided", "execute_demolition", dict(actor="supervisor", note="", photos=[1], now=DEMOLITION_AT),
+    ("decided", "execute_demolition", dict(actor="supervisor", note="", photos=[1], now=DEMOLITION_AT),
      "note"),
-    ("enforcement_decided", "comment", dict(actor="inspector", note=""), "note"),
-    ("enforcement_decided", "comment", dict(actor="inspector", note="看看", photos=[987654321]), "photos"),
+    ("decided", "comment", dict(actor="inspector", note=""), "note"),
+    ("decided", "comment", dict(actor="inspector", note="看看", photos=[987654321]), "photos"),
     ("suspended", "lift_suspension", dict(actor="legal", note=""), "note"),
 ]
 
@@ -782,20 +782,20 @@ AVAILABLE = [
         "inspector": ["comment"], "supervisor": ["file", "dismiss", "comment", "assign"], "legal": ["comment"]}),
     ("filed", FILED_AT, {
         "inspector": ["comment"], "supervisor": ["issue_notice", "comment", "assign"], "legal": ["comment"]}),
-    ("rectifying", BEFORE_DEADLINE, {
+    ("ordered", BEFORE_DEADLINE, {
         "inspector": ["reinspect", "comment"],
         "supervisor": ["reinspect", "extend_deadline", "legalize", "comment", "assign"], "legal": ["comment"]}),
-    ("rectifying", ESCALATED_AT, {  # overdue, but nobody has re-inspected since the deadline
+    ("ordered", ESCALATED_AT, {  # overdue, but nobody has re-inspected since the deadline
         "inspector": ["reinspect", "comment"],
         "supervisor": ["reinspect", "extend_deadline", "legalize", "comment", "assign"], "legal": ["comment"]}),
     ("overdue", ESCALATED_AT, {
         "inspector": ["reinspect", "comment"],
         "supervisor": ["reinspect", "extend_deadline", "legalize", "escalate", "comment", "assign"],
         "legal": ["comment"]}),
-    ("escalated", APPROVED_AT, {
+    ("in_review", APPROVED_AT, {
         "inspector": ["comment"], "supervisor": ["comment", "assign"],
         "legal": ["legal_approve", "legal_reject", "comment"]}),
-    ("enforcement_decided", DEMOLITION_AT, {
+    ("decided", DEMOLITION_AT, {
         "inspector": ["comment"], "supervisor": ["execute_demolition", "comment", "assign"], "legal": ["comment"]}),
     ("suspended", DEMOLITION_AT, {
         # Demolition is blocked while the appeal runs: listed with its reason (中止), not available.
@@ -818,14 +818,14 @@ def test_available_actions_are_exactly_those_of_the_role_in_the_state(story, use
 
 # (state builder, moment, role) -> each blocked action of the role in that state: words of its reason, earliest day.
 BLOCKED = [
-    ("rectifying", BEFORE_DEADLINE, "supervisor", {"escalate": ("尚未届满", DEADLINE + timedelta(days=1))}),
-    ("rectifying", ESCALATED_AT, "supervisor", {"escalate": ("须先复查", None)}),
-    ("enforcement_decided", at(2026, 9, 1), "supervisor", {
+    ("ordered", BEFORE_DEADLINE, "supervisor", {"escalate": ("尚未届满", DEADLINE + timedelta(days=1))}),
+    ("ordered", ESCALATED_AT, "supervisor", {"escalate": ("须先复查", None)}),
+    ("decided", at(2026, 9, 1), "supervisor", {
         "execute_demolition": ("2026-09-14", EARLIEST_DEMOLITION)}),
-    ("enforcement_decided", at(2026, 9, 14, 6), "supervisor", {  # before the working day starts: later that day
+    ("decided", at(2026, 9, 14, 6), "supervisor", {  # before the working day starts: later that day
         "execute_demolition": ("夜间", date(2026, 9, 14))}),
-    ("enforcement_decided", at(2026, 9, 14, 20), "supervisor", {"execute_demolition": ("夜间", date(2026, 9, 15))}),
-    ("enforcement_decided", at(2026, 9, 19), "supervisor", {  # a Saturday; Sunday the 20th is worked (调休)
+    ("decided", at(2026, 9, 14, 20), "supervisor", {"execute_demolition": ("夜间", date(2026, 9, 15))}),
+    ("decided", at(2026, 9, 19), "supervisor", {  # a Saturday; Sunday the 20th is worked (调休)
         "execute_demolition": ("节假日", date(2026, 9, 20))}),
     ("suspended", DEMOLITION_AT, "supervisor", {"execute_demolition": ("中止", None)}),
     ("suspended", DEMOLITION_AT, "inspector", {}),
@@ -849,7 +849,7 @@ def test_a_blocked_action_of_the_state_is_listed_with_its_reason_and_earliest_da
 @pytest.mark.smoke
 def test_the_proposer_sees_the_review_blocked_and_naming_the_four_eyes_rule(story, users, jurisdiction):
     proposer = UserFactory(username="t_proposer2", role=Role.SUPERVISOR, jurisdiction=jurisdiction)
-    case = story.escalated(by=proposer)
+    case = story.in_review(by=proposer)
     proposer.role = Role.LEGAL_REVIEWER
     proposer.save(update_fields=["role"])
     options = {option.spec.name: option for option in workflow.action_options(case, proposer, now=APPROVED_AT)}

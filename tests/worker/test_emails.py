@@ -62,7 +62,7 @@ def test_smtp_refusing_twice_then_accepting_delivers_once(smtp_server, users, ca
 @pytest.mark.smoke
 def test_the_daily_reminder_lists_cases_due_tomorrow_once_a_day(users, case):
     today = timezone.localdate()
-    Case.objects.filter(pk=case.pk).update(status=Status.RECTIFYING, deadline=today + timedelta(days=1),
+    Case.objects.filter(pk=case.pk).update(status=Status.ORDERED, deadline=today + timedelta(days=1),
                                            responsible=users["inspector2"])
     first = record_daily_reminders(today)
     again = record_daily_reminders(today)

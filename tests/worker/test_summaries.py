@@ -62,7 +62,7 @@ def direct_counts(cases, patrols, villages, period, today):
         "closed_on_time": on_time,
         "rectification_rate": round(100 * filed_closed / filed, 1) if filed else None,
         "on_time_rate": round(100 * on_time / len(closed), 1) if closed else None,
-        "overdue_now": cases.filter(status=Status.RECTIFYING, deadline__lt=today).count(),
+        "overdue_now": cases.overdue(today).count(),
         "demolished_area_m2": round(float(sum(c.estimated_area_m2 or 0 for c in closed
                                                if c.resolution in (Resolution.FORCIBLY_DEMOLISHED,
                                                                    Resolution.DEMOLISHED_BY_PARTY))), 1),
@@ -255,7 +255,7 @@ def test_summary_numbers_equal_direct_counts_for_a_seeded_campaign(settings, med
         assert {k: entry["current"][k] for k in keys} == {k: want[k] for k in keys}, entry["name"]
     assert sum(e["current"]["new_findings"] for e in numbers["by_category"]) == overall["new_findings"]
     assert [c["reference"] for c in numbers["overdue_cases"]] == list(
-        cases.filter(status=Status.RECTIFYING, deadline__lt=today).order_by("deadline", "pk")
+        cases.overdue(today).order_by("deadline", "pk")
         .values_list("reference", flat=True)[:summaries.OVERDUE_LIST_LIMIT])
     weekly_found = sum(w["new_findings"] for w in numbers["weekly"])
     first = datetime.fromisoformat(numbers["weekly"][0]["week"]).date()
@@ -450,7 +450,7 @@ def test_the_email_from_a_real_worker_carries_the_database_numbers_and_the_ledge
     assert kpi_line(text, "巡查次数") == str(expected["patrols"])
     assert kpi_line(text, "巡查里程（公里）") == f"{expected['patrol_km']:.1f}"
     assert kpi_line(text, "近7日未巡查村") == str(len(expected["villages_not_patrolled"]))
-    for reference in cases.filter(status=Status.RECTIFYING, deadline__lt=timezone.localdate()).values_list(
+    for reference in cases.overdue().values_list(
             "reference", flat=True):
         assert reference in text
 
