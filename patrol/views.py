@@ -66,6 +66,7 @@ def field_page(request):
         "campaigns": selectors.campaigns_for(request.user).filter(status=CampaignStatus.ACTIVE),
         "categories": Category.choices, "stages": Stage.choices, "structures": Structure.choices,
         "messages_js": FIELD_MESSAGES,
+        "preload_modules": FIELD_MODULES[1:],
         "today": today,
     }
     return render(request, "patrol/field.html", context)
@@ -178,13 +179,14 @@ def notice_print(request, pk, notice_pk):
                                                         "jurisdiction": case.jurisdiction})
 
 
-# Everything the field page loads, so it opens after a reload without network: with every module field.js
-# imports, directly or not (tests/test_pages.py follows the imports and checks that none is missing).
-SERVICE_WORKER_ASSETS = ["leaflet/leaflet.js", "leaflet/leaflet.css", "css/app.css", "css/field.css", "js/field.js",
-                         "js/config.js", "js/basemap.js",
-                         *(f"js/field/{name}.js" for name in ("form", "location", "nearby", "net", "outbox", "page",
-                                                             "patrol", "photo", "exif", "sha256", "queue", "sync",
-                                                             "util")),
+# The field page's ES modules: static/js/field.js and every module it imports, directly or not (tests follow the
+# imports and compare). The page preloads them (one round trip instead of one per level of imports on a slow
+# network) and the service worker keeps them.
+FIELD_MODULES = ["js/field.js", "js/config.js", "js/basemap.js",
+                 *(f"js/field/{name}.js" for name in ("exif", "form", "location", "nearby", "net", "outbox", "page",
+                                                     "patrol", "photo", "queue", "sha256", "sync", "util"))]
+# Everything the field page loads, so it opens after a reload without network.
+SERVICE_WORKER_ASSETS = ["leaflet/leaflet.js", "leaflet/leaflet.css", "css/app.css", "css/field.css", *FIELD_MODULES,
                          "img/icon.svg", "manifest.webmanifest"]
 
 

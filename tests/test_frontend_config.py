@@ -9,7 +9,7 @@ import pytest
 from django.urls import resolve
 
 from patrol import frontend
-from patrol.views import SERVICE_WORKER_ASSETS
+from patrol.views import FIELD_MODULES, SERVICE_WORKER_ASSETS
 from tests.factories import finding
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -108,5 +108,13 @@ def test_the_service_worker_keeps_every_module_the_field_page_imports():
         source = (STATIC / name).read_text()
         for target in re.findall(r'^(?:import|export)\b[^;]*?from\s*"([^"]+)";', source, re.M):
             todo.append(posixpath.normpath(posixpath.join(posixpath.dirname(name), target)))
-    assert len(needed) > 10
+    assert needed == set(FIELD_MODULES)
     assert needed <= set(SERVICE_WORKER_ASSETS)
+
+
+@pytest.mark.django_db
+def test_the_field_page_preloads_every_module_it_imports(client, users):
+    client.force_login(users["inspector"])
+    body = client.get("/field/").content.decode()
+    preloaded = re.findall(r'<link rel="modulepreload" href="/static/([^"]+)">', body)
+    assert sorted(preloaded) == sorted(FIELD_MODULES[1:])
