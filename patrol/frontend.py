@@ -1,7 +1,7 @@
 """The one configuration the pages' scripts read: the URLs they call and the base maps they draw.
 
-base.html renders it once with ``json_script`` (id ``xuncha-config``; the CSP allows no inline script) and
-static/js/config.js reads it, so no URL or tile address is written in a script. A URL with ``{id}`` in it is a
+The pages with a map or an API call (field, case, map) render it with ``{% frontend_config %}`` as a
+``json_script`` (id ``xuncha-config``; the CSP allows no inline script) and static/js/config.js reads it, so no URL or tile address is written in a script. A URL with ``{id}`` in it is a
 template the script fills in (static/js/config.js ``url()``).
 """
 from django.conf import settings

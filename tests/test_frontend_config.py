@@ -91,11 +91,6 @@ def test_the_field_case_and_map_pages_carry_the_same_configuration(client, users
     assert [base["key"] for base in configs[0]["tiles"]] == ["osm", "tianditu", "tianditu_img"]
 
 
-@pytest.mark.django_db
-def test_a_signed_out_visitor_gets_no_configuration(client):
-    assert "xuncha-config" not in client.get("/accounts/login/").content.decode()
-
-
 def test_the_service_worker_keeps_every_module_the_field_page_imports():
     """The page must open after a reload without network: a module it imports but the worker did not keep would
     fail to load, and the whole page with it."""

@@ -1,5 +1,5 @@
-// The pages' one configuration (patrol/frontend.py), rendered once by base.html with json_script: the URLs the
-// scripts call and the base maps they draw. Nothing else in static/js writes a URL or a tile address.
+// The pages' one configuration (patrol/frontend.py), rendered by {% frontend_config %} as a json_script: the URLs
+// the scripts call and the base maps they draw. Nothing else in static/js writes a URL or a tile address.
 const element = document.getElementById("xuncha-config");
 
 export const config = element ? JSON.parse(element.textContent) : { urls: {}, tiles: [] };
