@@ -80,7 +80,7 @@ def test_the_supervisor_filters_the_map_by_status_and_opens_a_case_from_the_list
     assert parse_qs(urlparse(page.url).query)["status"] == ["ordered"]
     expect(page.locator(".case-table tbody tr")).to_have_count(rectifying)
     statuses = page.locator(".case-table tbody tr td:nth-child(3)").all_inner_texts()
-    assert set(statuses) == {"整改中"}
+    assert set(statuses) == {str(Status.ORDERED.label)}  # 责令整改中
     expect(page.locator("[data-kpi=open]")).to_have_text(str(rectifying))
     page.click("details[data-multi=status] > summary")  # fold the status choices away again
 
