@@ -15,6 +15,7 @@ from patrol import workflow
 from patrol.choices import Category, LocationSource, NoticeKind, PhotoStage, Resolution, Stage, Structure, status_label
 from patrol.inputs import BoundedDateTimeField, PointField, ServiceMethodField, enum_schema, no_bidi_controls
 from patrol.models import Case, CaseEvent, Notice, Photo, User
+from videos.models import Video
 
 
 # A named enum component: drf-spectacular would otherwise name the notice kinds after the field ("kind"), which
@@ -56,6 +57,20 @@ class PhotoSerializer(serializers.ModelSerializer):
 
     def get_thumbnail_url(self, photo) -> str | None:
         return f"/api/v1/photos/{photo.pk}/thumbnail/" if photo.thumbnail else None
+
+
+class VideoSerializer(serializers.ModelSerializer):
+    """A body-camera video kept on the case (uploads: api/videos.py)."""
+
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Video
+        fields = ["id", "client_uuid", "filename", "content_type", "size_bytes", "sha256", "recorded_from",
+                  "recorded_to", "uploaded_at", "url"]
+
+    def get_url(self, video) -> str:
+        return f"/api/v1/videos/{video.pk}/file/"
 
 
 class NoticeSerializer(serializers.ModelSerializer):
@@ -118,6 +133,7 @@ class CaseListSerializer(serializers.ModelSerializer):
 class CaseDetailSerializer(CaseListSerializer):
     reported_by = PersonSerializer()
     photos = PhotoSerializer(many=True)
+    videos = VideoSerializer(many=True)
     notices = NoticeSerializer(many=True)
     days_left = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
@@ -128,7 +144,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "client_uuid", "accuracy_m", "location_source", "estimated_area_m2", "floors", "structure",
             "party_name", "party_phone", "description", "campaign", "patrol", "reported_by", "observed_at",
             "closed_at", "duplicate_of", "suspended", "enforcement_announced_on", "earliest_demolition_date",
-            "version", "days_left", "photos", "notices", "available_actions",
+            "version", "days_left", "photos", "videos", "notices", "available_actions",
         ]
 
     def get_days_left(self, case) -> int | None:

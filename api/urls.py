@@ -7,6 +7,7 @@ from api import exports as export_views
 from api import map as map_views
 from api import patrols as patrol_views
 from api import summaries as summary_views
+from api import videos as video_views
 
 urlpatterns = [
     path("v1/auth/token/", auth.ObtainTokenView.as_view(), name="api-token"),
@@ -25,6 +26,9 @@ urlpatterns = [
     path("v1/cases/<int:pk>/", cases.CaseDetailView.as_view(), name="api-case"),
     path("v1/cases/<int:pk>/actions/<str:action>/", cases.CaseActionView.as_view(), name="api-case-action"),
     path("v1/cases/<int:pk>/photos/", cases.CasePhotoUploadView.as_view(), name="api-case-photos"),
+    path("v1/cases/<int:pk>/videos/", video_views.CaseVideoUploadView.as_view(), name="api-case-videos"),
+    path("v1/uploads/<int:pk>/", video_views.VideoUploadView.as_view(), name="api-upload"),
+    path("v1/videos/<int:pk>/file/", video_views.VideoFileView.as_view(), name="api-video-file"),
     path("v1/cases/<int:pk>/events/", cases.CaseEventsView.as_view(), name="api-case-events"),
     path("v1/cases/<int:pk>/notices/", cases.CaseNoticesView.as_view(), name="api-case-notices"),
     path("v1/cases/<int:pk>/documents/", document_views.CaseDocumentsView.as_view(), name="api-case-documents"),

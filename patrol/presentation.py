@@ -14,6 +14,7 @@ from patrol.workflow import ACTIONS
 EVENT_LABELS = {
     "report": _("登记线索"),
     "add_photo": _("上传照片"),
+    "add_video": _("上传执法记录仪视频"),
     "synthetic_import": _("合成数据导入"),
     "admin_correct": _("管理员更正"),
     "migrate_procedure": _("迁移至新的法定程序"),
@@ -42,6 +43,8 @@ _KEY_LABELS = {
     "appeal_filed": _("申请复议或诉讼"),
     "stage": _("阶段"),
     "village": _("行政村"),
+    "filename": _("文件名"),
+    "sha256": _("SHA-256"),
 }
 
 

@@ -42,7 +42,7 @@ def patrols_for(user):
 def case_detail_queryset(user):
     return (cases_for(user)
             .select_related("village", "responsible", "reported_by", "jurisdiction")
-            .prefetch_related("photos", "notices"))
+            .prefetch_related("photos", "notices", "videos"))
 
 
 def nearby_open_cases(jurisdiction, point, metres, exclude_id=None, limit=10):

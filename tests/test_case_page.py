@@ -172,5 +172,5 @@ def test_the_case_page_takes_the_same_queries_however_long_its_record(client, us
 
 
 # Session, user, the user's jurisdiction (page header); the case with its village, people and jurisdiction, its
-# photos, its notices, its events with their actors; the inspectors the assign form offers.
-PAGE_QUERIES = 8
+# photos, its notices, its videos, its events with their actors; the inspectors the assign form offers.
+PAGE_QUERIES = 9

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "gis.apps.GeoConfig",
     "patrol",
     "documents",
+    "videos",
     "api",
     "worker",
 ]
@@ -134,6 +135,9 @@ STORAGES = {
 
 # Uploads: a photo is at most 15 MB and a request carries at most 20 files.
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
+# Body-camera videos (videos.uploads) arrive in chunks of at most 8 MB, each stored as it comes, up to 4 GB a file.
+VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 4 * 1024**3)
+VIDEO_CHUNK_MAX_BYTES = env_int("VIDEO_CHUNK_MAX_BYTES", 8 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # non-file request bodies
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger files spool to disk
 DATA_UPLOAD_MAX_NUMBER_FILES = 20

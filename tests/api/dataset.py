@@ -22,6 +22,7 @@ from patrol.models import Campaign, Case
 from patrol.patrols import record_track, start_patrol
 from patrol.photos import make_thumbnail
 from tests.factories import UserFactory, finding
+from videos.uploads import receive_chunk, start_upload
 from worker.models import ExportJob, Summary
 
 ROLES = [Role.INSPECTOR, Role.SUPERVISOR, Role.LEGAL_REVIEWER, Role.LEADER]
@@ -39,6 +40,11 @@ PASSWORD = "correct-horse-battery"
 
 def at(year, month, day, hour=10):
     return timezone.make_aware(datetime(year, month, day, hour))
+
+
+def mp4(size=4096):
+    """The first bytes of an MP4 (its ftyp box), padded: enough for the upload's magic-number check."""
+    return (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(range(256)) * (size // 256 + 1))[:size]
 
 
 def jpeg(colour=(90, 120, 200)):
@@ -144,6 +150,27 @@ class World:
             return record_service(document_id=self.document(code).pk, actor=self.user(code, Role.SUPERVISOR),
                                   method="post", served_on=timezone.localdate(), tracking_number="1180123456789")
         return self._once(("posted", code), build)
+
+    def video_upload(self, code, data=None):
+        """A video upload on the reported case, announced by the inspector, nothing sent yet."""
+        data = data or mp4()
+
+        def build():
+            upload, _created = start_upload(
+                case_id=self.reported(code).pk, actor=self.user(code, Role.INSPECTOR), client_uuid=uuid.uuid4(),
+                size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), content_type="video/mp4",
+                filename="body-cam.mp4")
+            return upload
+        return self._once(("video_upload", code, len(data)), build)
+
+    def video(self, code):
+        """A whole video kept on the reported case."""
+        def build():
+            data = mp4(8192)
+            upload = self.video_upload(code, data)
+            return receive_chunk(upload_id=upload.pk, actor=self.user(code, Role.INSPECTOR), offset=0,
+                                 length=len(data), stream=io.BytesIO(data)).video
+        return self._once(("video", code), build)
 
     def notice(self, code):
         return self.case(code, Status.ORDERED).notices.get()

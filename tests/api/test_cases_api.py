@@ -318,10 +318,10 @@ def test_reading_a_case_takes_the_same_queries_however_long_its_record(users, wo
             workflow.comment(case_id=case.pk, actor=world.user("TST", Role.INSPECTOR), note=f"第{i}次查看")
 
     add_comments(2)
-    # session-less client: case with village, people, jurisdiction; photos; notices; the escalation blocker's
-    # last re-inspection
-    with django_assert_num_queries(4):
+    # session-less client: case with village, people, jurisdiction; photos; notices; videos; the escalation
+    # blocker's last re-inspection
+    with django_assert_num_queries(5):
         assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
     add_comments(30)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200

@@ -24,7 +24,8 @@ from rest_framework.test import APIClient
 from patrol import workflow
 from patrol.choices import Role, Status
 from patrol.models import Case
-from tests.api.dataset import ALL, AWAY, FIELD, HOMES, LEGAL, PASSWORD, POINT, READERS, ROLES, SUPERVISOR, World, jpeg
+from tests.api.dataset import (ALL, AWAY, FIELD, HOMES, LEGAL, PASSWORD, POINT, READERS, ROLES, SUPERVISOR, World, jpeg,
+                               mp4)
 from tests.routes import routes
 
 pytestmark = [pytest.mark.django_db]
@@ -137,6 +138,12 @@ def photo_body(w, code, role):
             "sha256": hashlib.sha256(data).hexdigest(), "taken_at": "2026-11-20T10:15:00+08:00", "stage": "before"}
 
 
+def video_body(w, code, role):
+    data = mp4()
+    return {"client_uuid": str(uuid.uuid4()), "size_bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+            "content_type": "video/mp4", "filename": "body-cam.mp4"}
+
+
 MATRIX = {
     ("api-token", "POST"): Entry(
         url=lambda w, code, role: "/api/v1/auth/token/",
@@ -185,6 +192,16 @@ MATRIX = {
     ("api-case", "GET"): Entry(url=lambda w, code, role: f"/api/v1/cases/{w.reported(code).pk}/"),
     ("api-case-photos", "POST"): Entry(url=lambda w, code, role: f"/api/v1/cases/{w.reported(code).pk}/photos/",
                                        allowed=FIELD | LEGAL, ok=201, body=photo_body, fmt="multipart"),
+    ("api-case-videos", "POST"): Entry(url=lambda w, code, role: f"/api/v1/cases/{w.reported(code).pk}/videos/",
+                                       allowed=FIELD, ok=201, body=video_body),
+    ("api-upload", "GET"): Entry(url=lambda w, code, role: f"/api/v1/uploads/{w.video_upload(code).pk}/",
+                                 allowed=FIELD),
+    # The first chunk of the upload's file: its bytes, at offset 0.
+    ("api-upload", "PATCH"): Entry(url=lambda w, code, role: f"/api/v1/uploads/{w.video_upload(code).pk}/",
+                                   allowed=FIELD, body=lambda w, c, r: mp4()[:1024],
+                                   headers=lambda w, c, r: {"HTTP_UPLOAD_OFFSET": "0"},
+                                   fmt="application/offset+octet-stream"),
+    ("api-video-file", "GET"): Entry(url=lambda w, code, role: f"/api/v1/videos/{w.video(code).pk}/file/"),
     ("api-case-events", "GET"): Entry(url=lambda w, code, role: f"/api/v1/cases/{w.reported(code).pk}/events/"),
     ("api-case-notices", "GET"): Entry(
         url=lambda w, code, role: f"/api/v1/cases/{w.case(code, Status.ORDERED).pk}/notices/"),
@@ -275,7 +292,8 @@ def request(client, method, entry, url, body=None, headers=None):
     kwargs = dict(headers or {})
     if body is not None:
         kwargs["data"] = body
-        kwargs["format"] = entry.fmt
+        # A raw body (a video chunk) goes as it is, with its media type; others through the renderer of ``fmt``.
+        kwargs["content_type" if "/" in entry.fmt else "format"] = entry.fmt
     return getattr(client, method.lower())(url, **kwargs)
 
 

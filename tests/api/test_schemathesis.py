@@ -57,6 +57,8 @@ def dataset(jurisdiction, other_jurisdiction, settings, tmp_path):
         "photos": [world.photo(code).pk for code in ("TST", "OTH")],
         "documents": [world.document(code).pk for code in ("TST", "OTH")],
         "services": [world.posted_service(code).pk for code in ("TST", "OTH")],
+        "uploads": [world.video_upload(code).pk for code in ("TST", "OTH")],
+        "videos": [world.video(code).pk for code in ("TST", "OTH")],
         "patrols": [world.patrol(code).pk for code in ("TST", "OTH")],
         "campaigns": [world.campaign(code).pk for code in ("TST", "OTH")],
         "summaries": [world.summary(code).pk for code in ("TST", "OTH")],
@@ -81,6 +83,9 @@ def in_process(monkeypatch):
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
 
+
+# A video chunk (PATCH /uploads/{id}/) is raw bytes in tus's media type, sent as application/octet-stream is.
+schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
 
 # Loaded when the module is collected (the schema needs no database). schemathesis.pytest.from_fixture would load
 # it per test, but its lazy loader does not run on pytest 9 (it sets the removed Node._nodeid).

@@ -1,5 +1,5 @@
-"""Check the record: every case's hash-chained events, and every stored photo's and issued document's file
-against its SHA-256.
+"""Check the record: every case's hash-chained events, and every stored photo's, video's and issued document's
+file against its SHA-256.
 
 Cases are read in chunks by primary key with their events prefetched (two queries per chunk, however
 many events), and photo and document files are hashed in chunks, so the check runs in constant memory on a county's
@@ -15,6 +15,7 @@ from gis.models import Jurisdiction
 from patrol.ledger import verify_case_chain
 from documents.models import Document
 from patrol.models import Case, CaseEvent, Photo
+from videos.models import Video
 
 READ_SIZE = 1024 * 1024
 
@@ -34,23 +35,31 @@ class Command(BaseCommand):
         if chunk_size < 1 or max_failures < 1:
             raise CommandError(_("--chunk-size 和 --max-failures 须为正整数"))
         cases, photos, documents = Case.objects.all(), Photo.objects.all(), Document.objects.all()
+        videos = Video.objects.all()
         if jurisdiction:
             found = Jurisdiction.objects.filter(code=jurisdiction).first()
             if found is None:
                 raise CommandError(_("没有简码为 %(code)s 的执法单位") % {"code": jurisdiction})
             cases, photos = cases.filter(jurisdiction=found), photos.filter(case__jurisdiction=found)
             documents = documents.filter(case__jurisdiction=found)
+            videos = videos.filter(case__jurisdiction=found)
         self.verbosity, self.chunk_size, self.max_failures = verbosity, chunk_size, max_failures
         self.failures, self.failure_count = [], 0
 
         case_count, event_count = self.check_cases(cases)
         photo_count = self.check_photos(photos)
+        video_count = self.check_photos(videos, label=_("视频"),
+                                        failure=_("视频 #%(id)s（%(uuid)s，案件 %(case)s）：%(problem)s"))
         document_count = self.check_documents(documents)
 
-        summary = _("已检查 %(cases)s 个案件、%(events)s 条记录、%(photos)s 张照片、%(documents)s 份文书，"
-                    "发现 %(failures)s 处问题") % {
-            "cases": case_count, "events": event_count, "photos": photo_count, "documents": document_count,
-            "failures": self.failure_count}
+        counts = {"cases": case_count, "events": event_count, "photos": photo_count, "videos": video_count,
+                  "documents": document_count, "failures": self.failure_count}
+        if video_count:
+            summary = _("已检查 %(cases)s 个案件、%(events)s 条记录、%(photos)s 张照片、%(videos)s 个视频、"
+                        "%(documents)s 份文书，发现 %(failures)s 处问题") % counts
+        else:
+            summary = _("已检查 %(cases)s 个案件、%(events)s 条记录、%(photos)s 张照片、%(documents)s 份文书，"
+                        "发现 %(failures)s 处问题") % counts
         if not self.failure_count:
             if verbosity:
                 self.stdout.write(self.style.SUCCESS(summary))
@@ -93,7 +102,10 @@ class Command(BaseCommand):
             self.progress(_("案件"), done, total)
         return done, event_count
 
-    def check_photos(self, photos):
+    def check_photos(self, photos, label=None, failure=None):
+        """Each photo's (or, given ``label`` and ``failure``, each video's) file against its SHA-256, 1 MB at a time."""
+        label = label or _("照片")
+        failure = failure or _("照片 #%(id)s（%(uuid)s，案件 %(case)s）：%(problem)s")
         total = photos.count()
         chunks = (photos.select_related("case").only("pk", "client_uuid", "file", "sha256", "case__reference")
                   .order_by("pk"))
@@ -105,11 +117,11 @@ class Command(BaseCommand):
             for photo in chunk:
                 problem = photo_file_problem(photo)
                 if problem:
-                    self.fail(_("照片 #%(id)s（%(uuid)s，案件 %(case)s）：%(problem)s") % {
+                    self.fail(failure % {
                         "id": photo.pk, "uuid": photo.client_uuid, "case": photo.case.reference, "problem": problem})
             done += len(chunk)
             last_pk = chunk[-1].pk
-            self.progress(_("照片"), done, total)
+            self.progress(label, done, total)
         return done
 
 
