@@ -73,6 +73,8 @@ def test_tianditu_is_offered_on_the_field_and_case_maps_and_the_choice_is_kept(n
         "天地图 矢量")
     # The case's marker is drawn over whatever base map there is.
     expect(page.locator("#case-map path.leaflet-interactive")).to_have_count(1)
+    page.locator("#case-map").scroll_into_view_if_needed()
+    screenshot(page, "case-map-tianditu-phone")
     # Module scripts and the json_script configuration pass the CSP (no inline script, no eval).
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
 
