@@ -16,6 +16,7 @@ run: setup
 ## make test: set everything up and run the whole suite on PostGIS, then the SpatiaLite smoke run
 test: system-packages-test dev-deps messages
 	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/lint-imports --no-cache
 	@$(MAKE) --no-print-directory test-postgis
 	@$(MAKE) --no-print-directory test-spatialite
 

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from api.models import ApiToken
+from patrol.models import ApiToken
 from patrol.errors import DomainError, InvalidInput
 
 

@@ -1,4 +1,4 @@
-"""`Authorization: Token xc_…` against hashed tokens (api.models.ApiToken)."""
+"""`Authorization: Token xc_…` against hashed tokens (patrol.models.ApiToken)."""
 from datetime import timedelta
 
 from django.conf import settings
@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from api.models import ApiToken, hash_token
+from patrol.models import ApiToken, hash_token
 
 
 def use_preferred_language(request, user):

@@ -13,7 +13,6 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.filters import CaseFilter
 from api.pagination import EventPagination, Pagination
 from api.parsers import ShallowJSONParser
 from api.schema import ApiAutoSchema, errors
@@ -29,6 +28,8 @@ from api.serializers import (
     NoticeListSerializer,
 )
 from patrol import selectors, workflow
+from patrol.filters import CaseFilter
+from patrol.ordering import ORDERING_CHOICES, order_cases
 from patrol.errors import DomainError, InvalidInput, StaleCase
 from patrol.models import Campaign, CaseEvent, Notice, Patrol
 from patrol.photos import receive_photo
@@ -48,7 +49,6 @@ def case_response(case, request, status_code=status.HTTP_200_OK, extra=None):
     return Response(data, status=status_code, headers={"ETag": case.etag})
 
 
-ORDERING_FIELDS = ("created_at", "deadline", "reference", "updated_at")
 NEARBY_LIMIT = 20
 
 
@@ -58,20 +58,15 @@ class CaseListCreateView(generics.ListCreateAPIView):
 
     filterset_class = CaseFilter
     pagination_class = Pagination
-    ordering_fields = set(ORDERING_FIELDS)
-
     def get_queryset(self):
         queryset = selectors.cases_for(self.request.user).select_related("village", "responsible")
-        ordering = self.request.query_params.get("ordering", "-created_at")
-        if ordering.lstrip("-") not in self.ordering_fields:
-            ordering = "-created_at"
-        return queryset.order_by(ordering, "-pk")
+        # patrol.ordering's table: the same keys, and the reference by its number, as the ledger and the map.
+        return order_cases(queryset, self.request.query_params.get("ordering"))
 
     def get_serializer_class(self):
         return FindingSerializer if self.request.method == "POST" else CaseListSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("ordering", OpenApiTypes.STR, enum=[
-        prefix + key for key in ORDERING_FIELDS for prefix in ("", "-")], description="Default: -created_at")])
+    @extend_schema(parameters=[OpenApiParameter("ordering", OpenApiTypes.STR, enum=ORDERING_CHOICES, description="Default: -created_at")])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.gis.db.models import Union
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import Polygon
-from django.db import connections, models, transaction
+from django.db import connections, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, FloatField, Func, Max, Q
 from django.db.models.functions import Coalesce, Floor
 from django.http import HttpResponse, HttpResponseNotModified
@@ -30,11 +30,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
-from api.filters import CaseFilter
 from gis.constants import SRID
-from patrol import selectors
-from patrol.choices import DEADLINE_STATUSES, OPEN_STATUSES, CampaignStatus, Status
+from patrol import kpis, selectors
+from patrol.choices import DEADLINE_STATUSES, CampaignStatus, Status
+from patrol.filters import CaseFilter
 from patrol.models import overdue_q
+from patrol.ordering import ORDERING_CHOICES, order_cases, valid_ordering
 
 # Bump when the shape of a response changes, so that no client keeps a cached body of the old shape.
 FORMAT_VERSION = 1
@@ -238,46 +239,16 @@ def heat_cells(queryset, bbox, zoom):
     return {"cell": cell, "max": max((p[2] for p in points), default=0), "points": points}
 
 
-def case_kpis(queryset, today):
-    """The KPI strip of the map page (DOMAIN.md, What leaders measure) for a filtered set of cases."""
-    month_start = today.replace(day=1)
-    counts = {f"status_{value}": Count("pk", filter=Q(status=value)) for value in Status.values}
-    kpi = queryset.aggregate(
-        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        overdue=Count("pk", filter=overdue_q(today)),
-        closed_this_month=Count("pk", filter=Q(status=Status.CLOSED, closed_at__date__gte=month_start)),
-        filed=Count("pk", filter=~Q(status__in=[Status.REPORTED, Status.DISMISSED])),
-        closed=Count("pk", filter=Q(status=Status.CLOSED)),
-        **counts,
-    )
-    kpi["by_status"] = {value: kpi.pop(f"status_{value}") for value in Status.values}
-    # 整改率: closed ÷ filed.
-    kpi["rectification_rate"] = round(100 * kpi["closed"] / kpi["filed"]) if kpi["filed"] else None
-    return kpi
-
-
-# By deadline, open cases come first: the deadline of a closed case no longer matters.
-ENDED_LAST = models.Case(models.When(status__in=OPEN_STATUSES, then=models.Value(0)), default=models.Value(1),
-                         output_field=models.IntegerField())
-LIST_ORDERINGS = {
-    "deadline": (ENDED_LAST.asc(), F("deadline").asc(nulls_last=True), "-created_at", "-id"),
-    "-deadline": (ENDED_LAST.asc(), F("deadline").desc(nulls_last=True), "-created_at", "-id"),
-    "created_at": ("created_at", "id"),
-    "-created_at": ("-created_at", "-id"),
-    "reference": ("reference",),
-    "-reference": ("-reference",),
-    "status": ("status", F("deadline").asc(nulls_last=True), "-id"),
-    "-status": ("-status", F("deadline").asc(nulls_last=True), "-id"),
-    "village": ("village__name", "-created_at", "-id"),
-    "-village": ("-village__name", "-created_at", "-id"),
-}
+# The list beside the map: patrol.ordering's table, by deadline unless asked otherwise (patrol.map_views tells
+# the page so), open cases first when by deadline.
 DEFAULT_LIST_ORDERING = "deadline"
 
 
 def case_rows(queryset, bbox, ordering, today, limit=LIST_LIMIT):
     """The first ``limit`` cases of the viewport in the chosen order, for the list beside the map."""
-    order = LIST_ORDERINGS.get(ordering, LIST_ORDERINGS[DEFAULT_LIST_ORDERING])
-    rows = list(in_bbox(queryset, bbox).order_by(*order).annotate(lng=X, lat=Y).values_list(
+    ordering = valid_ordering(ordering, DEFAULT_LIST_ORDERING)
+    ordered = order_cases(in_bbox(queryset, bbox), ordering, open_first=ordering.lstrip("-") == "deadline")
+    rows = list(ordered.annotate(lng=X, lat=Y).values_list(
         "id", "reference", "status", "deadline", "category", "village_id", "address", "created_at", "lng", "lat",
     )[: limit + 1])
     results = [
@@ -287,7 +258,7 @@ def case_rows(queryset, bbox, ordering, today, limit=LIST_LIMIT):
          "reported_on": timezone.localtime(created).date(), "lng": lng, "lat": lat}
         for pk, reference, status, deadline, category, village, address, created, lng, lat in rows[:limit]
     ]
-    return {"ordering": ordering if ordering in LIST_ORDERINGS else DEFAULT_LIST_ORDERING,
+    return {"ordering": ordering,
             "truncated": len(rows) > limit, "results": results}
 
 
@@ -426,7 +397,7 @@ class MapCaseListView(APIView):
     """The first 100 cases of a viewport in the chosen order, for the list beside the map."""
 
     @extend_schema(parameters=[VIEWPORT_PARAMETERS[0], OpenApiParameter("ordering", OpenApiTypes.STR,
-                                                                        enum=list(LIST_ORDERINGS))]
+                                                                        enum=ORDERING_CHOICES)]
                    + FILTER_PARAMETERS,
                    responses={200: OpenApiTypes.OBJECT, **CONDITIONAL_RESPONSES})
     def get(self, request):
@@ -445,7 +416,7 @@ class MapKpiView(APIView):
     def get(self, request):
         cases = filtered_cases(request)
         etag = cases_etag(request, "kpis")
-        return not_modified(request, etag) or json_response(case_kpis(cases, timezone.localdate()), etag=etag)
+        return not_modified(request, etag) or json_response(kpis.case_kpis(cases, timezone.localdate()), etag=etag)
 
 
 @method_decorator(gzip_page, name="dispatch")

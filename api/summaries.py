@@ -1,7 +1,7 @@
 """Summaries (汇总报告) over the API: a campaign's current numbers, sending its summary now, stored summaries.
 
 - ``GET  /api/v1/campaigns/{id}/summary/``: the KPIs of the campaign from its start up to today (or ``start`` /
-  ``end``), built on the spot (worker.summaries.build_summary), for supervisors and leaders;
+  ``end``), built on the spot (summaries.services.build_summary), for supervisors and leaders;
 - ``POST /api/v1/campaigns/{id}/summary/send/``: 202, the summary is built and emailed by a worker, once per
   recipient and day (supervisors only);
 - ``GET  /api/v1/summaries/`` and ``/api/v1/summaries/{id}/``: stored summaries with their numbers, files and
@@ -25,8 +25,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from patrol import selectors
-from worker import summaries
-from worker.models import Summary
+from summaries import services as summaries
+from summaries.models import Summary
 
 MAX_PERIOD_DAYS = 400
 

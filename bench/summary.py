@@ -1,6 +1,6 @@
 """Summary building at scale (issue #6), printed, not asserted:
 
-  time to build a campaign summary (worker.summaries.build_summary: the ORM queries, the roll-up in Python and
+  time to build a campaign summary (summaries.services.build_summary: the ORM queries, the roll-up in Python and
   the JSON-ready result) ÷ the time of the equivalent hand-written SQL in the same run, target ≤ 1.5,
 
 on PostGIS with a million cases. The SQL side computes the same numbers the way one would by hand, with
@@ -43,7 +43,7 @@ from django.utils import timezone  # noqa: E402
 
 from patrol.choices import DEADLINE_STATUSES  # noqa: E402
 from patrol.models import Campaign, Case  # noqa: E402
-from worker.summaries import Period, Scope, build_summary, current_period  # noqa: E402
+from summaries.services import Period, Scope, build_summary, current_period  # noqa: E402
 
 RUNS = 7
 
@@ -145,7 +145,7 @@ def raw_summary(scope, period, today, week_lo):
         ids = sorted({row[3] for row in cases if row[3] is not None} | {row[0] for row in patrols if row[0]})
         cursor.execute(PEOPLE_SQL, {**params, "ids": ids})
         cursor.fetchall()
-        # As worker.summaries does: a campaign's overdue cases sorted, a jurisdiction's read in index order.
+        # As summaries.services does: a campaign's overdue cases sorted, a jurisdiction's read in index order.
         order = "c.deadline NULLS FIRST, c.id" if scope.campaign else "c.deadline, c.id"
         cursor.execute(OVERDUE_SQL.format(campaign=campaign, order=order), params)
         cursor.fetchall()

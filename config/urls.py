@@ -2,12 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api import exceptions as api_errors
-from gis import views as map_views
-from patrol import ledger_views, password_reset
-from patrol import settings_views
+from exports import views as ledger_views
+from patrol import map_views, password_reset, settings_views
 from patrol import views as pages
+from summaries import views as summary_views
 from worker.health import healthz
-from worker import summary_views
 
 urlpatterns = [
     path("", pages.home, name="home"),

@@ -4,8 +4,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.utils.translation import gettext_lazy as _
 
 from gis.constants import SRID
+from core.scoping import ScopedManager
 from patrol.choices import LegalBasis
-from patrol.scoping import ScopedManager
 
 
 def default_legal_bases():

@@ -11,6 +11,7 @@ from leaflet.admin import LeafletGeoAdmin
 from patrol.corrections import record_correction
 
 from patrol.models import (
+    ApiToken,
     Campaign,
     Case,
     CaseEvent,
@@ -144,3 +145,17 @@ class DocumentSequenceAdmin(ReadOnlyAdmin):
 @admin.register(PatrolTrackBatch)
 class PatrolTrackBatchAdmin(ReadOnlyAdmin):
     list_display = ["patrol", "seq", "received_at"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """IT sees who holds which token and may revoke one (set 撤销时间); the hash is never edited, the token itself
+    is never stored, and tokens are made by their users on /settings/, not here."""
+
+    list_display = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["user__username", "name", "prefix"]
+    readonly_fields = ["user", "name", "prefix", "key_hash", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,4 +1,4 @@
-"""Which emails the workflow decides to send, recorded in the deciding transaction (worker.mail)."""
+"""Which emails the case workflow decides to send, recorded in the deciding transaction (notifications.services)."""
 from datetime import timedelta
 
 from django.db.models import Q
@@ -7,8 +7,7 @@ from django.utils.translation import gettext as _
 
 from patrol.choices import DEADLINE_STATUSES
 from patrol.models import Case, User
-from worker.enqueue import enqueue_on_commit
-from worker.mail import record_email
+from notifications.services import queue_delivery, record_email
 
 
 def notify_assignment(case, inspector, event):
@@ -22,9 +21,7 @@ def notify_assignment(case, inspector, event):
             template="assignment", context={"case": case, "inspector": inspector, "event": event},
         )
     if delivery is not None:
-        from worker.tasks import send_email
-
-        enqueue_on_commit(send_email, delivery.pk)
+        queue_delivery(delivery)
     return delivery
 
 

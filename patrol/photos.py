@@ -17,7 +17,7 @@ from pillow_heif import register_heif_opener
 from patrol import workflow
 from patrol.errors import Conflict, InvalidInput, NotFound, StaleCase
 from patrol.models import Case, Photo
-from worker.enqueue import enqueue_on_commit
+from core.queue import enqueue_on_commit
 
 # HEIC (iPhones' photos, sent as they are when a browser cannot decode them) is decoded for real, like every other
 # format: an "ftyp heic" header followed by anything else is not a photo.
@@ -255,7 +255,7 @@ def receive_photo(*, case, actor, upload, client_uuid, sha256, taken_at, stage, 
                 photo = store_uploaded_photo(case=case, actor=actor, upload=upload, stage=stage,
                                              client_uuid=client_uuid, sha256=sha256, taken_at=taken_at,
                                              location=location, accuracy_m=accuracy_m)
-            enqueue_on_commit(make_thumbnail_task(), photo.pk)
+            enqueue_on_commit("worker.tasks.make_thumbnail", photo.pk)
             return photo, True
         except IntegrityError:
             existing = Photo.objects.filter(client_uuid=client_uuid).first()
@@ -266,13 +266,13 @@ def receive_photo(*, case, actor, upload, client_uuid, sha256, taken_at, stage, 
     return existing, False
 
 
-def make_thumbnail_task():
-    from worker.tasks import make_thumbnail
-
-    return make_thumbnail
-
-
 THUMBNAIL_SIZE = (480, 480)
+
+
+def photos_without_thumbnail(stored_before):
+    """Ids of photos stored before ``stored_before`` still without a thumbnail (HEIC gets none), for the sweep."""
+    return (Photo.objects.filter(thumbnail="", uploaded_at__lt=stored_before).exclude(content_type="image/heic")
+            .values_list("pk", flat=True))
 
 
 def make_thumbnail(photo):

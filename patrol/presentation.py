@@ -1,4 +1,5 @@
 """How the record reads to people: labels for events and payload details."""
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 from patrol.choices import (
@@ -9,6 +10,7 @@ from patrol.choices import (
     Stage,
 )
 from patrol.choices import status_label as _status_label
+from patrol.models import Case
 from patrol.workflow import ACTIONS
 
 EVENT_LABELS = {
@@ -77,10 +79,6 @@ def payload_lines(payload):
 
 
 def _field_label(name):
-    from django.core.exceptions import FieldDoesNotExist
-
-    from patrol.models import Case
-
     try:
         return Case._meta.get_field(name).verbose_name
     except FieldDoesNotExist:  # a field renamed since the correction was recorded

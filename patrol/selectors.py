@@ -1,4 +1,4 @@
-"""Reads. Every query of domain rows for a user starts from ``for_user`` (patrol.scoping)."""
+"""Reads. Every query of domain rows for a user starts from ``for_user`` (core.scoping)."""
 import math
 
 from django.contrib.gis.geos import Polygon

@@ -7,7 +7,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from api.models import ApiToken
+from patrol.models import ApiToken
 
 
 @login_required

@@ -14,7 +14,7 @@ from patrol.bulk import add_synthetic_cases
 from patrol.choices import Status
 from patrol.models import Case
 from tests.factories import finding
-from worker.models import ExportJob
+from exports.models import ExportJob
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 

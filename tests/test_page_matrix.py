@@ -10,14 +10,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from api.models import ApiToken
+from patrol.models import ApiToken
 from patrol import workflow
 from patrol.choices import CampaignStatus
 from patrol.models import Campaign
 from tests.factories import finding
 from tests.routes import routes
-from worker import summaries
-from worker.models import Summary
+from summaries import services as summaries
+from summaries.models import Summary
 
 pytestmark = [pytest.mark.django_db]
 

@@ -14,8 +14,9 @@ from patrol import workflow
 from patrol.choices import CampaignStatus, SummarySchedule
 from patrol.models import Campaign
 from tests.factories import finding
-from worker import summaries
-from worker.models import EmailDelivery, JurisdictionSummarySchedule, Summary
+from summaries import services as summaries
+from notifications.models import Delivery
+from summaries.models import JurisdictionSummarySchedule, Summary
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
@@ -101,7 +102,7 @@ def test_other_roles_get_403_and_other_jurisdictions_404(client, users, stored):
 
 def test_a_summary_whose_sending_failed_shows_so(client, users, stored):
     stored.deliveries.filter(recipient="leader@example.org").update(
-        status=EmailDelivery.Status.FAILED, attempts=7, last_error="SMTPDataError: 451 Try again later")
+        status=Delivery.Status.FAILED, attempts=7, last_error="SMTPDataError: 451 Try again later")
     client.force_login(users["supervisor"])
     html = client.get(reverse("summary", args=[stored.pk])).content.decode()
     assert "发送失败" in html and "451 Try again later" in html

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from patrol.scoping import ScopedManager
+from core.scoping import ScopedManager
 
 CONTENT_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov", "video/3gpp": "3gp", "video/x-msvideo": "avi",
                  "video/x-matroska": "mkv", "video/webm": "webm"}

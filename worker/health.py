@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from worker.models import WorkerHeartbeat
+
 HEARTBEAT_STALE_AFTER_S = 120
 
 
@@ -44,8 +46,6 @@ def _broker():
 def _worker(database_ok):
     if not database_ok:
         return {"ok": False, "last_heartbeat": None}
-    from worker.models import WorkerHeartbeat
-
     beat = WorkerHeartbeat.objects.filter(name="worker").first()
     if beat is None:
         return {"ok": False, "last_heartbeat": None}

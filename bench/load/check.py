@@ -29,7 +29,8 @@ from django.conf import settings  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 
 from patrol.models import Case, CaseEvent, Photo  # noqa: E402
-from worker.models import EmailDelivery, Summary  # noqa: E402
+from notifications.models import Delivery  # noqa: E402
+from summaries.models import Summary  # noqa: E402
 
 LOAD_USERS = Q(uploaded_by__username__startswith="load_")
 NO_THUMBNAIL = Q(thumbnail="") | Q(thumbnail__isnull=True)
@@ -39,7 +40,7 @@ def pending():
     return {
         "photos_without_thumbnail": Photo.objects.filter(LOAD_USERS).filter(NO_THUMBNAIL).count(),
         "summaries_requested": Summary.objects.filter(status=Summary.Status.REQUESTED).count(),
-        "emails_pending": EmailDelivery.objects.filter(status=EmailDelivery.Status.PENDING).count(),
+        "emails_pending": Delivery.objects.filter(status=Delivery.Status.PENDING).count(),
     }
 
 
@@ -141,8 +142,8 @@ def main():
             continue
         for rcpt in row["rcpt"]:
             received[(rcpt, row["summary"])] += 1
-    expected = list(Summary.deliveries.through.objects.values_list("summary_id", "emaildelivery__recipient",
-                                                                    "emaildelivery__status"))
+    expected = list(Summary.deliveries.through.objects.values_list("summary_id", "delivery__recipient",
+                                                                    "delivery__status"))
     expected_keys = {(rcpt, sid) for sid, rcpt, _ in expected}
     result["summaries"] = {
         "summaries": dict(Summary.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n")),

@@ -27,10 +27,10 @@ from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 
-from api.models import ApiToken  # noqa: E402
+from patrol.models import ApiToken  # noqa: E402
 from gis.models import Jurisdiction  # noqa: E402
 from patrol.choices import CampaignStatus, Category, Role, Status  # noqa: E402
-from patrol.demo import random_point_in  # noqa: E402
+from demo.seeder import random_point_in  # noqa: E402
 from patrol.models import Campaign, Case, User  # noqa: E402
 
 POINTS_PER_VILLAGE = 400

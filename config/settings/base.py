@@ -36,11 +36,15 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "gis.apps.GeoConfig",
+    "notifications",
     "patrol",
     "documents",
     "videos",
+    "exports",
+    "summaries",
     "api",
     "worker",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -179,7 +183,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 # Publishing from a request must not wait for a broker that is down (kombu would retry for about 6 s):
 # one attempt, a short connect timeout, and the work is recorded in the database for a beat sweep anyway
-# (worker/enqueue.py). The worker's own consumer reconnects by its own settings, unaffected.
+# (core/queue.py). The worker's own consumer reconnects by its own settings, unaffected.
 CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("max_retries", 0)
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("socket_connect_timeout", 2)
@@ -206,9 +210,6 @@ if REDIS_URL:
 SUMMARY_CHART_FONT = env("SUMMARY_CHART_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 # Summary emails that SMTP refuses are retried after 1, 2, 4... times this many seconds (6 retries).
 EMAIL_RETRY_BASE_S = env_int("EMAIL_RETRY_BASE_S", 60)
-# Test hook only (tests/worker/test_summaries.py kills a worker here): seconds to pause after a summary and its
-# emails were recorded, before they are queued. Always 0 outside that test.
-SUMMARY_TEST_PAUSE_S = env_int("XUNCHA_TEST_SUMMARY_PAUSE_S", 0)
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -270,11 +271,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# The summaries' choice sets by name in the API schema (worker/models.py; otherwise they collide with other
+# The summaries' choice sets by name in the API schema (summaries/models.py; otherwise they collide with other
 # fields called "kind" and "status").
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
-    "SummaryKindEnum": "worker.models.Summary.Kind",
-    "SummaryStatusEnum": "worker.models.Summary.Status",
+    "SummaryKindEnum": "summaries.models.Summary.Kind",
+    "SummaryStatusEnum": "summaries.models.Summary.Status",
 })
 
 # --- Maps -----------------------------------------------------------------------------------

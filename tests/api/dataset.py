@@ -23,7 +23,8 @@ from patrol.patrols import record_track, start_patrol
 from patrol.photos import make_thumbnail
 from tests.factories import UserFactory, finding
 from videos.uploads import receive_chunk, start_upload
-from worker.models import ExportJob, Summary
+from exports.models import ExportJob
+from summaries.models import Summary
 
 ROLES = [Role.INSPECTOR, Role.SUPERVISOR, Role.LEGAL_REVIEWER, Role.LEADER]
 ALL = frozenset(ROLES)

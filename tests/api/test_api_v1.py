@@ -5,7 +5,7 @@ import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from rest_framework.test import APIClient
 
-from api.models import ApiToken
+from patrol.models import ApiToken
 from patrol.choices import Role, Status
 from patrol.models import Campaign
 from tests.api.dataset import World

@@ -13,12 +13,13 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from patrol import exports, workflow
+from exports import formats, services
+from patrol import workflow
 from patrol.choices import Category, Resolution, Status
 from patrol.models import Case
 from tests.factories import finding
 from tests.worker.conftest import celery_worker, redis_url, smtp_server, wait_for  # noqa: F401
-from worker.models import ExportJob
+from exports.models import ExportJob
 from worker.tasks import build_export
 
 pytestmark = [pytest.mark.django_db]
@@ -132,7 +133,7 @@ def test_text_in_excel_never_becomes_a_formula(users, ledger):
 @pytest.mark.smoke
 def test_an_optional_title_row_keeps_the_header_frozen_below_it(users, ledger):
     out = io.BytesIO()
-    count = exports.write_ledger_xlsx(Case.objects.for_user(users["leader"]), out, site_url="http://x",
+    count = formats.write_ledger_xlsx(Case.objects.for_user(users["leader"]), out, site_url="http://x",
                                       title="测试执法队 违法建设案件台账")
     sheet = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
     assert count == 4
@@ -144,9 +145,9 @@ def test_an_optional_title_row_keeps_the_header_frozen_below_it(users, ledger):
 
 @pytest.mark.smoke
 def test_the_writer_reports_progress_in_chunks_and_returns_the_row_count(users, ledger, monkeypatch):
-    monkeypatch.setattr(exports, "CHUNK", 3)
+    monkeypatch.setattr(formats, "CHUNK", 3)
     seen = []
-    count = exports.write_ledger_csv(Case.objects.for_user(users["leader"]), io.BytesIO(), progress=seen.append)
+    count = formats.write_ledger_csv(Case.objects.for_user(users["leader"]), io.BytesIO(), progress=seen.append)
     assert count == 4
     assert seen == [3, 4]
 
@@ -154,9 +155,9 @@ def test_the_writer_reports_progress_in_chunks_and_returns_the_row_count(users, 
 @pytest.mark.smoke
 @pytest.mark.parametrize("fmt", ["xlsx", "csv", "geojson", "kml"])
 def test_files_written_in_several_chunks_hold_every_row_once(users, ledger, monkeypatch, fmt):
-    monkeypatch.setattr(exports, "CHUNK", 3)
+    monkeypatch.setattr(formats, "CHUNK", 3)
     out = io.BytesIO()
-    count = exports.FORMATS[fmt].write(Case.objects.for_user(users["leader"]), out, site_url="http://x")
+    count = formats.FORMATS[fmt].write(Case.objects.for_user(users["leader"]), out, site_url="http://x")
     raw = out.getvalue()
     if fmt == "xlsx":
         rows = [row[0].value for row in openpyxl.load_workbook(io.BytesIO(raw)).active.iter_rows(min_row=2)]
@@ -421,9 +422,9 @@ def test_the_file_of_an_unfinished_job_is_404(users, ledger, small_limit):
 @pytest.mark.smoke
 def test_a_job_that_runs_twice_builds_its_file_once(users, ledger, small_limit):
     job_id = get_export(users["supervisor"], "geojson").json()["id"]
-    assert exports.run_export_job(job_id) is True
+    assert services.run_export_job(job_id) is True
     name = ExportJob.objects.get(pk=job_id).file.name
-    assert exports.run_export_job(job_id) is False
+    assert services.run_export_job(job_id) is False
     assert ExportJob.objects.get(pk=job_id).file.name == name
 
 
@@ -432,7 +433,7 @@ def test_a_job_whose_user_changed_jurisdiction_fails_without_exporting(users, le
     job_id = get_export(users["supervisor"], "csv").json()["id"]
     users["supervisor"].jurisdiction = other_jurisdiction
     users["supervisor"].save()
-    exports.run_export_job(job_id)
+    services.run_export_job(job_id)
     job = ExportJob.objects.get(pk=job_id)
     assert (job.status, job.file.name) == ("failed", "")
     assert "执法单位" in job.error

@@ -23,7 +23,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
-from api.models import ApiToken
+from patrol.models import ApiToken
 from patrol.choices import Role, Status
 from patrol.models import Case
 from tests.api.dataset import World

@@ -2,7 +2,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from api.models import ApiToken, hash_token
+from patrol.models import ApiToken, hash_token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 

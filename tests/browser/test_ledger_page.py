@@ -9,7 +9,7 @@ from django.utils import timezone
 from patrol.models import Case
 from tests.browser.conftest import screenshot, sign_in
 from tests.worker.conftest import wait_for
-from worker.models import ExportJob
+from exports.models import ExportJob
 from worker.tasks import build_export
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

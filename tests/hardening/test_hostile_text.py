@@ -15,9 +15,9 @@ from patrol.choices import CampaignStatus, Status, SummarySchedule
 from patrol.models import Campaign, Case
 from tests.factories import finding
 from tests.hardening.conftest import api, assert_error_shape, finding_body
-from worker import summaries
-from worker.models import Summary
-from worker.summaries import Period, Scope
+from summaries import services as summaries
+from summaries.models import Summary
+from summaries.services import Period, Scope
 
 pytestmark = [pytest.mark.django_db]
 
@@ -170,7 +170,7 @@ def test_the_summary_email_shows_hostile_text_escaped(users, jurisdiction, setti
     summary, _ = summaries.request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
                                            period=Period(today - timedelta(days=7), today - timedelta(days=1)))
     (delivery_id,) = summaries.produce_summary(summary.pk)
-    html = summary.deliveries.get(pk=delivery_id).body_html
+    html = summary.deliveries.get(pk=delivery_id).payload["body_html"]
     assert case.reference in html
     assert "<script>alert" not in html and "<img src=x" not in html
     assert html.count("&lt;script&gt;alert(") >= 2  # the campaign's name and the overdue case's address

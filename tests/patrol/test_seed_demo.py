@@ -81,7 +81,7 @@ def test_demo_patrols_have_tracks_over_the_last_two_weeks(seeded):
 
 
 def test_the_demo_queues_the_summaries_already_due_once(seeded):
-    from worker.models import Summary
+    from summaries.models import Summary
 
     due = list(Summary.objects.values_list("campaign__name", "kind", "status"))
     assert due == [("2026年冬季违法建设专项整治行动", "weekly", "requested")]

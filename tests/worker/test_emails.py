@@ -10,8 +10,8 @@ from patrol.models import Case
 from patrol.notifications import record_daily_reminders
 from tests.factories import finding
 from tests.worker.conftest import wait_for
-from worker import mail
-from worker.models import EmailDelivery
+from notifications import services as mail
+from notifications.models import Delivery
 from worker.tasks import send_email
 
 pytestmark = pytest.mark.django_db
@@ -33,13 +33,13 @@ def test_assigning_a_case_emails_the_inspector_through_a_real_worker(celery_work
     assert message.rcpt_tos == ["inspector2@example.org"]
     body = message.content.decode("utf-8", "replace")
     assert case.reference in body
-    assert EmailDelivery.objects.get().status == EmailDelivery.Status.SENT
+    assert Delivery.objects.get().status == Delivery.Status.SENT
 
 
 @pytest.mark.smoke
 def test_an_email_task_that_runs_twice_sends_once(smtp_server, users, case):
     workflow.assign(case_id=case.pk, actor=users["supervisor"], inspector=users["inspector2"])
-    delivery = EmailDelivery.objects.get()
+    delivery = Delivery.objects.get()
     send_email.apply(args=[delivery.pk])
     send_email.apply(args=[delivery.pk])
     assert len(smtp_server.messages) == 1
@@ -48,7 +48,7 @@ def test_an_email_task_that_runs_twice_sends_once(smtp_server, users, case):
 @pytest.mark.smoke
 def test_smtp_refusing_twice_then_accepting_delivers_once(smtp_server, users, case):
     workflow.assign(case_id=case.pk, actor=users["supervisor"], inspector=users["inspector2"])
-    delivery = EmailDelivery.objects.get()
+    delivery = Delivery.objects.get()
     smtp_server.refuse_next = 2
     for _ in range(2):
         with pytest.raises(Exception):
@@ -67,9 +67,9 @@ def test_the_daily_reminder_lists_cases_due_tomorrow_once_a_day(users, case):
     first = record_daily_reminders(today)
     again = record_daily_reminders(today)
     assert len(first) == 1 and again == []
-    delivery = EmailDelivery.objects.get(pk=first[0])
+    delivery = Delivery.objects.get(pk=first[0])
     assert delivery.recipient == "inspector2@example.org"
-    assert case.reference in delivery.body_text and "明天到期" in delivery.body_text
+    assert case.reference in delivery.payload["body_text"] and "明天到期" in delivery.payload["body_text"]
 
 
 @pytest.mark.smoke
@@ -77,5 +77,5 @@ def test_an_english_speaking_inspector_gets_the_email_in_english(users, case):
     users["inspector2"].language = "en"
     users["inspector2"].save()
     workflow.assign(case_id=case.pk, actor=users["supervisor"], inspector=users["inspector2"])
-    delivery = EmailDelivery.objects.get()
-    assert "assigned" in delivery.subject.lower() and case.reference in delivery.subject
+    delivery = Delivery.objects.get()
+    assert "assigned" in delivery.payload["subject"].lower() and case.reference in delivery.payload["subject"]

@@ -27,10 +27,13 @@ from patrol.choices import CampaignStatus, Category, Resolution, Status, Summary
 from patrol.models import Campaign, Case, CaseEvent, Patrol, User
 from tests.factories import finding
 from tests.worker.conftest import free_port, wait_for, worker_popen
-from worker import charts, summaries, tasks
+from summaries import charts
+from summaries import services as summaries
+from worker import tasks
 from worker.celery import app
-from worker.models import EmailDelivery, Summary
-from worker.summaries import Period, Scope
+from notifications.models import Delivery
+from summaries.models import Summary
+from summaries.services import Period, Scope
 from worker.tasks import send_email, send_pending_emails, send_summary, send_summary_email
 
 # --- helpers ----------------------------------------------------------------------------------------------
@@ -44,7 +47,7 @@ def bounds(period):
 
 
 def direct_counts(cases, patrols, villages, period, today):
-    """The KPIs counted row by row, independently of worker.summaries (the reference the builder must match)."""
+    """The KPIs counted row by row, independently of summaries.services (the reference the builder must match)."""
     lo, hi = bounds(period)
     closed = list(cases.filter(status=Status.CLOSED, closed_at__gte=lo, closed_at__lt=hi))
     in_period = list(patrols.filter(started_at__gte=lo, started_at__lt=hi))
@@ -103,8 +106,9 @@ def kpi_line(text, label):
     return match.group(1)
 
 
-def start_worker(settings, smtp_server, log_path, name, **extra_env):
-    """A real `celery worker` process (solo pool) on the test's Redis and database, like tests/worker/conftest.py."""
+def start_worker(settings, smtp_server, log_path, name, app_module="worker", **extra_env):
+    """A real `celery worker` process (solo pool) on the test's Redis and database, like tests/worker/conftest.py;
+    ``app_module`` is what `celery -A` loads."""
     database = settings.DATABASES["default"]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "REDIS_URL": settings.CELERY_BROKER_URL,
            "DATABASE_URL": f"postgis://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
@@ -115,7 +119,7 @@ def start_worker(settings, smtp_server, log_path, name, **extra_env):
     hostname = f"{name}-{uuid.uuid4().hex[:6]}@test"
     log = open(log_path, "w")  # a file, not a pipe nobody reads: a full pipe would block the worker
     process = worker_popen(
-        [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=solo", "--concurrency=1", "--loglevel=INFO",
+        [sys.executable, "-m", "celery", "-A", app_module, "worker", "--pool=solo", "--concurrency=1", "--loglevel=INFO",
          "--without-gossip", "--without-mingle", "--without-heartbeat", f"--hostname={hostname}"],
         cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     process.log_path = log_path
@@ -306,12 +310,12 @@ def test_the_charts_are_png_drawn_with_a_cjk_font_and_fall_back_with_a_log_line(
     records = []
     handler = logging.Handler(level=logging.WARNING)
     handler.emit = records.append
-    logging.getLogger("worker.charts").addHandler(handler)
+    logging.getLogger("summaries.charts").addHandler(handler)
     try:
         png = charts.village_chart([{"name": "东村", "patrolled_recently": False,
                                      "current": {"new_findings": 2, "closed": 1, "overdue_now": 1}}])
     finally:
-        logging.getLogger("worker.charts").removeHandler(handler)
+        logging.getLogger("summaries.charts").removeHandler(handler)
     assert png.startswith(b"\x89PNG")
     assert any("fonts-noto-cjk" in record.getMessage() for record in records)
 
@@ -401,7 +405,7 @@ def test_smtp_refusing_twice_then_accepting_gets_the_summary_once(users, campaig
     smtp_server.refuse_next = 2
     send_summary.apply(args=[summary.pk])  # eager: the retries run at once, without their countdown
     delivery = summary.deliveries.get()
-    assert (len(smtp_server.messages), delivery.attempts, delivery.status) == (1, 3, EmailDelivery.Status.SENT)
+    assert (len(smtp_server.messages), delivery.attempts, delivery.status) == (1, 3, Delivery.Status.SENT)
 
 
 @pytest.mark.smoke
@@ -413,7 +417,7 @@ def test_a_summary_whose_email_finally_failed_says_so(users, campaign, media, sm
     smtp_server.refuse_next = 100
     send_summary.apply(args=[summary.pk])
     delivery = summary.deliveries.get()
-    assert (delivery.status, delivery.attempts) == (EmailDelivery.Status.FAILED, send_summary_email.max_retries + 1)
+    assert (delivery.status, delivery.attempts) == (Delivery.Status.FAILED, send_summary_email.max_retries + 1)
     assert summaries.delivery_state(summary) == "failed" and smtp_server.messages == []
 
 
@@ -476,7 +480,7 @@ def test_two_beats_and_a_task_run_twice_with_a_real_worker_send_one_email_per_re
     assert wait_for(lambda: len(smtp_server.messages) >= 2, timeout=60), worker_log(real_worker)
     time.sleep(3)  # anything extra would have arrived by now
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == ["leader@example.org", "supervisor@example.org"]
-    assert EmailDelivery.objects.filter(key__startswith="summary:").count() == 2
+    assert Delivery.objects.filter(key__startswith="summary:").count() == 2
 
 
 @pytest.mark.postgres_only
@@ -485,15 +489,16 @@ def test_a_worker_killed_in_the_middle_of_a_summary_sends_it_once_after_a_new_wo
     summary, _ = summaries.request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
                                            period=last_week())
     # Redis gives an unacknowledged task to another worker after the visibility timeout: short here.
-    first = start_worker(settings, smtp_server, tmp_path / "first.log", "first", CELERY_VISIBILITY_TIMEOUT="2",
-                         XUNCHA_TEST_SUMMARY_PAUSE_S="300")
+    first = start_worker(settings, smtp_server, tmp_path / "first.log", "first", app_module="tests.worker.paused_worker",
+                         CELERY_VISIBILITY_TIMEOUT="2")
     second = None
     try:
         send_summary.delay(summary.pk)
-        # The first worker built the summary and recorded both emails, then stops in the test hook before queueing.
+        # The first worker built the summary and recorded both emails, then stops before queueing them
+        # (tests/worker/paused_worker.py).
         assert wait_for(lambda: Summary.objects.get(pk=summary.pk).deliveries.count() == 2, timeout=60), \
             worker_log(first)
-        assert wait_for(lambda: "Test hook: pausing" in worker_log(first), timeout=10), worker_log(first)
+        assert wait_for(lambda: "Paused before queueing the summary's emails" in worker_log(first), timeout=10), worker_log(first)
         first.kill()  # SIGKILL: no clean shutdown, no acknowledgement
         assert first.wait(timeout=10) == -9
         assert smtp_server.messages == []
@@ -527,7 +532,7 @@ def test_smtp_refusing_twice_then_accepting_gets_one_email_from_a_real_worker_wi
         assert time.monotonic() - started >= 3  # waited 1 s, then 2 s, between the attempts
         time.sleep(2)
         delivery = Summary.objects.get(pk=summary.pk).deliveries.get()
-        assert (len(smtp_server.messages), delivery.attempts, delivery.status) == (1, 3, EmailDelivery.Status.SENT)
+        assert (len(smtp_server.messages), delivery.attempts, delivery.status) == (1, 3, Delivery.Status.SENT)
         assert smtp_server.messages[0].rcpt_tos == ["leader@example.org"]
     finally:
         stop(worker)
@@ -552,15 +557,15 @@ def test_work_queued_while_the_broker_is_down_runs_once_it_returns(users, smtp_s
                                    format="json", HTTP_IF_MATCH=case.etag)
         assert assigned.status_code == 200, assigned.content
         assert time.monotonic() - started < 3  # neither request waited for the broker
-        delivery = EmailDelivery.objects.get(key__startswith="assign:")
-        assert delivery.status == EmailDelivery.Status.PENDING
+        delivery = Delivery.objects.get(key__startswith="assign:")
+        assert delivery.status == Delivery.Status.PENDING
         time.sleep(2)
         assert smtp_server.messages == []  # the task never reached the worker
     finally:
         use_broker(broker)
 
     # The broker is back; a minute later the beat sweep finds the recorded email and the worker sends it.
-    EmailDelivery.objects.filter(pk=delivery.pk).update(created_at=timezone.now() - timedelta(minutes=2))
+    Delivery.objects.filter(pk=delivery.pk).update(created_at=timezone.now() - timedelta(minutes=2))
     send_pending_emails.apply()
     assert wait_for(lambda: len(smtp_server.messages) == 1, timeout=60), worker_log(real_worker)
     assert smtp_server.messages[0].rcpt_tos == ["inspector2@example.org"]
@@ -569,7 +574,7 @@ def test_work_queued_while_the_broker_is_down_runs_once_it_returns(users, smtp_s
     time.sleep(2)
     assert len(smtp_server.messages) == 1
     delivery.refresh_from_db()
-    assert delivery.status == EmailDelivery.Status.SENT
+    assert delivery.status == Delivery.Status.SENT
 
 
 
@@ -625,10 +630,11 @@ def test_the_summary_email_shows_its_charts_inline_and_attaches_the_ledger(users
 def test_an_email_recorded_before_inline_charts_is_still_sent_with_its_files_attached(users, media, smtp_server):
     (media / "old").mkdir(parents=True)
     (media / "old" / "chart.png").write_bytes(charts.weekly_chart([]))
-    delivery = EmailDelivery.objects.create(
-        key="old", recipient="leader@example.org", subject="旧邮件", body_text="正文", body_html="<p>正文</p>",
-        attachments=[{"name": "chart.png", "path": "old/chart.png", "mimetype": "image/png"}])
-    from worker import mail
+    delivery = Delivery.objects.create(
+        key="old", recipient="leader@example.org", payload={
+            "subject": "旧邮件", "body_text": "正文", "body_html": "<p>正文</p>",
+            "attachments": [{"name": "chart.png", "path": "old/chart.png", "mimetype": "image/png"}]})
+    from notifications import services as mail
 
     assert mail.deliver(delivery.pk) is True
     message = email.message_from_bytes(smtp_server.messages[0].content, policy=policy.default)
@@ -641,7 +647,8 @@ def test_an_email_recorded_before_inline_charts_is_still_sent_with_its_files_att
 @pytest.mark.parametrize("task", [send_email, send_summary_email], ids=["send_email", "send_summary_email"])
 def test_email_tasks_retry_smtp_failures_after_base_times_1_2_4_seconds(settings, users, smtp_server, monkeypatch,
                                                                         task):
-    delivery = EmailDelivery.objects.create(key="k", recipient="leader@example.org", subject="s", body_text="t")
+    delivery = Delivery.objects.create(key="k", recipient="leader@example.org",
+                                       payload={"subject": "s", "body_text": "t"})
     smtp_server.refuse_next = 100
     settings.EMAIL_RETRY_BASE_S = 7
     countdowns = []
@@ -655,7 +662,7 @@ def test_email_tasks_retry_smtp_failures_after_base_times_1_2_4_seconds(settings
         task.apply(args=[delivery.pk], retries=retries)
     assert countdowns == [7, 14, 28, 56, 112, 224]
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == (EmailDelivery.Status.FAILED, task.max_retries + 1)
+    assert (delivery.status, delivery.attempts) == (Delivery.Status.FAILED, task.max_retries + 1)
     settings.EMAIL_RETRY_BASE_S = 600
     assert tasks.email_retry_countdown(10) == tasks.EMAIL_RETRY_MAX_S  # never more than an hour
 
@@ -722,16 +729,16 @@ def test_a_recipient_who_chose_english_gets_the_summary_in_english(users, campai
     summary, _ = summaries.request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
                                            period=last_week())
     summaries.produce_summary(summary.pk)
-    chinese = EmailDelivery.objects.get(recipient="supervisor@example.org")
-    english = EmailDelivery.objects.get(recipient="leader@example.org")
-    assert "周报" in chinese.subject and "新发现线索：1（上期 0，变化 +1）" in chinese.body_text
+    chinese = Delivery.objects.get(recipient="supervisor@example.org")
+    english = Delivery.objects.get(recipient="leader@example.org")
+    assert "周报" in chinese.payload["subject"] and "新发现线索：1（上期 0，变化 +1）" in chinese.payload["body_text"]
     # Only the names (of the campaign and the jurisdiction) stay Chinese.
-    names_removed = english.subject.replace(campaign.name, "").replace(campaign.jurisdiction.name, "")
-    assert not re.search(r"[\u4e00-\u9fff]", names_removed), english.subject
-    assert "Rectification rate" in english.body_text and "新发现线索" not in english.body_text
-    assert "New findings: 1 (previous period 0, change +1)" in english.body_text
-    assert "Filed: " in english.body_text  # the count, not the action "File"
-    assert "Rectification rate" in english.body_html
+    names_removed = english.payload["subject"].replace(campaign.name, "").replace(campaign.jurisdiction.name, "")
+    assert not re.search(r"[\u4e00-\u9fff]", names_removed), english.payload["subject"]
+    assert "Rectification rate" in english.payload["body_text"] and "新发现线索" not in english.payload["body_text"]
+    assert "New findings: 1 (previous period 0, change +1)" in english.payload["body_text"]
+    assert "Filed: " in english.payload["body_text"]  # the count, not the action "File"
+    assert "Rectification rate" in english.payload["body_html"]
     # English punctuation throughout (the Chinese names of this test hold none of their own).
     for mark in "：（），；、":
-        assert mark not in english.body_text, (mark, english.body_text)
+        assert mark not in english.payload["body_text"], (mark, english.payload["body_text"])

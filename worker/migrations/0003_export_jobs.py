@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import worker.models
+import exports.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('queued', '排队中'), ('running', '生成中'), ('done', '已完成'), ('failed', '失败')], default='queued', max_length=10, verbose_name='状态')),
                 ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='进度')),
                 ('row_count', models.PositiveIntegerField(blank=True, null=True, verbose_name='行数')),
-                ('file', models.FileField(blank=True, max_length=200, upload_to=worker.models.export_upload_to, verbose_name='文件')),
+                ('file', models.FileField(blank=True, max_length=200, upload_to=exports.models.export_upload_to, verbose_name='文件')),
                 ('error', models.TextField(blank=True, verbose_name='错误')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='创建时间')),
                 ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='开始时间')),

@@ -3,7 +3,7 @@ from tqdm import tqdm
 
 from gis.models import Jurisdiction
 from patrol.bulk import add_synthetic_cases
-from patrol.demo import DEMO_PASSWORD, DemoSeeder
+from demo.seeder import DEMO_PASSWORD, DemoSeeder
 from patrol.models import User
 
 

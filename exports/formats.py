@@ -13,19 +13,15 @@ import csv
 import io
 import logging
 import re
-import tempfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Callable
 from xml.sax.saxutils import escape
 
 import orjson
-from django.conf import settings
-from django.core.files import File
 from django.db import models
-from django.http import QueryDict
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import escape as html_escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,10 +30,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from api.filters import CaseFilter
-from patrol import selectors
 from patrol.choices import DEADLINE_STATUSES, Category, Resolution, Status
-from patrol.errors import DomainError, InvalidInput
 
 logger = logging.getLogger(__name__)
 
@@ -183,67 +176,6 @@ class _Progress:
         if self.report:
             self.report(self.count)
         return self.count
-
-
-# --- Ordering and filtering -----------------------------------------------------------------
-
-# ?ordering= of the ledger page and the exports: key -> the fields it sorts by.
-LEDGER_ORDERINGS = {
-    # Year and number, not the text: "LWG-2026-100000" would sort before "LWG-2026-99999".
-    "reference": ("year", "seq"),
-    "village": ("village__name",),
-    "created_at": ("created_at",),
-    "deadline": ("deadline",),
-    "status": ("status_rank",),
-}
-DEFAULT_ORDERING = "-created_at"
-
-
-def ledger_ordering(value):
-    """The ``ordering`` parameter if it is one of LEDGER_ORDERINGS (optionally with "-"), else the default."""
-    value = (value or "").strip()
-    return value if value.lstrip("-") in LEDGER_ORDERINGS else DEFAULT_ORDERING
-
-
-def order_ledger(cases, ordering=None):
-    ordering = ledger_ordering(ordering)
-    key, descending = ordering.lstrip("-"), ordering.startswith("-")
-    if key == "status":
-        # The order of the procedure (DOMAIN.md), not the alphabet of the identifiers.
-        cases = cases.annotate(status_rank=models.Case(
-            *[models.When(status=value, then=rank) for rank, value in enumerate(Status.values)],
-            default=len(Status.values), output_field=models.IntegerField()))
-    expressions = [models.F(field) for field in LEDGER_ORDERINGS[key]]
-    # Empty values (no deadline, no village) last either way, on PostgreSQL and SQLite alike.
-    expressions = [e.desc(nulls_last=True) if descending else e.asc(nulls_last=True) for e in expressions]
-    return cases.order_by(*expressions, "-pk" if descending else "pk")
-
-
-# Parameters of the ledger page that are not part of what is exported.
-NOT_EXPORTED = {"page", "job", "format"}
-
-
-def ledger_query(params):
-    """The query string that defines an export: the filters and the ordering, without empty values."""
-    query = params.copy()
-    for key in list(query):
-        values = [value for value in query.getlist(key) if value.strip()]
-        if key in NOT_EXPORTED or not values:
-            del query[key]
-        else:
-            query.setlist(key, values)
-    return query.urlencode()
-
-
-def cases_matching(user, params):
-    """The user's cases narrowed by the list's query parameters (CaseFilter) and sorted by ``ordering``.
-
-    Raises InvalidInput naming the parameters that are not valid.
-    """
-    filterset = CaseFilter(params, queryset=selectors.cases_for(user))
-    if not filterset.is_valid():
-        raise InvalidInput(fields={name: [str(m) for m in messages] for name, messages in filterset.errors.items()})
-    return order_ledger(filterset.qs, params.get("ordering"))
 
 
 # --- Excel ----------------------------------------------------------------------------------
@@ -472,62 +404,3 @@ def export_filename(jurisdiction_code, fmt, day=None):
     """``LWG-台账-2026-11-26.xlsx``."""
     day = day or timezone.localdate()
     return f"{jurisdiction_code or 'ledger'}-{_('台账')}-{day:%Y-%m-%d}.{fmt}"
-
-
-def sync_limit():
-    """Above this many rows an export runs as a Celery job instead of within the request."""
-    return getattr(settings, "LEDGER_SYNC_LIMIT", 20_000)
-
-
-# A running job that has not reported progress for this long lost its worker and may be taken over.
-STALE_JOB_AFTER = timedelta(minutes=5)
-
-
-def run_export_job(job_id):
-    """Build the file of one ExportJob. Safe to run twice: a done or failed job is left alone, and so is a
-    running one that still reports progress (another worker has it). Returns True when it built the file.
-    """
-    from worker.models import ExportJob
-
-    now = timezone.now()
-    claimable = models.Q(status=ExportJob.Status.QUEUED) | models.Q(status=ExportJob.Status.RUNNING,
-                                                                      updated_at__lt=now - STALE_JOB_AFTER)
-    claimed = ExportJob.objects.filter(claimable, pk=job_id).update(
-        status=ExportJob.Status.RUNNING, started_at=now, updated_at=now, progress=0, error="")
-    if not claimed:
-        return False
-    job = ExportJob.objects.select_related("user", "jurisdiction").get(pk=job_id)
-    jobs = ExportJob.objects.filter(pk=job_id)
-    try:
-        with translation.override(job.language):
-            if job.user.jurisdiction_id != job.jurisdiction_id:
-                raise DomainError(_("您已不属于该执法单位，无法导出其案件"))
-            cases = cases_matching(job.user, QueryDict(job.query))
-            total = cases.count()
-            last = [0]
-
-            def report(done):
-                percent = min(99, done * 100 // max(total, 1))
-                if percent > last[0]:
-                    last[0] = percent
-                    jobs.update(progress=percent, updated_at=timezone.now())
-
-            with tempfile.TemporaryFile() as scratch:
-                rows = FORMATS[job.format].write(cases, scratch, site_url=settings.SITE_URL, progress=report)
-                scratch.seek(0)
-                if job.file:
-                    job.file.delete(save=False)
-                job.file.save(f"ledger.{job.format}", File(scratch), save=False)
-    except Exception as exc:  # noqa: BLE001 - the job records any failure; the user may ask again
-        if isinstance(exc, DomainError):
-            message = str(exc.message)
-        else:
-            logger.exception("Export job %s failed", job_id)
-            with translation.override(job.language):
-                message = _("导出失败，请稍后重试")
-        jobs.update(status=ExportJob.Status.FAILED, error=message, finished_at=timezone.now(),
-                    updated_at=timezone.now())
-        return False
-    jobs.update(status=ExportJob.Status.DONE, progress=100, row_count=rows, file=job.file.name,
-                finished_at=timezone.now(), updated_at=timezone.now())
-    return True

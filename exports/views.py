@@ -7,15 +7,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from api.exports import own_jobs
-from api.filters import CaseFilter
-from patrol import exports, selectors
+from exports import formats, services
+from exports.selectors import own_jobs
+from patrol import selectors
+from patrol.filters import CaseFilter
+from patrol.ordering import order_cases, valid_ordering
 from patrol.choices import Category, Role, Stage, Status
 from patrol.models import User
 
 PAGE_SIZE = 50
 
-# The table's columns: (ordering key or None, header). The sortable ones are those of LEDGER_ORDERINGS.
+# The table's columns: (ordering key or None, header). The sortable ones are keys of patrol.ordering.CASE_ORDERINGS.
 TABLE_COLUMNS = [
     ("reference", _("编号")),
     ("village", _("村")),
@@ -39,12 +41,12 @@ def ledger_page(request):
     filterset = CaseFilter(request.GET, queryset=selectors.cases_for(user))
     # Invalid values are named on the form and ignored, as the list ignores nothing but says why.
     filterset.is_valid()
-    ordering = exports.ledger_ordering(request.GET.get("ordering"))
-    cases = exports.order_ledger(filterset.qs, ordering).select_related("village", "responsible")
+    ordering = valid_ordering(request.GET.get("ordering"))
+    cases = order_cases(filterset.qs, ordering).select_related("village", "responsible")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
 
     # Filters and ordering, without the page: what the sort links, the pages and the exports carry.
-    query = QueryDict(exports.ledger_query(request.GET), mutable=True)
+    query = QueryDict(services.ledger_query(request.GET), mutable=True)
     job_id = request.GET.get("job", "")
     job = own_jobs(user).select_related("jurisdiction").filter(pk=job_id).first() if job_id.isdigit() else None
     jurisdiction_id = user.jurisdiction_id
@@ -53,10 +55,10 @@ def ledger_page(request):
         "columns": [_column(key, label, ordering, query) for key, label in TABLE_COLUMNS],
         "exports": [(fmt, label, _with_query(reverse("api-cases-export", args=[fmt]), query))
                     for fmt, label in EXPORT_LINKS],
-        "large": page.paginator.count > exports.sync_limit(),
-        "sync_limit": exports.sync_limit(),
+        "large": page.paginator.count > services.sync_limit(),
+        "sync_limit": services.sync_limit(),
         "job": job,
-        "job_filename": exports.export_filename(job.jurisdiction.code, job.format, timezone.localdate(job.created_at))
+        "job_filename": formats.export_filename(job.jurisdiction.code, job.format, timezone.localdate(job.created_at))
         if job else "",
         "query": query,
         "errors": [(filterset.form.fields[name].label, messages) for name, messages in filterset.form.errors.items()
@@ -85,7 +87,7 @@ def ledger_page(request):
             ).order_by("username")] if jurisdiction_id else [],
         },
     }
-    return render(request, "patrol/ledger.html", context)
+    return render(request, "exports/ledger.html", context)
 
 
 def _with_query(url, query):

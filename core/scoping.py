@@ -1,5 +1,7 @@
 """Jurisdiction scoping: the one gate every read of domain rows goes through.
 
+Plumbing below every app (it names no model): gis, patrol and the feature apps all scope their rows with it.
+
 Each scoped model names the path from itself to its jurisdiction (``JURISDICTION_PATH``);
 ``Model.objects.for_user(user)`` then returns only rows of the user's own jurisdiction. A user
 without a jurisdiction (the IT admin) sees nothing here and works in the Django admin instead.

@@ -10,12 +10,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.filters import CaseFilter
-from api.map import DEFAULT_LIST_ORDERING, case_kpis
-from patrol import selectors
+from patrol import kpis, selectors
+from patrol.filters import CaseFilter
 from patrol.choices import Category, Role, Stage, Status
 from patrol.models import User, overdue_q
 
+# The list beside the map starts by deadline (api.map orders open cases first for it).
+MAP_LIST_ORDERING = "deadline"
 FILTER_NAMES = ("status", "overdue", "village", "campaign", "inspector", "category", "stage", "reported_from",
                 "reported_to", "q")
 
@@ -33,7 +34,7 @@ def map_page(request):
                                       role__in=[Role.INSPECTOR, Role.SUPERVISOR]).order_by("username")
                   if user.jurisdiction_id else User.objects.none())
     return render(request, "gis/map.html", {
-        "kpi": case_kpis(filterset.qs if filters_valid else cases, today),
+        "kpi": kpis.case_kpis(filterset.qs if filters_valid else cases, today),
         "filters_valid": filters_valid,
         "selected": {name: request.GET.getlist(name) if name in ("status", "category") else request.GET.get(name, "")
                      for name in FILTER_NAMES},
@@ -74,7 +75,7 @@ def _map_config(user, villages):
         bounds = [[south, west], [north, east]]
     return {
         "bounds": bounds,
-        "list_ordering": DEFAULT_LIST_ORDERING,
+        "list_ordering": MAP_LIST_ORDERING,
         "statuses": dict(Status.choices),
         "categories": dict(Category.choices),
         "villages": {str(pk): name for pk, name in villages},

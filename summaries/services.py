@@ -28,7 +28,6 @@ are added up here over those groups (dozens or hundreds of rows, never the cases
 a sum, so the totals are exact.
 """
 import logging
-import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock
@@ -50,10 +49,12 @@ from gis.models import Village
 from patrol.choices import DEADLINE_STATUSES, OPEN_STATUSES, CampaignStatus, Category, Resolution, Role, Status, SummarySchedule
 from patrol.errors import InvalidInput, NotAllowed, NotFound
 from patrol.models import Campaign, Case, Patrol, User, overdue_q
-from worker import charts
-from worker.enqueue import enqueue_on_commit
-from worker.mail import record_email
-from worker.models import EmailDelivery, JurisdictionSummarySchedule, Summary
+from core.queue import enqueue_on_commit
+from exports.formats import write_ledger_xlsx
+from notifications.models import Delivery
+from notifications.services import record_email
+from summaries import charts
+from summaries.models import JurisdictionSummarySchedule, Summary
 
 logger = logging.getLogger(__name__)
 
@@ -490,9 +491,7 @@ def request_summary(*, scope, kind, period, requested_by=None):
 
 def queue_summary(summary):
     """Send ``send_summary`` after commit; if the broker is down, ``request_due_summaries`` queues it later."""
-    from worker.tasks import send_summary
-
-    enqueue_on_commit(send_summary, summary.pk)
+    enqueue_on_commit("worker.tasks.send_summary", summary.pk)
 
 
 def produce_summary(summary_id, *, now=None):
@@ -517,10 +516,7 @@ def produce_summary(summary_id, *, now=None):
                     template="summary", context=_email_context(summary, attachments), attachments=attachments)
             if delivery is not None:
                 summary.deliveries.add(delivery)
-    if settings.SUMMARY_TEST_PAUSE_S:
-        logger.warning("Test hook: pausing %s s after recording summary %s", settings.SUMMARY_TEST_PAUSE_S, summary.pk)
-        time.sleep(settings.SUMMARY_TEST_PAUSE_S)
-    return list(summary.deliveries.filter(status=EmailDelivery.Status.PENDING).values_list("pk", flat=True))
+    return list(summary.deliveries.filter(status=Delivery.Status.PENDING).values_list("pk", flat=True))
 
 
 def recipients_for(summary):
@@ -588,9 +584,7 @@ def ledger_cases(scope, period):
 
 
 def _ledger_xlsx(summary, scope, period):
-    # Imported here: the ledger export is its own module (patrol/exports.py), the same format as the ledger page's.
-    from patrol.exports import write_ledger_xlsx
-
+    # The ledger page's own Excel format (exports.formats).
     out = BytesIO()
     title = _("%(scope)s 案件台账（%(start)s 至 %(end)s）") % {
         "scope": scope.name, "start": period.start.isoformat(), "end": period.end.isoformat()}
@@ -636,9 +630,9 @@ def delivery_state(summary):
     statuses = {delivery.status for delivery in summary.deliveries.all()}  # prefetched on lists
     if not statuses:
         return "none"
-    if EmailDelivery.Status.FAILED in statuses:
+    if Delivery.Status.FAILED in statuses:
         return "failed"
-    return "sent" if statuses == {EmailDelivery.Status.SENT} else "sending"
+    return "sent" if statuses == {Delivery.Status.SENT} else "sending"
 
 
 # --- the schedule -----------------------------------------------------------------------------------------

@@ -22,8 +22,9 @@ from django.views.decorators.http import require_POST
 
 from patrol import selectors
 from patrol.choices import SummarySchedule
-from worker import summaries
-from worker.models import EmailDelivery, JurisdictionSummarySchedule, Summary
+from notifications.models import Delivery
+from summaries import services as summaries
+from summaries.models import JurisdictionSummarySchedule, Summary
 
 FILE_TYPES = {"weekly": "image/png", "villages": "image/png",
               "ledger": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -43,12 +44,12 @@ def summary_list(request):
     _require(request.user, summaries.SUMMARY_READERS)
     rows = (summaries_for(request.user).select_related("campaign")
             .annotate(emails=Count("deliveries"),
-                      sent=Count("deliveries", filter=Q(deliveries__status=EmailDelivery.Status.SENT)),
-                      failed=Count("deliveries", filter=Q(deliveries__status=EmailDelivery.Status.FAILED)))
+                      sent=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.SENT)),
+                      failed=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.FAILED)))
             .order_by("-period_end", "-created_at", "-pk"))
     page = Paginator(rows, 30).get_page(request.GET.get("page"))
     is_manager = request.user.role in summaries.SUMMARY_MANAGERS
-    return render(request, "worker/summary_list.html", {
+    return render(request, "summaries/summary_list.html", {
         "page": page,
         "is_manager": is_manager,
         "campaigns": selectors.campaigns_for(request.user).prefetch_related("recipients"),
@@ -69,7 +70,7 @@ def summary_detail(request, pk):
         context["title"] = summaries.summary_title(summary)
         # Emails are recorded when the summary is built; until then, say who will get one.
         context["pending_recipients"] = list(summaries.recipients_for(summary))
-    return render(request, "worker/summary_detail.html", context)
+    return render(request, "summaries/summary_detail.html", context)
 
 
 @login_required
@@ -126,7 +127,7 @@ def _settings_page(request, *, campaign=None):
                                        recipients=form.cleaned_data["recipients"])
         messages.success(request, _("汇总发送设置已保存，下一次发送即按新设置执行"))
         return redirect("summaries")
-    return render(request, "worker/summary_settings.html", {"form": form, "campaign": campaign},
+    return render(request, "summaries/summary_settings.html", {"form": form, "campaign": campaign},
                   status=400 if form.is_bound else 200)
 
 

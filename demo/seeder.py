@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFont
 
 from gis.geodesy import line_length_m
 from gis.models import Jurisdiction
@@ -39,6 +40,7 @@ from patrol.choices import (
 )
 from patrol.deadlines import is_working_day
 from patrol.models import Campaign, Case, Patrol, Photo, User
+from summaries.services import request_due_summaries
 
 DEMO_PASSWORD = "xuncha-demo"
 NAMESPACE = uuid.UUID("6f1c2a52-5b9e-4d1e-9a55-6b8e2b0a2026")
@@ -199,8 +201,6 @@ class DemoSeeder:
         self.cases_demo2(jurisdictions["DEMO2"], users["other_supervisor"])
         # The summaries already due (last week's, for the campaign): queued now, so the first start of the app
         # shows one on 汇总报告 and its email in var/mail/ within a minute, not after beat's first sweep.
-        from worker.summaries import request_due_summaries
-
         with transaction.atomic():
             due = request_due_summaries()
         self.say(f"  summaries due and queued: {len(due)}")
@@ -381,8 +381,6 @@ def random_walk(village, rng, steps):
 
 def demo_photo_jpeg(reference, stage, seed, size=(640, 480)):
     """A recognisable placeholder photo: a building whose look depends on the stage, labelled."""
-    from PIL import Image, ImageDraw, ImageFont
-
     rng = random.Random(seed)
     width, height = size
     image = Image.new("RGB", size, (135 + rng.randint(0, 40), 180 + rng.randint(0, 30), 225))
