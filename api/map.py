@@ -13,15 +13,15 @@ from datetime import timedelta
 
 import orjson
 from django.conf import settings
-from django.contrib.gis.db.models import Union
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import Polygon
 from django.db import connections, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, FloatField, Func, Max, Q
-from django.db.models.functions import Coalesce, Floor
+from django.db.models.functions import Floor
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.dateparse import parse_date
 from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
@@ -32,10 +32,11 @@ from rest_framework.views import APIView
 
 from gis.constants import SRID
 from patrol import kpis, selectors
-from patrol.choices import DEADLINE_STATUSES, CampaignStatus, Status
+from patrol.choices import CampaignStatus, Status
 from patrol.filters import CaseFilter
 from patrol.models import overdue_q
 from patrol.ordering import ORDERING_CHOICES, order_cases, valid_ordering
+from patrol.models import is_overdue
 
 # Bump when the shape of a response changes, so that no client keeps a cached body of the old shape.
 FORMAT_VERSION = 1
@@ -160,7 +161,7 @@ def point_features(rows, today):
         return [
             {"type": "Feature", "id": pk, "geometry": {"type": "Point", "coordinates": [lng, lat]},
              "properties": {"id": pk, "reference": reference, "status": status,
-                            "overdue": status in DEADLINE_STATUSES and deadline is not None and deadline < today,
+                            "overdue": is_overdue(status, deadline, today),
                             "category": category, "deadline": deadline, "village": village}}
             for pk, reference, status, deadline, category, village, lng, lat in rows
         ]
@@ -253,7 +254,7 @@ def case_rows(queryset, bbox, ordering, today, limit=LIST_LIMIT):
     )[: limit + 1])
     results = [
         {"id": pk, "reference": reference, "status": status,
-         "overdue": status in DEADLINE_STATUSES and deadline is not None and deadline < today,
+         "overdue": is_overdue(status, deadline, today),
          "category": category, "deadline": deadline, "village": village, "address": address,
          "reported_on": timezone.localtime(created).date(), "lng": lng, "lat": lat}
         for pk, reference, status, deadline, category, village, address, created, lng, lat in rows[:limit]
@@ -279,8 +280,8 @@ def village_features(user, now):
 
 def campaign_features(user):
     """Campaign areas: the drawn polygon, or else the union of the campaign's villages."""
-    rows = (selectors.campaigns_for(user)
-            .annotate(geojson=AsGeoJSON(Coalesce("area", Union("villages__boundary")), precision=COORDINATE_DECIMALS))
+    rows = (selectors.campaigns_with_area(user)
+            .annotate(geojson=AsGeoJSON("area_or_villages", precision=COORDINATE_DECIMALS))
             .values_list("id", "name", "status", "starts_on", "ends_on", "geojson")
             .order_by("-starts_on", "id"))
     return {"type": "FeatureCollection", "features": [
@@ -409,14 +410,40 @@ class MapCaseListView(APIView):
             etag=etag)
 
 
-class MapKpiView(APIView):
-    """Open, overdue, closed this month, rectification rate and counts by status for the current filters."""
+def parse_period(request, today):
+    """``start`` and ``end`` (YYYY-MM-DD, both or neither) as a Period; this month so far when absent."""
+    start, end = request.GET.get("start"), request.GET.get("end")
+    if not start and not end:
+        return kpis.this_month(today)
+    parsed = {}
+    for name, value in (("start", start), ("end", end)):
+        try:
+            parsed[name] = parse_date(value or "")
+        except ValueError:  # well formed but not a date, e.g. 2026-13-01
+            parsed[name] = None
+    errors = {name: [_("日期格式应为 YYYY-MM-DD")] for name, value in parsed.items() if value is None}
+    if errors:
+        raise ValidationError(errors)
+    if parsed["end"] < parsed["start"]:
+        raise ValidationError({"end": [_("结束日期不能早于开始日期")]})
+    return kpis.Period(parsed["start"], parsed["end"])
 
-    @extend_schema(parameters=FILTER_PARAMETERS, responses={200: OpenApiTypes.OBJECT, **CONDITIONAL_RESPONSES})
+
+class MapKpiView(APIView):
+    """For the current filters: open and overdue cases now, counts by status, and the KPIs of a period (``start``
+    to ``end``, this month so far by default) defined as in the summaries (patrol.kpis): new findings, filed,
+    closed, closed on time, 整改率 (of the cases filed in the period, the share closed by its end), on-time rate,
+    demolished area and mean days to close."""
+
+    @extend_schema(parameters=FILTER_PARAMETERS + [OpenApiParameter("start", OpenApiTypes.DATE),
+                                                   OpenApiParameter("end", OpenApiTypes.DATE)],
+                   responses={200: OpenApiTypes.OBJECT, **CONDITIONAL_RESPONSES})
     def get(self, request):
+        today = timezone.localdate()
+        period = parse_period(request, today)
         cases = filtered_cases(request)
         etag = cases_etag(request, "kpis")
-        return not_modified(request, etag) or json_response(kpis.case_kpis(cases, timezone.localdate()), etag=etag)
+        return not_modified(request, etag) or json_response(kpis.case_kpis(cases, today, period), etag=etag)
 
 
 @method_decorator(gzip_page, name="dispatch")

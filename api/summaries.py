@@ -1,7 +1,7 @@
 """Summaries (汇总报告) over the API: a campaign's current numbers, sending its summary now, stored summaries.
 
 - ``GET  /api/v1/campaigns/{id}/summary/``: the KPIs of the campaign from its start up to today (or ``start`` /
-  ``end``), built on the spot (summaries.services.build_summary), for supervisors and leaders;
+  ``end``), built on the spot (patrol.kpis.build_summary), for supervisors and leaders;
 - ``POST /api/v1/campaigns/{id}/summary/send/``: 202, the summary is built and emailed by a worker, once per
   recipient and day (supervisors only);
 - ``GET  /api/v1/summaries/`` and ``/api/v1/summaries/{id}/``: stored summaries with their numbers, files and
@@ -24,7 +24,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from patrol import selectors
+from patrol import kpis, selectors
 from summaries import services as summaries
 from summaries.models import Summary
 
@@ -48,7 +48,7 @@ def _date(value):
 def _period(request, campaign):
     start, end = request.query_params.get("start"), request.query_params.get("end")
     if not start and not end:
-        return summaries.current_period(campaign, timezone.localdate())
+        return kpis.current_period(campaign, timezone.localdate())
     parsed = {name: _date(value) for name, value in (("start", start), ("end", end))}
     errors = {name: [_("日期格式应为 YYYY-MM-DD")] for name, value in parsed.items() if value is None}
     if errors:
@@ -57,7 +57,7 @@ def _period(request, campaign):
         raise ValidationError({"end": [_("结束日期不能早于开始日期")]})
     if parsed["end"] - parsed["start"] > timedelta(days=MAX_PERIOD_DAYS):
         raise ValidationError({"end": [_("期间最长 %(days)s 天") % {"days": MAX_PERIOD_DAYS}]})
-    return summaries.Period(parsed["start"], parsed["end"])
+    return kpis.Period(parsed["start"], parsed["end"])
 
 
 class CampaignSummaryView(APIView):
@@ -69,7 +69,7 @@ class CampaignSummaryView(APIView):
         campaign = get_object_or_404(selectors.campaigns_for(request.user).select_related("jurisdiction"), pk=pk)
         if request.user.role not in summaries.SUMMARY_READERS:
             raise PermissionDenied(ReadsSummaries.message)
-        return Response(summaries.build_summary(summaries.Scope.for_campaign(campaign), _period(request, campaign)))
+        return Response(kpis.build_summary(kpis.Scope.for_campaign(campaign), _period(request, campaign)))
 
 
 class CampaignSummarySendView(APIView):

@@ -5,9 +5,6 @@ the jurisdiction itself, its villages and its campaigns (专项整治行动) wit
 """
 import django_filters
 from django.conf import settings
-from django.contrib.gis.db.models import MultiPolygonField, Union
-from django.db.models import Func
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +18,6 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from api.pagination import GeoPagination
 from api.parsers import ShallowJSONParser
 from api.schema import errors
-from gis.constants import SRID
 from gis.models import Jurisdiction, Village
 from patrol import selectors
 from patrol.choices import LEGAL_BASIS_RULES, CampaignStatus, LegalBasis
@@ -221,15 +217,7 @@ class CampaignFilter(django_filters.FilterSet):
 
 
 def campaigns_with_area(user):
-    """Campaigns of the user's jurisdiction with ``area_or_villages``: the drawn area, or the union of the villages.
-
-    ST_Multi keeps it a MultiPolygon, as the drawn area is, when the villages' union is one Polygon.
-    """
-    union = Func(Union("villages__boundary"), function="ST_Multi", output_field=MultiPolygonField(srid=SRID))
-    return (selectors.campaigns_for(user)
-            .annotate(area_or_villages=Coalesce("area", union, output_field=MultiPolygonField(srid=SRID)))
-            .prefetch_related("villages")
-            .order_by("-starts_on", "-pk"))
+    return selectors.campaigns_with_area(user).prefetch_related("villages")
 
 
 class CampaignListView(generics.ListAPIView):

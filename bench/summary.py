@@ -43,7 +43,7 @@ from django.utils import timezone  # noqa: E402
 
 from patrol.choices import DEADLINE_STATUSES  # noqa: E402
 from patrol.models import Campaign, Case  # noqa: E402
-from summaries.services import Period, Scope, build_summary, current_period  # noqa: E402
+from patrol.kpis import Period, Scope, build_summary, current_period  # noqa: E402
 
 RUNS = 7
 

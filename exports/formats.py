@@ -30,7 +30,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from patrol.choices import DEADLINE_STATUSES, Category, Resolution, Status
+from patrol.choices import Category, Resolution, Status
+from patrol.models import is_overdue
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def ledger_rows(cases, *, with_location=False):
             category=category, category_label=categories.get(category, category), area_m2=area,
             # 发现日期 is the day the finding was logged, in Asia/Shanghai: the date the filters use too.
             found_on=timezone.localtime(created_at).date(), status=status, status_label=statuses.get(status, status),
-            deadline=deadline, overdue=status in DEADLINE_STATUSES and deadline is not None and deadline < today,
+            deadline=deadline, overdue=is_overdue(status, deadline, today),
             resolution=resolution, resolution_label=resolutions.get(resolution, resolution),
             # As User.__str__: family name first, no space; the user name when no name is recorded.
             responsible=_text(f"{last_name or ''}{first_name or ''}".strip() or username) if username else "",

@@ -12,8 +12,7 @@ from exports.selectors import own_jobs
 from patrol import selectors
 from patrol.filters import CaseFilter
 from patrol.ordering import order_cases, valid_ordering
-from patrol.choices import Category, Role, Stage, Status
-from patrol.models import User
+from patrol.choices import Category, Stage, Status
 
 PAGE_SIZE = 50
 
@@ -82,9 +81,8 @@ def ledger_page(request):
             "stage": Stage.choices,
             "villages": [(str(pk), name) for pk, name in selectors.villages_for(user).values_list("pk", "name")],
             "campaigns": [(str(pk), name) for pk, name in selectors.campaigns_for(user).values_list("pk", "name")],
-            "inspectors": [(str(person.pk), person.display_name) for person in User.objects.filter(
-                jurisdiction_id=jurisdiction_id, is_active=True, role__in=[Role.INSPECTOR, Role.SUPERVISOR],
-            ).order_by("username")] if jurisdiction_id else [],
+            "inspectors": [(str(person.pk), person.display_name) for person in selectors.field_users(jurisdiction_id)]
+            if jurisdiction_id else [],
         },
     }
     return render(request, "exports/ledger.html", context)

@@ -36,6 +36,8 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = [s for s in Status.values if s not in (Status.CLOSED, Status.DISMISSED)]
+# Who works cases in the field: may be made responsible for one, logs findings and patrols, re-inspects.
+FIELD_ROLES = frozenset({Role.INSPECTOR, Role.SUPERVISOR})
 
 # The states in which the case waits for the party to comply by a deadline (case.deadline): 逾期 is derived
 # from these alone (DOMAIN.md: "the case waits on a deadline that passed").

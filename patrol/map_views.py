@@ -30,9 +30,7 @@ def map_page(request):
     filters_valid = filterset.is_valid()
     villages = list(selectors.villages_for(user).values_list("id", "name"))
     campaigns = list(selectors.campaigns_for(user).values_list("id", "name"))
-    inspectors = (User.objects.filter(jurisdiction_id=user.jurisdiction_id, is_active=True,
-                                      role__in=[Role.INSPECTOR, Role.SUPERVISOR]).order_by("username")
-                  if user.jurisdiction_id else User.objects.none())
+    inspectors = selectors.field_users(user.jurisdiction_id) if user.jurisdiction_id else User.objects.none()
     return render(request, "gis/map.html", {
         "kpi": kpis.case_kpis(filterset.qs if filters_valid else cases, today),
         "filters_valid": filters_valid,

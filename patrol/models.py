@@ -16,6 +16,7 @@ from gis.constants import SRID
 from gis.models import Jurisdiction, Village
 from patrol.choices import (
     DEADLINE_STATUSES,
+    OPEN_STATUSES,
     LEGAL_BASIS_RULES,
     CampaignStatus,
     Category,
@@ -211,11 +212,21 @@ class DocumentSequence(models.Model):
 
 
 def overdue_q(today):
-    """逾期, derived, never stored (DOMAIN.md): the case waits on a deadline that passed before ``today``."""
+    """逾期, derived, never stored (DOMAIN.md): the case waits on a deadline (DEADLINE_STATUSES) that passed before
+    ``today`` (a local date, Asia/Shanghai)."""
     return Q(status__in=DEADLINE_STATUSES, deadline__lt=today)
 
 
+def is_overdue(status, deadline, today):
+    """``overdue_q`` for a row already read (map points, ledger rows)."""
+    return status in DEADLINE_STATUSES and deadline is not None and deadline < today
+
+
 class CaseQuerySet(ScopedQuerySet):
+    def open(self):
+        """Open until closed or dismissed."""
+        return self.filter(status__in=OPEN_STATUSES)
+
     def overdue(self, today=None):
         return self.filter(overdue_q(today or timezone.localdate()))
 
@@ -322,7 +333,7 @@ class Case(models.Model):
 
     @property
     def is_open(self):
-        return self.status not in (Status.CLOSED, Status.DISMISSED)
+        return self.status in OPEN_STATUSES
 
     @property
     def route(self):
@@ -332,9 +343,7 @@ class Case(models.Model):
 
     @property
     def overdue(self):
-        """逾期 is derived, never stored: waiting on a deadline before today (Asia/Shanghai); see overdue_q."""
-        return (self.status in DEADLINE_STATUSES and self.deadline is not None
-                and self.deadline < timezone.localdate())
+        return is_overdue(self.status, self.deadline, timezone.localdate())
 
     @property
     def etag(self):

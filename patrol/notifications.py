@@ -28,6 +28,7 @@ def notify_assignment(case, inspector, event):
 def record_daily_reminders(today):
     """Record today's reminder for every inspector with overdue cases or cases due tomorrow."""
     tomorrow = today + timedelta(days=1)
+    # Overdue (patrol.models.overdue_q) or due by tomorrow.
     due = Q(status__in=DEADLINE_STATUSES, deadline__lte=tomorrow)
     ids = []
     for inspector in User.objects.filter(is_active=True, responsible_cases__in=Case.objects.filter(due)).distinct():

@@ -18,11 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from gis.constants import SRID
 from gis.geodesy import line_length_m
 from gis.models import Village
-from patrol.choices import PatrolKind, Role
+from patrol.choices import FIELD_ROLES, PatrolKind, Role
 from patrol.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from patrol.models import Patrol, PatrolTrackBatch, User
 
-FIELD_ROLES = frozenset({Role.INSPECTOR, Role.SUPERVISOR})
 # Points reported less accurately than this are kept in their batch but left out of the track.
 MAX_TRACK_ACCURACY_M = 100
 MAX_POINTS_PER_BATCH = 500

@@ -1,12 +1,16 @@
 """Reads. Every query of domain rows for a user starts from ``for_user`` (core.scoping)."""
 import math
 
+from django.contrib.gis.db.models import MultiPolygonField, Union
 from django.contrib.gis.geos import Polygon
+from django.db.models import Func
+from django.db.models.functions import Coalesce
 
+from gis.constants import SRID
 from gis.geodesy import haversine_m
 from gis.models import Village
-from patrol.choices import OPEN_STATUSES
-from patrol.models import Campaign, Case, CaseEvent, Notice, Photo
+from patrol.choices import FIELD_ROLES
+from patrol.models import Campaign, Case, CaseEvent, Notice, Photo, User
 from patrol.patrols import patrols_visible_to
 
 
@@ -39,6 +43,24 @@ def patrols_for(user):
     return patrols_visible_to(user)
 
 
+def field_users(jurisdiction):
+    """The jurisdiction's active field users (FIELD_ROLES: inspectors and supervisors), by user name."""
+    return (User.objects.filter(jurisdiction=jurisdiction, is_active=True, role__in=FIELD_ROLES)
+            .order_by("username"))
+
+
+def campaign_area():
+    """A campaign's area: the drawn polygon, or else the union of its villages (ST_Multi keeps it a
+    MultiPolygon, as the drawn area is, when the union is one Polygon)."""
+    union = Func(Union("villages__boundary"), function="ST_Multi", output_field=MultiPolygonField(srid=SRID))
+    return Coalesce("area", union, output_field=MultiPolygonField(srid=SRID))
+
+
+def campaigns_with_area(user):
+    """The user's campaigns with ``area_or_villages`` (campaign_area), newest first."""
+    return campaigns_for(user).annotate(area_or_villages=campaign_area()).order_by("-starts_on", "-pk")
+
+
 def case_detail_queryset(user):
     return (cases_for(user)
             .select_related("village", "responsible", "reported_by", "jurisdiction")
@@ -55,7 +77,7 @@ def nearby_open_cases(jurisdiction, point, metres, exclude_id=None, limit=10):
     lng_deg = metres / (111_320 * max(math.cos(math.radians(point.y)), 0.01))
     box = Polygon.from_bbox((point.x - lng_deg, point.y - lat_deg, point.x + lng_deg, point.y + lat_deg))
     box.srid = 4326
-    queryset = Case.objects.for_jurisdiction(jurisdiction).filter(status__in=OPEN_STATUSES, location__within=box)
+    queryset = Case.objects.for_jurisdiction(jurisdiction).open().filter(location__within=box)
     if exclude_id:
         queryset = queryset.exclude(pk=exclude_id)
     near = []

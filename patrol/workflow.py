@@ -24,6 +24,7 @@ from gis.models import Village
 from patrol import action_inputs as inputs
 from patrol import ledger
 from patrol.choices import (
+    FIELD_ROLES,
     ISSUABLE_NOTICE_KINDS,
     OPEN_STATUSES,
     DismissReason,
@@ -46,12 +47,12 @@ from patrol.errors import (
     StaleCase,
     dotted_fields,
 )
-from patrol.models import Case, Notice, Photo, User
+from patrol.models import Case, Notice, Photo
 from patrol.notifications import notify_assignment
+from patrol.selectors import field_users
 from patrol.sequences import case_reference, take_next_number
 
 S = Status
-FIELD_ROLES = frozenset({Role.INSPECTOR, Role.SUPERVISOR})
 SUPERVISOR = frozenset({Role.SUPERVISOR})
 LEGAL = frozenset({Role.LEGAL_REVIEWER})
 ALL_STATUSES = frozenset(S.values)
@@ -607,8 +608,7 @@ def lift_suspension(*, case_id, actor, note, expected_version=None, location=Non
 def assign(*, case_id, actor, inspector, expected_version=None, location=None, now=None):
     """指派 the responsible inspector."""
     with _acting("assign", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
-        target = User.objects.filter(pk=getattr(inspector, "pk", inspector), jurisdiction=case.jurisdiction,
-                                     is_active=True, role__in=FIELD_ROLES).first()
+        target = field_users(case.jurisdiction).filter(pk=getattr(inspector, "pk", inspector)).first()
         if target is None:
             raise InvalidInput(fields={"inspector": [_("请选择本辖区的执法队员")]})
         case.responsible = target
@@ -644,8 +644,7 @@ def attach_photo(*, case_id, actor, client_uuid, file, sha256, content_type, siz
 # --- the registry ---------------------------------------------------------------------------------
 
 def _assignable_inspectors(case):
-    return {"inspectors": User.objects.filter(jurisdiction=case.jurisdiction, is_active=True, role__in=FIELD_ROLES)
-            .order_by("username")}
+    return {"inspectors": field_users(case.jurisdiction)}
 
 
 def _on_the_day(blocker):

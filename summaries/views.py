@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from patrol import selectors
 from patrol.choices import SummarySchedule
 from notifications.models import Delivery
+from summaries import presentation
 from summaries import services as summaries
 from summaries.models import JurisdictionSummarySchedule, Summary
 
@@ -65,9 +66,9 @@ def summary_detail(request, pk):
     context = {"summary": summary, "deliveries": summary.deliveries.order_by("recipient"),
                "delivery_state": summaries.delivery_state(summary)}
     if summary.status == Summary.Status.READY:
-        context.update(summaries.summary_context(summary))
+        context.update(presentation.summary_context(summary))
     else:
-        context["title"] = summaries.summary_title(summary)
+        context["title"] = presentation.summary_title(summary)
         # Emails are recorded when the summary is built; until then, say who will get one.
         context["pending_recipients"] = list(summaries.recipients_for(summary))
     return render(request, "summaries/summary_detail.html", context)

@@ -16,6 +16,7 @@ from patrol.choices import CampaignStatus
 from patrol.models import Campaign
 from tests.factories import finding
 from tests.routes import routes
+from patrol import kpis
 from summaries import services as summaries
 from summaries.models import Summary
 
@@ -80,8 +81,8 @@ def world(settings, tmp_path, users, jurisdiction):
     workflow.file_case(case_id=noticed.pk, actor=users["supervisor"], note="立案")
     workflow.issue_notice(case_id=noticed.pk, actor=users["supervisor"], notice_kind="rectify", deadline_days=5,
                           service_method="in_person", served_on=today)
-    summary, _ = summaries.request_summary(scope=summaries.Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
-                                           period=summaries.current_period(campaign))
+    summary, _ = summaries.request_summary(scope=kpis.Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                           period=kpis.current_period(campaign))
     summaries.produce_summary(summary.pk)
     summary.refresh_from_db()
     token, _key = ApiToken.issue(users["supervisor"], "矩阵")

@@ -14,6 +14,7 @@ from patrol import workflow
 from patrol.choices import CampaignStatus, SummarySchedule
 from patrol.models import Campaign
 from tests.factories import finding
+from patrol import kpis
 from summaries import services as summaries
 from notifications.models import Delivery
 from summaries.models import JurisdictionSummarySchedule, Summary
@@ -41,8 +42,8 @@ def campaign(users, jurisdiction):
 def stored(settings, tmp_path, campaign):
     """A built summary with its files and two recorded emails, as a worker leaves it."""
     settings.MEDIA_ROOT = tmp_path
-    summary, _ = summaries.request_summary(scope=summaries.Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
-                                           period=summaries.current_period(campaign))
+    summary, _ = summaries.request_summary(scope=kpis.Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                           period=kpis.current_period(campaign))
     summaries.produce_summary(summary.pk)
     summary.refresh_from_db()
     return summary
@@ -194,8 +195,8 @@ def test_the_api_lists_stored_summaries_of_the_jurisdiction_only(users, stored):
 
 
 def test_a_summary_still_being_built_names_who_will_get_it(client, users, campaign):
-    summary, _ = summaries.request_summary(scope=summaries.Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
-                                           period=summaries.current_period(campaign))
+    summary, _ = summaries.request_summary(scope=kpis.Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                           period=kpis.current_period(campaign))
     client.force_login(users["supervisor"])
     page = client.get(reverse("summary", args=[summary.pk])).content.decode()
     assert "正在生成" in page

@@ -362,9 +362,13 @@ def test_the_list_is_sorted_as_asked_and_gives_coordinates_to_centre_the_map(use
 
 def test_the_kpis_follow_the_domain_definitions(users, cases):
     kpis = api(users["leader"]).get("/api/v1/map/kpis/").json()
-    assert kpis["open"] == 3 and kpis["overdue"] == 1 and kpis["closed_this_month"] == 1
-    # 整改率 = closed ÷ filed (every status past reported, other than dismissed): 1 of 3.
-    assert kpis["filed"] == 3 and kpis["rectification_rate"] == 33
+    assert kpis["open"] == 3 and kpis["overdue"] == 1 and kpis["closed"] == 1  # closed this month
+    # 整改率 (DOMAIN.md, one definition everywhere): of the cases filed in the period (this month), the share
+    # closed by its end. These cases were put into their states without a 立案 event: none was filed this month.
+    assert kpis["filed"] == 0 and kpis["rectification_rate"] is None
+    workflow.file_case(case_id=cases["reported"].pk, actor=users["supervisor"], note="立案")
+    kpis = api(users["leader"]).get("/api/v1/map/kpis/").json()
+    assert kpis["filed"] == 1 and kpis["rectification_rate"] == 0.0
 
 
 # --- the page ----------------------------------------------------------------------------------------

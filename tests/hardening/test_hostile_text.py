@@ -17,7 +17,7 @@ from tests.factories import finding
 from tests.hardening.conftest import api, assert_error_shape, finding_body
 from summaries import services as summaries
 from summaries.models import Summary
-from summaries.services import Period, Scope
+from patrol.kpis import Period, Scope
 
 pytestmark = [pytest.mark.django_db]
 

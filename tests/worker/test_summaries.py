@@ -28,12 +28,13 @@ from patrol.models import Campaign, Case, CaseEvent, Patrol, User
 from tests.factories import finding
 from tests.worker.conftest import free_port, wait_for, worker_popen
 from summaries import charts
+from patrol import kpis
 from summaries import services as summaries
 from worker import tasks
 from worker.celery import app
 from notifications.models import Delivery
 from summaries.models import Summary
-from summaries.services import Period, Scope
+from patrol.kpis import Period, Scope
 from worker.tasks import send_email, send_pending_emails, send_summary, send_summary_email
 
 # --- helpers ----------------------------------------------------------------------------------------------
@@ -219,12 +220,12 @@ def test_summary_numbers_equal_direct_counts_for_a_seeded_campaign(settings, med
     campaign = seed_demo()
     today = timezone.localdate()
     if scope_kind == "campaign":
-        scope, period = Scope.for_campaign(campaign), summaries.current_period(campaign, today)
+        scope, period = Scope.for_campaign(campaign), kpis.current_period(campaign, today)
     else:
         scope, period = Scope(campaign.jurisdiction), Period(today - timedelta(days=27), today)
 
     with django_assert_max_num_queries(8):
-        numbers = summaries.build_summary(scope, period)
+        numbers = kpis.build_summary(scope, period)
 
     cases, patrols, villages = scope_parts(scope)
     expected = direct_counts(cases, patrols, villages, period, today)
@@ -260,7 +261,7 @@ def test_summary_numbers_equal_direct_counts_for_a_seeded_campaign(settings, med
     assert sum(e["current"]["new_findings"] for e in numbers["by_category"]) == overall["new_findings"]
     assert [c["reference"] for c in numbers["overdue_cases"]] == list(
         cases.overdue(today).order_by("deadline", "pk")
-        .values_list("reference", flat=True)[:summaries.OVERDUE_LIST_LIMIT])
+        .values_list("reference", flat=True)[:kpis.OVERDUE_LIST_LIMIT])
     weekly_found = sum(w["new_findings"] for w in numbers["weekly"])
     first = datetime.fromisoformat(numbers["weekly"][0]["week"]).date()
     assert weekly_found == cases.filter(created_at__gte=bounds(Period(first, first))[0],
@@ -277,7 +278,7 @@ def test_a_case_closed_late_on_its_deadline_day_is_on_time_and_just_after_midnig
         case, _ = workflow.report_finding(actor=users["inspector"], now=closed_at - timedelta(days=9), **finding())
         Case.objects.filter(pk=case.pk).update(status=Status.CLOSED, resolution=Resolution.DEMOLISHED_BY_PARTY,
                                                closed_at=closed_at, deadline=deadline, estimated_area_m2=12.5)
-    numbers = summaries.build_summary(Scope(jurisdiction), Period(deadline - timedelta(days=20), deadline + timedelta(days=1)))
+    numbers = kpis.build_summary(Scope(jurisdiction), Period(deadline - timedelta(days=20), deadline + timedelta(days=1)))
     overall = numbers["overall"]["current"]
     assert (overall["closed"], overall["closed_on_time"], overall["on_time_rate"]) == (2, 1, 50.0)
     assert overall["demolished_area_m2"] == 25.0
@@ -295,7 +296,7 @@ def test_the_rectification_rate_is_the_share_of_the_periods_filed_cases_closed_b
         if closed_at:
             Case.objects.filter(pk=case.pk).update(status=Status.CLOSED, resolution=Resolution.DEMOLISHED_BY_PARTY,
                                                    closed_at=closed_at)
-    overall = summaries.build_summary(Scope(jurisdiction), period)["overall"]["current"]
+    overall = kpis.build_summary(Scope(jurisdiction), period)["overall"]["current"]
     # Three closures in the period, two filings; one of the two filed is closed: 50 %, not 150 %.
     assert (overall["closed"], overall["filed"], overall["rectification_rate"]) == (3, 2, 50.0)
 
@@ -430,7 +431,7 @@ def test_the_email_from_a_real_worker_carries_the_database_numbers_and_the_ledge
     client.force_authenticate(supervisor)
     response = client.post(f"/api/v1/campaigns/{campaign.pk}/summary/send/")
     assert response.status_code == 202, response.content
-    period = summaries.current_period(campaign)
+    period = kpis.current_period(campaign)
     subject = f"龙王沟乡村振兴示范区 专项整治行动汇总（{period.start} 至 {period.end}）"
 
     def summary_emails():
