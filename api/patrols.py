@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 
-from api.filters import IdFilter
+from patrol.filters import IdFilter
 from api.parsers import ShallowJSONParser
 from patrol import patrols
 from patrol.choices import PatrolKind

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from documents.choices import DocumentKind, ElectronicChannel, RecipientRelation
 from patrol.choices import ServiceMethod
-from patrol.scoping import ScopedManager
+from core.scoping import ScopedManager
 
 
 def document_upload_to(document, filename):
