@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('api', '0002_api_token_moves_to_patrol'),
-        ('patrol', '0007_case_legal_basis'),
+        ('patrol', '0008_procedure_states'),
     ]
 
     operations = [
