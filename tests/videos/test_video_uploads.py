@@ -258,7 +258,7 @@ def raw_patch(base_url, path, token, offset, body, *, declared_length=None, clos
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.postgres_only
 def test_a_transfer_cut_mid_chunk_resumes_from_the_servers_offset(live_server, settings, tmp_path):
-    from api.models import ApiToken
+    from patrol.models import ApiToken
     from patrol.choices import Role
     from tests.factories import JurisdictionFactory, UserFactory, VillageFactory, square
 
