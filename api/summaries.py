@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from patrol import kpis, selectors
 from summaries import services as summaries
 from summaries.models import Summary
+from summaries.selectors import summaries_for
 
 MAX_PERIOD_DAYS = 400
 
@@ -128,7 +129,7 @@ class SummaryListView(generics.ListAPIView):
     filterset_fields = ["campaign", "kind"]
 
     def get_queryset(self):
-        return Summary.objects.for_user(self.request.user).select_related("campaign").prefetch_related("deliveries")
+        return summaries_for(self.request.user).select_related("campaign").prefetch_related("deliveries")
 
 
 class SummaryDetailView(generics.RetrieveAPIView):
@@ -142,4 +143,4 @@ class SummaryDetailView(generics.RetrieveAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return Summary.objects.for_user(self.request.user).select_related("campaign")
+        return summaries_for(self.request.user).select_related("campaign")

@@ -1,7 +1,7 @@
 """The 汇总报告 pages: stored summaries with their charts and KPI tables, for supervisors and leaders of the
 jurisdiction, and the forms where supervisors choose recipients and schedules or send a summary now.
 
-Every read goes through ``Summary.objects.for_user`` / ``patrol.selectors``: another jurisdiction's summary is a
+Every read goes through ``summaries.selectors`` / ``patrol.selectors``: another jurisdiction's summary is a
 404, a role that may not read summaries gets 403. Chart and ledger files are served by ``summary_file`` after
 the same checks, never from a public URL.
 """
@@ -25,6 +25,7 @@ from patrol.choices import SummarySchedule
 from notifications.models import Delivery
 from summaries import presentation
 from summaries import services as summaries
+from summaries.selectors import jurisdiction_schedule, summaries_for
 from summaries.models import JurisdictionSummarySchedule, Summary
 
 FILE_TYPES = {"weekly": "image/png", "villages": "image/png",
@@ -34,10 +35,6 @@ FILE_TYPES = {"weekly": "image/png", "villages": "image/png",
 def _require(user, roles):
     if user.role not in roles or user.jurisdiction_id is None:
         raise PermissionDenied
-
-
-def summaries_for(user):
-    return Summary.objects.for_user(user)
 
 
 @login_required
@@ -54,8 +51,7 @@ def summary_list(request):
         "page": page,
         "is_manager": is_manager,
         "campaigns": selectors.campaigns_for(request.user).prefetch_related("recipients"),
-        "jurisdiction_schedule": JurisdictionSummarySchedule.objects.filter(
-            jurisdiction_id=request.user.jurisdiction_id).prefetch_related("recipients").first(),
+        "jurisdiction_schedule": jurisdiction_schedule(request.user.jurisdiction_id),
     })
 
 

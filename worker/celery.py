@@ -38,6 +38,6 @@ app.conf.beat_schedule = {
     # Every five minutes: the summaries now due. Which are due, and to whom, is read from the database each time
     # (Campaign.summary_schedule and .recipients, JurisdictionSummarySchedule; set in the app or the admin), so a
     # changed schedule counts without restarting beat. Scheduled summaries go out from 08:00 Beijing time:
-    # daily, on Mondays (weekly) or on the 1st (monthly); see worker/summaries.py.
+    # daily, on Mondays (weekly) or on the 1st (monthly); see summaries/services.py.
     "send-due-summaries": {"task": "worker.tasks.send_due_summaries", "schedule": 300.0},
 }

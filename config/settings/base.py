@@ -204,7 +204,7 @@ if REDIS_URL:
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }}
 
-# --- Summaries (汇总报告, worker/summaries.py) ------------------------------------------------
+# --- Summaries (汇总报告, summaries/services.py) ---------------------------------------------
 # A font with Chinese glyphs for the charts (Debian's fonts-noto-cjk); without it the charts still render,
 # with a warning in the log, but Chinese labels show as boxes.
 SUMMARY_CHART_FONT = env("SUMMARY_CHART_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
