@@ -17,7 +17,6 @@ from pillow_heif import register_heif_opener
 from patrol import workflow
 from patrol.errors import Conflict, InvalidInput, NotFound, StaleCase
 from patrol.models import Case, Photo
-from core.queue import enqueue_on_commit
 
 # HEIC (iPhones' photos, sent as they are when a browser cannot decode them) is decoded for real, like every other
 # format: an "ftyp heic" header followed by anything else is not a photo.
@@ -255,7 +254,6 @@ def receive_photo(*, case, actor, upload, client_uuid, sha256, taken_at, stage, 
                 photo = store_uploaded_photo(case=case, actor=actor, upload=upload, stage=stage,
                                              client_uuid=client_uuid, sha256=sha256, taken_at=taken_at,
                                              location=location, accuracy_m=accuracy_m)
-            enqueue_on_commit("worker.tasks.make_thumbnail", photo.pk)
             return photo, True
         except IntegrityError:
             existing = Photo.objects.filter(client_uuid=client_uuid).first()

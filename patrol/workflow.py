@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.queue import enqueue_on_commit
 from gis.models import Village
 from patrol import action_inputs as inputs
 from patrol import ledger
@@ -621,7 +622,7 @@ def assign(*, case_id, actor, inspector, expected_version=None, location=None, n
 
 def attach_photo(*, case_id, actor, client_uuid, file, sha256, content_type, size_bytes, taken_at, stage,
                  location=None, accuracy_m=None, exif=None, width=None, height=None, now=None):
-    """Store one photo as evidence and record it on the case."""
+    """Store one photo as evidence, record it on the case, and have its thumbnail made after commit."""
     spec_roles = ACTIONS["comment"].roles
     with transaction.atomic():
         case = Case.objects.select_for_update().filter(pk=case_id).first()
@@ -638,6 +639,10 @@ def attach_photo(*, case_id, actor, client_uuid, file, sha256, content_type, siz
         _save_and_record(case, actor=actor, action="add_photo", from_status=case.status, location=location, now=now,
                          payload={"photo": str(client_uuid), "sha256": sha256, "stage": stage,
                                   "taken_at": taken_at.isoformat()})
+        # Named, not imported: the worker's tasks call the domain, never the other way round. Whichever way the
+        # photo came (the phone's outbox, a form of the case page, the demo), its thumbnail is made in seconds;
+        # the sweep only catches what a broker outage lost.
+        enqueue_on_commit("worker.tasks.make_thumbnail", photo.pk)
         return photo
 
 

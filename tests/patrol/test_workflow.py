@@ -536,8 +536,7 @@ WRONG_STATE = [
     ("dismissed", "assign", dict(actor="supervisor", inspector="inspector2"), "不予立案"),
 ]
 
-SERVICES = {"file": workflow.file_case, "dismiss": workflow.dismiss_case, **{
-    name: getattr(workflow, name) for name in workflow.ACTIONS if name not in ("file", "dismiss")}}
+SERVICES = {name: spec.service for name, spec in workflow.ACTIONS.items()}
 
 
 def _resolve_users(kwargs, users):
