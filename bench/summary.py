@@ -49,7 +49,7 @@ RUNS = 7
 
 CASES_SQL = """
 SELECT GROUPING(c.village_id, c.category, c.responsible_id) AS set_id, c.village_id, c.category, c.responsible_id,
-  COUNT(*) FILTER (WHERE c.status IN %(waiting)s AND c.deadline < %(today)s) AS overdue_now,
+  COUNT(*) FILTER (WHERE c.status = ANY(%(waiting)s) AND c.deadline < %(today)s) AS overdue_now,
   COUNT(*) FILTER (WHERE c.created_at >= %(cur_lo)s AND c.created_at < %(cur_hi)s) AS cur_new,
   COUNT(*) FILTER (WHERE f.created_at >= %(cur_lo)s AND f.created_at < %(cur_hi)s) AS cur_filed,
   COUNT(*) FILTER (WHERE c.status = 'closed' AND c.closed_at >= %(cur_lo)s AND c.closed_at < %(cur_hi)s) AS cur_closed,
@@ -75,7 +75,7 @@ SELECT GROUPING(c.village_id, c.category, c.responsible_id) AS set_id, c.village
 FROM patrol_case c
 LEFT JOIN patrol_caseevent f ON f.case_id = c.id AND f.action = 'file'
 WHERE c.jurisdiction_id = %(jurisdiction)s {campaign}
-  AND (c.created_at >= %(prev_lo)s OR c.closed_at >= %(prev_lo)s OR c.status IN %(waiting)s
+  AND (c.created_at >= %(prev_lo)s OR c.closed_at >= %(prev_lo)s OR c.status = ANY(%(waiting)s)
        OR f.created_at >= %(prev_lo)s)
 GROUP BY GROUPING SETS ((c.village_id), (c.category), (c.responsible_id), ())
 """
@@ -108,7 +108,7 @@ WHERE id = ANY(%(ids)s) OR (jurisdiction_id = %(jurisdiction)s AND role = 'inspe
 OVERDUE_SQL = """
 SELECT c.id, c.reference, v.name, c.address, c.deadline, u.last_name, u.first_name, u.username
 FROM patrol_case c LEFT JOIN geo_village v ON v.id = c.village_id LEFT JOIN patrol_user u ON u.id = c.responsible_id
-WHERE c.jurisdiction_id = %(jurisdiction)s {campaign} AND c.status IN %(waiting)s AND c.deadline < %(today)s
+WHERE c.jurisdiction_id = %(jurisdiction)s {campaign} AND c.status = ANY(%(waiting)s) AND c.deadline < %(today)s
 ORDER BY {order} LIMIT 100
 """
 WEEKLY_SQL = """
@@ -130,7 +130,7 @@ def raw_summary(scope, period, today, week_lo):
     prev_lo, prev_hi = period.previous.bounds()
     campaign = "AND c.campaign_id = %(campaign_id)s" if scope.campaign else ""
     params = {"jurisdiction": scope.jurisdiction.pk, "campaign_id": scope.campaign.pk if scope.campaign else None,
-              "today": today, "waiting": tuple(str(s) for s in DEADLINE_STATUSES), "cur_lo": cur_lo, "cur_hi": cur_hi, "prev_lo": prev_lo, "prev_hi": prev_hi,
+              "today": today, "waiting": [str(s) for s in DEADLINE_STATUSES], "cur_lo": cur_lo, "cur_hi": cur_hi, "prev_lo": prev_lo, "prev_hi": prev_hi,
               "week_lo": week_lo}
     with connection.cursor() as cursor:
         cursor.execute(CASES_SQL.format(campaign=campaign), params)
