@@ -41,7 +41,7 @@ def test_supervisor_filters_sorts_and_downloads_the_ledger_as_excel(new_page, de
     rectifying = shown_references(page)
     assert 0 < len(rectifying) < len(everything)
     assert len(rectifying) == lwg_cases.filter(status="ordered").count()
-    assert set(page.locator("#ledger-table tbody .badge[class*=status-]").all_inner_texts()) == {"整改中"}
+    assert set(page.locator("#ledger-table tbody .badge[class*=status-]").all_inner_texts()) == {"责令整改中"}  # the ordered state since #13
     overdue = lwg_cases.filter(status="ordered", deadline__lt=timezone.localdate()).count()
     assert page.locator("#ledger-table tbody tr.overdue").count() == overdue
 
