@@ -2,6 +2,7 @@
 
 Thin: reads go through documents.selectors (jurisdiction-scoped), the write through documents.services.
 """
+import io
 from urllib.parse import quote
 
 from django.http import FileResponse
@@ -17,9 +18,10 @@ from rest_framework.views import APIView
 from api.pagination import Pagination
 from api.schema import errors
 from api.serializers import PersonSerializer
+from documents import dossier
 from documents import selectors as document_selectors
 from documents.choices import DocumentKind, ElectronicChannel, RecipientRelation
-from documents.models import Document, ServiceRecord
+from documents.models import Document, DossierJob, ServiceRecord
 from documents.services import record_postal_receipt, record_service
 from patrol import selectors
 from patrol.inputs import BoundedDateField, ServiceMethodField, enum_schema
@@ -208,3 +210,58 @@ class ServiceReceiptDateView(APIView):
         service = record_postal_receipt(service_id=pk, actor=request.user, **body.validated_data)
         service = ServiceRecord.objects.select_related("served_by", "receipt").get(pk=service.pk)
         return Response(ServiceRecordSerializer(service).data)
+
+
+@extend_schema_field(enum_schema(DossierJob.Status.choices), component_name="DossierJobStatusEnum")
+class DossierJobStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=DossierJob.Status.choices, **kwargs)
+
+
+class DossierJobSerializer(serializers.ModelSerializer):
+    """The case file being built by a worker: ask the same URL again until it answers with the PDF."""
+
+    status = DossierJobStatusField()
+    status_display = serializers.CharField(source="get_status_display")
+    status_url = serializers.SerializerMethodField(help_text="The dossier URL to ask again")
+
+    class Meta:
+        model = DossierJob
+        fields = ["id", "case_version", "status", "status_display", "progress", "error", "created_at", "status_url"]
+
+    def get_status_url(self, job) -> str:
+        return reverse("api-case-dossier", args=[job.case_id])
+
+
+class CaseDossierView(APIView):
+    """The case file (案卷) as one PDF: cover, contents with page numbers, every issued document as stored, the
+    photos with their captions, and the event record with its hashes; an outline entry per part.
+
+    A case with up to 10 photos gets its file in the answer. A larger one is built by a worker: the answer is 202
+    with the job's progress until the file of the case as it is now (its version) is ready, then the PDF.
+    """
+
+    @extend_schema(operation_id="cases_dossier_retrieve", responses={
+        (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The case file"),
+        202: OpenApiResponse(DossierJobSerializer, description="Being built by a worker: ask again"),
+        **errors(404, d404="No such case in the user's jurisdiction")})
+    def get(self, request, pk):
+        case = get_object_or_404(selectors.cases_for(request.user).select_related("jurisdiction"), pk=pk)
+        if dossier.builds_inline(case):
+            body = io.BytesIO(dossier.build_dossier(case).pdf)
+        else:
+            job = dossier.request_dossier_job(case)
+            if job.status != DossierJob.Status.DONE:
+                return Response(DossierJobSerializer(job).data, status=status.HTTP_202_ACCEPTED,
+                                headers={"Cache-Control": "private, no-store", "Retry-After": "2"})
+            body = job.file.open("rb")
+        response = FileResponse(body, content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition(f"案卷（{case.reference}）.pdf", f"dossier-{case.pk}.pdf")
+        response["X-Content-Type-Options"] = "nosniff"
+        # Personal data, and a new event makes a new file: kept by no cache.
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    # The answer is a file (or the job's JSON) whatever the client accepts; errors are JSON.
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)

@@ -32,6 +32,7 @@ urlpatterns = [
     path("v1/cases/<int:pk>/events/", cases.CaseEventsView.as_view(), name="api-case-events"),
     path("v1/cases/<int:pk>/notices/", cases.CaseNoticesView.as_view(), name="api-case-notices"),
     path("v1/cases/<int:pk>/documents/", document_views.CaseDocumentsView.as_view(), name="api-case-documents"),
+    path("v1/cases/<int:pk>/dossier.pdf", document_views.CaseDossierView.as_view(), name="api-case-dossier"),
     path("v1/documents/<int:pk>/pdf", document_views.DocumentPdfView.as_view(), name="api-document-pdf"),
     path("v1/documents/<int:pk>/services/", document_views.DocumentServicesView.as_view(),
          name="api-document-services"),

@@ -18,27 +18,27 @@ logger = logging.getLogger(__name__)
 PRINT_MAX_PX = 600
 
 
-def print_copy(photo):
-    """A ``data:`` URI of the photo, at most PRINT_MAX_PX on its longer side, as JPEG; None when it cannot be
+def print_copy(photo, max_px=PRINT_MAX_PX, quality=85):
+    """A ``data:`` URI of the photo, at most ``max_px`` on its longer side, as JPEG; None when it cannot be
     decoded here (the document then names the photo by its SHA-256 only)."""
     try:
-        return _jpeg_uri(photo)
+        return _jpeg_uri(photo, max_px, quality)
     except (OSError, UnidentifiedImageError, ValueError):
         logger.warning("Photo %s cannot be placed in a document", photo.pk, exc_info=True)
         return None
 
 
-def _jpeg_uri(photo):
+def _jpeg_uri(photo, max_px, quality):
     with photo.file.open("rb") as handle:
         image = Image.open(handle)
         image = ImageOps.exif_transpose(image)
-        image.thumbnail((PRINT_MAX_PX, PRINT_MAX_PX))
+        image.thumbnail((max_px, max_px))
         if image.mode not in ("RGB", "L"):
             background = Image.new("RGB", image.size, "white")
             background.paste(image, mask=image.getchannel("A") if "A" in image.getbands() else None)
             image = background
         out = io.BytesIO()
-        image.save(out, "JPEG", quality=85)
+        image.save(out, "JPEG", quality=quality)
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 

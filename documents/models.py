@@ -4,6 +4,8 @@ An issued document never changes: its number, content, PDF and SHA-256 are writt
 database refuses to change or delete them (migration 0002). A service record keeps what happened at the door; only
 a posted document's return-receipt date (and so its effective date) may be filled in once, later.
 """
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -122,3 +124,48 @@ class ServiceRecord(models.Model):
     @property
     def pending(self):
         return self.effective_on is None
+
+
+def dossier_upload_to(job, filename):
+    # A random name: the file holds personal data (当事人) and is only ever served through the API.
+    return f"dossiers/{job.case_id}/{uuid.uuid4().hex}.pdf"
+
+
+class DossierJob(models.Model):
+    """The case file (案卷) of a case with many photos, built by a worker (``documents.dossier.run_dossier_job``,
+    queued as ``worker.tasks.build_dossier``). One per version of the case: a case that changed gets a new file.
+    ``updated_at`` moves with the progress: a running job whose ``updated_at`` stops lost its worker.
+    """
+
+    JURISDICTION_PATH = "case__jurisdiction"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    case = models.ForeignKey("patrol.Case", verbose_name=_("案件"), on_delete=models.CASCADE,
+                             related_name="dossier_jobs")
+    case_version = models.PositiveIntegerField(_("案件版本"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
+    page_count = models.PositiveIntegerField(_("页数"), null=True, blank=True)
+    file = models.FileField(_("文件"), upload_to=dossier_upload_to, max_length=200, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("案卷生成任务")
+        verbose_name_plural = _("案卷生成任务")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "case_version"], name="dossier_job_one_per_case_version"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="dossier_progress_max_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} v{self.case_version} {self.status}"

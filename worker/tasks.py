@@ -10,6 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from documents import dossier
 from exports import services as exports
 from notifications import services as notifications
 from patrol import photos
@@ -140,3 +141,9 @@ def send_due_summaries():
     """Sweep: record and queue the summaries due by each campaign's and jurisdiction's schedule (read from the
     database, so a change counts at once), and queue again those whose task was lost."""
     summaries.request_due_summaries(timezone.now())
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def build_dossier(job_id):
+    """Build one case file (documents.dossier.run_dossier_job); a second run finds it taken or done."""
+    dossier.run_dossier_job(job_id)

@@ -208,6 +208,9 @@ MATRIX = {
     ("api-case-documents", "GET"): Entry(
         url=lambda w, code, role: f"/api/v1/cases/{w.document(code).case_id}/documents/"),
     ("api-document-pdf", "GET"): Entry(url=lambda w, code, role: f"/api/v1/documents/{w.document(code).pk}/pdf"),
+    # The case file of the case holding that document (no photos: built within the request).
+    ("api-case-dossier", "GET"): Entry(
+        url=lambda w, code, role: f"/api/v1/cases/{w.document(code).case_id}/dossier.pdf"),
     ("api-document-services", "POST"): Entry(
         url=lambda w, code, role: f"/api/v1/documents/{w.document(code).pk}/services/", allowed=SUPERVISOR, ok=201,
         body=lambda w, c, r: {"method": "left_at_premises", "served_on": TODAY(), "witness_name": "村委会主任"}),

@@ -1,0 +1,171 @@
+"""The case file (案卷): GET /api/v1/cases/{id}/dossier.pdf, documents.dossier and worker.tasks.build_dossier."""
+import hashlib
+import io
+import random
+import uuid
+from datetime import date
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.core.files.base import ContentFile
+from PIL import Image
+from pypdf import PdfReader
+from rest_framework.test import APIClient
+
+from documents import dossier
+from documents.choices import DocumentKind
+from documents.models import DossierJob
+from patrol import workflow
+from patrol.choices import NoticeKind, ServiceMethod, Status
+from patrol.models import Case
+from tests.documents.conftest import at, flat, issue, needs_poppler, pdf_text
+from worker import tasks
+
+pytestmark = [pytest.mark.django_db]
+
+
+def camera_jpeg(seed, size=(2400, 1800)):
+    """A photo as a phone takes it: large, with detail everywhere (noise over a gradient), a few MB."""
+    rng = random.Random(seed)
+    base = Image.linear_gradient("L").resize(size).convert("RGB")
+    noise = Image.frombytes("RGB", size, rng.randbytes(size[0] * size[1] * 3))
+    out = io.BytesIO()
+    Image.blend(base, noise, 0.25).save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
+def add_photo(case, user, seed, when):
+    data = camera_jpeg(seed)
+    return workflow.attach_photo(case_id=case.pk, actor=user, client_uuid=uuid.uuid4(), file=ContentFile(data),
+                                 sha256=hashlib.sha256(data).hexdigest(), content_type="image/jpeg",
+                                 size_bytes=len(data), taken_at=when, stage="before",
+                                 location=Point(116.400123, 39.900456, srid=4326), accuracy_m=5, now=when)
+
+
+def close(case, users):
+    workflow.issue_notice(case_id=case.pk, actor=users["supervisor"], notice_kind=NoticeKind.RECTIFY,
+                          deadline_days=5, service_method=ServiceMethod.IN_PERSON, served_on=date(2026, 3, 5),
+                          now=at(2026, 3, 5))
+    workflow.legalize(case_id=case.pk, actor=users["supervisor"], permit_number="乡字第001号", now=at(2026, 3, 6))
+    return Case.objects.select_related("jurisdiction").get(pk=case.pk)
+
+
+@pytest.fixture
+def closed_case(filed_case, users):
+    """A closed case with three issued documents and three photos."""
+    case = filed_case
+    issue(case, DocumentKind.INSPECTION_RECORD, users["supervisor"], now=at(2026, 3, 3))
+    issue(case, DocumentKind.RECTIFICATION_ORDER, users["supervisor"], period_days=5, now=at(2026, 3, 4))
+    issue(case, DocumentKind.CLOSING_APPROVAL, users["supervisor"], now=at(2026, 3, 6, 9))
+    for seed in range(3):
+        add_photo(case, users["inspector"], seed, at(2026, 3, 3, 11 + seed))
+    return close(case, users)
+
+
+def client_for(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def pages(data):
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def outline_titles(reader):
+    return [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
+
+
+def download(case, user):
+    response = client_for(user).get(f"/api/v1/cases/{case.pk}/dossier.pdf")
+    assert response.status_code == 200, response.content[:500]
+    assert response["Content-Type"] == "application/pdf"
+    return b"".join(response.streaming_content)
+
+
+@needs_poppler
+def test_the_dossier_of_a_closed_case_is_cover_contents_documents_photos_and_record(closed_case, users, tmp_path):
+    assert closed_case.status == Status.CLOSED
+    body = download(closed_case, users["leader"])
+    documents = list(dossier.dossier_documents(closed_case))
+    assert [d.kind for d in documents] == [DocumentKind.INSPECTION_RECORD, DocumentKind.RECTIFICATION_ORDER,
+                                           DocumentKind.CLOSING_APPROVAL]
+    document_pages = [pages(d.pdf.read()) for d in documents]
+    built = dossier.build_dossier(closed_case)
+    record_pages = built.parts[-1].pages
+    assert built.parts[-1].title == "全过程记录" and record_pages >= 1
+    # One page per photo, each page the photo and its caption.
+    assert built.parts[-2].title == "照片证据" and built.parts[-2].pages == 3
+    assert built.front_pages == 2  # the cover, and a contents that fits on one page
+    expected = 1 + 1 + sum(document_pages) + 3 + record_pages
+    reader = PdfReader(io.BytesIO(body))
+    assert len(reader.pages) == expected
+
+    # The documents are in the file as issued: their pages' text is the stored PDFs' text.
+    first_document_page = reader.pages[2].extract_text()
+    assert first_document_page == PdfReader(io.BytesIO(documents[0].pdf.open("rb").read())).pages[0].extract_text()
+
+    outline = outline_titles(reader)
+    starts = [2 + sum(document_pages[:i]) for i in range(3)]
+    assert outline[:2] == [("案卷封面", 0), ("卷内文件目录", 1)]
+    assert outline[2:5] == [(f"{d.content['title']}（{d.number}）", start) for d, start in zip(documents, starts)]
+    photo_start = 2 + sum(document_pages)
+    assert outline[5:] == [("照片证据", photo_start), ("全过程记录", photo_start + 3)]
+
+    text = flat(pdf_text(body, tmp_path))
+    cover = flat(pdf_text(body, tmp_path, "cover.pdf").split("\f")[0])
+    assert closed_case.reference in cover
+    assert "张三" in cover and "30年" in cover and f"共{expected}页" in cover
+    assert "2026年3月2日" in cover and "2026年3月6日" in cover  # filed, closed
+    contents = flat(pdf_text(body, tmp_path, "toc.pdf").split("\f")[1])
+    for document, start in zip(documents, starts):
+        # Each entry: title, number, date, and its page (1-based) in the file.
+        assert f"{document.content['title']}{document.number}" in contents
+        assert f"{document.issued_on.year}年{document.issued_on.month}月{document.issued_on.day}日{start + 1}" in contents
+    assert f"照片证据{photo_start + 1}" in contents and f"全过程记录{photo_start + 4}" in contents
+    photo = closed_case.photos.order_by("taken_at").first()
+    assert photo.sha256[:16] in text and "北纬39.900456°" in text
+    last_event = closed_case.events.order_by("-seq").first()
+    assert last_event.hash in text
+
+
+def test_a_photo_page_is_at_most_400_kb_while_the_original_is_kept_as_it_was(closed_case):
+    photos = dossier.build_dossier(closed_case).parts[-2]
+    assert len(photos.pdf) / photos.pages <= 400 * 1024
+    original = closed_case.photos.order_by("taken_at").first()
+    assert hashlib.sha256(original.file.open("rb").read()).hexdigest() == original.sha256
+    assert original.file.size > 400 * 1024
+
+
+def test_another_jurisdictions_supervisor_gets_404_for_the_dossier(closed_case, users):
+    response = client_for(users["other_supervisor"]).get(f"/api/v1/cases/{closed_case.pk}/dossier.pdf")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_case_with_many_photos_is_built_by_the_task_and_polled_until_done(closed_case, users, settings,
+                                                                           django_capture_on_commit_callbacks,
+                                                                           monkeypatch):
+    monkeypatch.setattr(dossier, "SYNC_PHOTO_LIMIT", 2)
+    queued = []
+    monkeypatch.setattr("documents.dossier.enqueue_on_commit", lambda name, *args: queued.append((name, args)))
+    client = client_for(users["supervisor"])
+    url = f"/api/v1/cases/{closed_case.pk}/dossier.pdf"
+    first = client.get(url)
+    assert first.status_code == 202
+    job = DossierJob.objects.get(case=closed_case)
+    assert first.json() == {**first.json(), "id": job.pk, "status": "queued", "progress": 0, "status_url": url}
+    assert queued == [("worker.tasks.build_dossier", (job.pk,))]
+
+    tasks.build_dossier(job.pk)  # the task function itself, in this process (no worker)
+    tasks.build_dossier(job.pk)  # a second delivery finds it done and builds nothing
+    job.refresh_from_db()
+    assert job.status == DossierJob.Status.DONE and job.progress == 100
+    body = b"".join(client.get(url).streaming_content)
+    assert pages(body) == job.page_count == dossier.build_dossier(closed_case).page_count
+    assert DossierJob.objects.filter(case=closed_case).count() == 1
+
+    # A new event makes a new version of the case, and so a new file.
+    workflow.comment(case_id=closed_case.pk, actor=users["supervisor"], note="归档前补充说明")
+    assert client.get(url).status_code == 202
+    assert DossierJob.objects.filter(case=closed_case).count() == 2
