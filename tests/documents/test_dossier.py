@@ -19,6 +19,7 @@ from patrol import workflow
 from patrol.choices import NoticeKind, ServiceMethod, Status
 from patrol.models import Case
 from tests.documents.conftest import at, flat, issue, needs_poppler, pdf_text
+from tests.factories import finding
 from worker import tasks
 
 pytestmark = [pytest.mark.django_db]
@@ -169,3 +170,11 @@ def test_a_case_with_many_photos_is_built_by_the_task_and_polled_until_done(clos
     workflow.comment(case_id=closed_case.pk, actor=users["supervisor"], note="归档前补充说明")
     assert client.get(url).status_code == 202
     assert DossierJob.objects.filter(case=closed_case).count() == 2
+
+
+def test_a_closed_case_page_links_its_dossier_and_an_open_one_does_not(closed_case, users, client):
+    client.force_login(users["supervisor"])
+    url = f"/api/v1/cases/{closed_case.pk}/dossier.pdf"
+    assert f'href="{url}"' in client.get(f"/cases/{closed_case.pk}/").content.decode()
+    other, _ = workflow.report_finding(actor=users["inspector"], **finding())
+    assert "dossier.pdf" not in client.get(f"/cases/{other.pk}/").content.decode()
