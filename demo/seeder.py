@@ -22,6 +22,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from gis.geodesy import line_length_m
 from gis.models import Jurisdiction
+from documents.choices import DocumentKind
+from documents.models import Document
+from documents.services import issue_document, record_service
 from patrol import workflow
 from patrol.choices import (
     CampaignStatus,
@@ -39,6 +42,7 @@ from patrol.choices import (
     SummarySchedule,
 )
 from patrol.deadlines import is_working_day
+from videos.uploads import receive_chunk, start_upload
 from patrol.models import Campaign, Case, Patrol, Photo, User
 from summaries.services import request_due_summaries
 
@@ -332,12 +336,66 @@ class CasePlan:
                                announcement_date=approved.date(), now=approved)
         if outcome == "decided":
             return
-        case.refresh_from_db()
-        earliest = workflow.earliest_demolition_date(case)
-        demolished = timezone.make_aware(datetime.combine(earliest, time(10, 0)))
-        photo = self.photo(case, supervisor, PhotoStage.DEMOLITION, demolished, point)
-        workflow.execute_demolition(case_id=cid, actor=supervisor, note="依法组织强制拆除，全程录像",
-                                    photos=[photo.pk], now=demolished)
+        self.enforce(case, supervisor, approved, point)
+
+    def enforce(self, case, supervisor, decided_at, point):
+        """After the decision: its 限期拆除决定书 served, 催告, 强制拆除决定, 公告 and 强制拆除 with photos and a body-camera
+        video, then 结案 — each step on the first day its blocker allows (patrol.enforcement)."""
+        with transaction.atomic():
+            locked = Case.objects.select_for_update().select_related("jurisdiction").get(pk=case.pk)
+            decision = issue_document(case=locked, kind=DocumentKind.DEMOLITION_DECISION, content={},
+                                      actor=supervisor, period_days=10, now=decided_at)
+        served = decided_at + timedelta(days=1)
+        self.serve(decision, supervisor, served)
+        moment = self.when_allowed(case, "issue_reminder", supervisor, served)
+        workflow.ACTIONS["issue_reminder"].service(case_id=case.pk, actor=supervisor, deadline_days=10, now=moment,
+                                                   manner="自行拆除违法建设并清理现场")
+        self.serve(Document.objects.filter(case=case, kind=DocumentKind.REMINDER).latest("issued_at"), supervisor,
+                   moment)
+        moment = self.when_allowed(case, "decide_enforcement", supervisor, moment)
+        workflow.ACTIONS["decide_enforcement"].service(case_id=case.pk, actor=supervisor, now=moment,
+                                                       statement_summary="当事人未提出陈述、申辩")
+        self.serve(Document.objects.filter(case=case, kind=DocumentKind.ENFORCEMENT_DECISION).latest("issued_at"),
+                   supervisor, moment)
+        posted = self.photo(case, supervisor, PhotoStage.NOTICE, moment, point)
+        workflow.ACTIONS["announce"].service(case_id=case.pk, actor=supervisor, posted_on=moment.date(),
+                                             place="村委会公告栏及违法建设现场", photo=posted.pk, deadline_days=10,
+                                             now=moment)
+        moment = self.when_allowed(case, "execute_demolition", supervisor, moment)
+        photo = self.photo(case, supervisor, PhotoStage.DEMOLITION, moment, point)
+        recording = self.video(case, supervisor, moment)
+        workflow.ACTIONS["execute_demolition"].service(case_id=case.pk, actor=supervisor, now=moment,
+                                                       execution="依法组织强制拆除，全程录像",
+                                                       photos=[photo.pk], videos=[recording.pk])
+        workflow.ACTIONS["close"].service(case_id=case.pk, actor=supervisor, now=moment + timedelta(hours=3),
+                                          result="违法建设已依法强制拆除")
+
+    def when_allowed(self, case, action, actor, after):
+        """The first working-hours moment after ``after`` at which nothing blocks ``action`` (its blocker says when)."""
+        spec = workflow.ACTIONS[action]
+        day = timezone.localdate(after) + timedelta(days=1)
+        for _ in range(400):
+            moment = timezone.make_aware(datetime.combine(day, time(10, self.rng.randint(0, 50))))
+            blocker = spec.blocker(Case.objects.select_related("jurisdiction").get(pk=case.pk), actor, moment)
+            if blocker is None:
+                return moment
+            day = max(blocker.earliest or day, day + timedelta(days=1))
+        raise RuntimeError(f"{action} never became possible for {case}")
+
+    def serve(self, document, supervisor, moment):
+        return record_service(document_id=document.pk, actor=supervisor, method=ServiceMethod.LEFT_AT_PREMISES,
+                              served_on=timezone.localdate(moment), witness_name="村委会主任",
+                              now=moment + timedelta(hours=1))
+
+    def video(self, case, actor, moment):
+        data = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + hashlib.sha256(
+            f"{case.reference}-video".encode()).digest() * 2048
+        upload, _created = start_upload(case_id=case.pk, actor=actor, client_uuid=uuid_for(f"video-{self.index}", 0),
+                                        size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                                        content_type="video/mp4", filename=f"DJI_{self.index:04d}.MP4",
+                                        recorded_from=moment, recorded_to=moment + timedelta(minutes=50))
+        return receive_chunk(upload_id=upload.pk, actor=actor, offset=0, length=len(data),
+                             stream=io.BytesIO(data)).video
 
     def photo(self, case, actor, stage, taken_at, point):
         index = Photo.objects.filter(case=case).count()

@@ -7,7 +7,7 @@ services' and the blockers'. The API documents them as the request bodies of
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from patrol.choices import DismissReason, ReinspectionResult
+from patrol.choices import AppealKind, AppealOutcome, CourtRuling, DismissReason, ReinspectionResult
 from patrol.inputs import (
     BoundedDateField,
     IssuableNoticeKindField,
@@ -25,6 +25,17 @@ def _note(**kwargs):
 
 def _photos(**kwargs):
     return serializers.ListField(child=serializers.IntegerField(), max_length=MAX_PHOTOS, **kwargs)
+
+
+class IdList(serializers.ListField):
+    """A list of ids; one id alone (a form with a single box ticked) is a list of one."""
+
+    child = serializers.IntegerField()
+
+    def to_internal_value(self, data):
+        if isinstance(data, (str, int)) and not isinstance(data, bool):
+            data = [data]
+        return super().to_internal_value(data)
 
 
 class ActionInput(serializers.Serializer):
@@ -123,11 +134,6 @@ class LegalRejectBody(ActionInput):
     deadline = BoundedDateField()
 
 
-class ExecuteDemolitionBody(ActionInput):
-    note = _note()
-    photos = _photos(min_length=1)
-
-
 class CommentBody(ActionInput):
     note = _note(max_length=5000)
     photos = _photos(required=False, default=list)
@@ -140,3 +146,75 @@ class LiftSuspensionBody(ActionInput):
 
 class AssignBody(ActionInput):
     inspector = serializers.IntegerField()
+
+
+# --- after the 限期拆除决定 (patrol.enforcement) ------------------------------------------------------------
+
+class RecordAppealBody(ActionInput):
+    kind = serializers.ChoiceField(choices=AppealKind.choices, help_text="复议 (reconsideration) or 诉讼 (litigation)")
+    body = serializers.CharField(max_length=200, validators=[no_bidi_controls],
+                                 help_text="The reconsideration body or the court the party went to")
+    filed_on = BoundedDateField()
+    note = _note(required=False, allow_blank=True, default="")
+
+
+class RecordAppealOutcomeBody(ActionInput):
+    outcome = serializers.ChoiceField(choices=AppealOutcome.choices)
+    decided_on = BoundedDateField()
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
+                                      validators=[no_bidi_controls], help_text="The number of the 复议决定书 or judgment")
+    note = _note(required=False, allow_blank=True, default="")
+
+
+class IssueReminderBody(ActionInput):
+    deadline_days = serializers.IntegerField(min_value=1, max_value=365,
+                                             help_text="Days to comply, counted from effective service")
+    manner = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                   validators=[no_bidi_controls], help_text="How to comply (履行方式)")
+    note = _note(required=False, allow_blank=True, default="")
+
+
+class DecideEnforcementBody(ActionInput):
+    manner = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                   validators=[no_bidi_controls], help_text="How it will be enforced")
+    execution_from = BoundedDateField(required=False, allow_null=True)
+    statement_summary = _note(required=False, allow_blank=True, default="",
+                              help_text="What the party said after the 催告 and how it was reviewed")
+    note = _note(required=False, allow_blank=True, default="")
+
+
+class AnnounceBody(ActionInput):
+    posted_on = BoundedDateField()
+    place = serializers.CharField(max_length=200, validators=[no_bidi_controls], help_text="Where it was posted")
+    photo = serializers.IntegerField(help_text="A photo of the posted announcement")
+    deadline_days = serializers.IntegerField(min_value=1, max_value=365,
+                                             help_text="Days to demolish voluntarily, from the posting date")
+    note = _note(required=False, allow_blank=True, default="")
+
+
+class ApplyToCourtBody(ActionInput):
+    court = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
+                                  validators=[no_bidi_controls], help_text="Default: the jurisdiction's court")
+    note = _note(required=False, allow_blank=True, default="")
+
+
+class RecordCourtRulingBody(ActionInput):
+    ruling = serializers.ChoiceField(choices=CourtRuling.choices)
+    ruling_number = serializers.CharField(max_length=100, validators=[no_bidi_controls])
+    ruled_on = BoundedDateField()
+    note = _note(required=False, allow_blank=True, default="")
+
+
+class ExecuteDemolitionBody(ActionInput):
+    execution = _note(max_length=5000, help_text="What was done (执行笔录)")
+    property_handling = _note(required=False, allow_blank=True, default="",
+                              help_text="Belongings inventoried and kept (物品清点与保存)")
+    photos = _photos(min_length=1)
+    videos = IdList(min_length=1, max_length=MAX_PHOTOS, help_text="Ids of the case's body-camera videos of the "
+                                                                   "demolition (uploaded first: POST /cases/{id}/videos/)")
+    note = _note(required=False, allow_blank=True, default="")
+
+
+class CloseBody(ActionInput):
+    result = _note(required=False, allow_blank=True, default="")
+    note = _note(required=False, allow_blank=True, default="")

@@ -92,6 +92,8 @@ class Resolution(models.TextChoices):
     DEMOLISHED_BY_PARTY = "demolished_by_party", _("自行拆除")
     LEGALIZED = "legalized", pgettext_lazy("resolution", "补办手续")
     FORCIBLY_DEMOLISHED = "forcibly_demolished", _("强制拆除")
+    REVOKED = "revoked", _("决定被撤销")
+    COURT_REFUSED = "court_refused", _("法院不准予执行")
     NOT_VIOLATION = "not_violation", _("不构成违法")
     DUPLICATE = "duplicate", _("重复线索")
     OUTSIDE_JURISDICTION = "outside_jurisdiction", _("不属本辖区")
@@ -200,3 +202,19 @@ LEGAL_BASIS_RULES = {
     LegalBasis.LAND_ART78: LegalBasisRule("《中华人民共和国土地管理法》第七十八条、第八十三条",
                                           EnforcementRoute.COURT, "litigation_land"),
 }
+
+
+class AppealKind(models.TextChoices):
+    RECONSIDERATION = "reconsideration", _("行政复议")
+    LITIGATION = "litigation", _("行政诉讼")
+
+
+class AppealOutcome(models.TextChoices):
+    UPHELD = "upheld", _("维持")
+    CHANGED = "changed", _("变更")
+    REVOKED = "revoked", _("撤销")
+
+
+class CourtRuling(models.TextChoices):
+    GRANTED = "granted", _("准予执行")
+    REFUSED = "refused", _("不准予执行")

@@ -148,6 +148,9 @@ PERIODS = {
         # 行政诉讼法 第46条 yields to another law: a 限期拆除 on illegally occupied land may be sued within
         # 15 days of receiving it (土地管理法 第83条). LEGAL_BASIS_RULES says which basis uses which.
         Period("litigation_land", _("提起行政诉讼期限"), 15, Counting.CALENDAR_DAYS, _("土地管理法 第83条")),
+        # After a 复议决定 the party may sue within 15 days of receiving it (行政诉讼法 第45条).
+        Period("litigation_after_reconsideration", _("复议后提起行政诉讼期限"), 15, Counting.CALENDAR_DAYS,
+               _("行政诉讼法 第45条")),
         # 第54条 "催告书送达十日后" (ten days: working days, 第69条): the court is applied to after this period.
         Period("reminder_wait", _("催告后等待期"), 10, Counting.WORKING_DAYS, _("行政强制法 第54、69条")),
         # 第53条 "自期限届满之日起三个月内": runs from the end of the appeal windows.

@@ -155,9 +155,12 @@ def case_action(request, pk, action):
 def _form_data(post):
     """The form's fields as an action's input: dotted names (``service.date``) nest, empty fields are left out."""
     data = {}
-    for key, value in post.items():
-        if key in ("csrfmiddlewaretoken", "version") or value == "":
+    for key in post:
+        # A field sent several times (ticked boxes: the videos of a demolition) is a list.
+        values = [value for value in post.getlist(key) if value != ""]
+        if key in ("csrfmiddlewaretoken", "version") or not values:
             continue
+        value = values if len(values) > 1 else values[0]
         *path, last = key.split(".")
         target = data
         for part in path:

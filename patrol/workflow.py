@@ -199,42 +199,15 @@ def escalation_blocker(case, today=None):
 
 
 def earliest_demolition_date(case):
+    if case.status == S.ANNOUNCED and case.deadline is not None:
+        # The 公告's deadline to demolish voluntarily (行政强制法 第44条); patrol.enforcement.demolition_blocker.
+        return case.deadline + timedelta(days=1)
     if case.enforcement_announced_on is None:
         return None
     earliest = case.enforcement_announced_on + timedelta(days=case.jurisdiction.demolition_wait_days)
     while not is_working_day(earliest):
         earliest += timedelta(days=1)
     return earliest
-
-
-def _next_working_day(day):
-    day += timedelta(days=1)
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return day
-
-
-def demolition_blocker(case, user=None, now=None):
-    """Why ``execute_demolition`` is not possible now, or None (行政强制法 Art. 43, 44)."""
-    now = _moment(now)
-    if case.suspended:
-        return Blocker(_("当事人已申请复议或提起诉讼，案件中止执行（行政强制法第四十四条）"))
-    earliest = earliest_demolition_date(case)
-    if earliest is None:
-        return Blocker(_("尚未发布强制拆除公告（行政强制法第四十四条）"))
-    if now.date() < earliest:
-        return Blocker(_("复议和诉讼期限届满前不得强制拆除，最早可于 %(date)s 执行（行政强制法第四十四条）") % {
-            "date": earliest.isoformat()}, earliest)
-    jurisdiction = case.jurisdiction
-    if not is_working_day(now.date()):
-        return Blocker(_("法定节假日和休息日不得实施强制执行（行政强制法第四十三条）"), _next_working_day(now.date()))
-    if not (jurisdiction.enforcement_day_starts <= now.time() < jurisdiction.enforcement_day_ends):
-        too_early = now.time() < jurisdiction.enforcement_day_starts
-        return Blocker(_("夜间不得实施强制执行（允许时段 %(start)s–%(end)s，行政强制法第四十三条）") % {
-            "start": jurisdiction.enforcement_day_starts.strftime("%H:%M"),
-            "end": jurisdiction.enforcement_day_ends.strftime("%H:%M"),
-        }, now.date() if too_early else _next_working_day(now.date()))
-    return None
 
 
 def review_blocker(case, user, now=None):
@@ -565,22 +538,6 @@ def legal_reject(*, case_id, actor, reason, deadline, expected_version=None, loc
         return case
 
 
-def execute_demolition(*, case_id, actor, note, photos, expected_version=None, location=None, now=None):
-    """强制拆除: after the waiting period, by day, on a working day, with photos."""
-    _require(note, "note")
-    _require(photos, "photos", _("须附拆除现场照片"))
-    with _acting("execute_demolition", case_id=case_id, actor=actor, expected_version=expected_version,
-                 now=now) as case:
-        attached = _case_photos(case, photos)
-        before = case.status
-        now = now or timezone.now()
-        case.status, case.resolution, case.closed_at = S.CLOSED, Resolution.FORCIBLY_DEMOLISHED, now
-        _save_and_record(case, actor=actor, action="execute_demolition", from_status=before, note=note,
-                         location=location, now=now, payload={"photos": [p.sha256 for p in attached]},
-                         fields=["resolution", "closed_at"])
-        return case
-
-
 def comment(*, case_id, actor, note, photos=(), appeal_filed=False, expected_version=None, location=None, now=None):
     """备注; with ``appeal_filed`` it records an appeal, which suspends enforcement."""
     _require(note, "note")
@@ -648,6 +605,9 @@ def attach_photo(*, case_id, actor, client_uuid, file, sha256, content_type, siz
 
 # --- the registry ---------------------------------------------------------------------------------
 
+# After the helpers above exist: patrol.enforcement uses them (through this module) and the registry uses its services.
+from patrol import enforcement  # noqa: E402
+
 def _assignable_inspectors(case):
     return {"inspectors": field_users(case.jurisdiction)}
 
@@ -674,10 +634,29 @@ ACTIONS = {
                    inputs.LegalApproveBody, blocker=review_blocker),
         ActionSpec("legal_reject", _("法制审核不通过"), frozenset({S.IN_REVIEW}), LEGAL, legal_reject,
                    inputs.LegalRejectBody, blocker=review_blocker),
-        # Transitional (#13): from ``decided`` until the 催告/决定/公告 steps replace this one.
-        ActionSpec("execute_demolition", _("强制拆除"), frozenset({S.DECIDED}), SUPERVISOR,
-                   execute_demolition, inputs.ExecuteDemolitionBody, blocker=demolition_blocker,
+        # After the 限期拆除决定: patrol.enforcement (行政强制法 第35–44条, 第53–58条).
+        ActionSpec("record_appeal", _("登记复议或诉讼"), enforcement.APPEALABLE,
+                   frozenset({Role.SUPERVISOR, Role.LEGAL_REVIEWER}), enforcement.record_appeal,
+                   inputs.RecordAppealBody),
+        ActionSpec("record_appeal_outcome", _("登记复议或诉讼结果"), frozenset({S.SUSPENDED}), LEGAL,
+                   enforcement.record_appeal_outcome, inputs.RecordAppealOutcomeBody),
+        ActionSpec("issue_reminder", _("催告"), frozenset({S.DECIDED}), SUPERVISOR, enforcement.issue_reminder,
+                   inputs.IssueReminderBody, blocker=enforcement.reminder_blocker),
+        ActionSpec("decide_enforcement", _("作出强制拆除决定"), frozenset({S.REMINDED}), SUPERVISOR,
+                   enforcement.decide_enforcement, inputs.DecideEnforcementBody, requires=enforcement.route_self,
+                   blocker=enforcement.enforcement_decision_blocker),
+        ActionSpec("announce", _("发布强制拆除公告"), frozenset({S.ENFORCEMENT_DECIDED}), SUPERVISOR,
+                   enforcement.announce, inputs.AnnounceBody, requires=enforcement.route_self,
+                   blocker=enforcement.announcement_blocker, photo_stage=PhotoStage.NOTICE, photo_field="photo"),
+        ActionSpec("apply_to_court", _("申请法院强制执行"), frozenset({S.REMINDED}), SUPERVISOR,
+                   enforcement.apply_to_court, inputs.ApplyToCourtBody, requires=enforcement.route_court,
+                   blocker=enforcement.court_application_blocker),
+        ActionSpec("record_court_ruling", _("登记法院裁定"), frozenset({S.COURT_PENDING}), LEGAL,
+                   enforcement.record_court_ruling, inputs.RecordCourtRulingBody),
+        ActionSpec("execute_demolition", _("强制拆除"), frozenset({S.ANNOUNCED, S.COURT_GRANTED}), SUPERVISOR,
+                   enforcement.execute_demolition, inputs.ExecuteDemolitionBody, blocker=enforcement.demolition_blocker,
                    photo_stage=PhotoStage.DEMOLITION),
+        ActionSpec("close", _("结案"), frozenset({S.EXECUTED}), SUPERVISOR, enforcement.close_case, inputs.CloseBody),
         ActionSpec("comment", _("备注"), ALL_STATUSES, frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.LEGAL_REVIEWER}),
                    comment, inputs.CommentBody, photo_stage=PhotoStage.BEFORE),
         ActionSpec("lift_suspension", _("恢复执行"), frozenset({S.DECIDED, S.IN_REVIEW}), LEGAL,

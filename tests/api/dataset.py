@@ -17,7 +17,8 @@ from PIL import Image
 from documents.choices import DocumentKind
 from documents.services import issue_document, record_service
 from patrol import workflow
-from patrol.choices import CampaignStatus, NoticeKind, ReinspectionResult, Role, ServiceMethod, Status
+from patrol.choices import (AppealKind, CampaignStatus, LegalBasis, NoticeKind, ReinspectionResult, Role,
+                            ServiceMethod, Status)
 from patrol.models import Campaign, Case
 from patrol.patrols import record_track, start_patrol
 from patrol.photos import make_thumbnail
@@ -35,6 +36,10 @@ READERS = frozenset({Role.SUPERVISOR, Role.LEADER})
 HOMES = ["TST", "OTH"]
 AWAY = {"TST": "OTH", "OTH": "TST"}
 # A point in the first village of each jurisdiction (tests/conftest.py).
+# States after the 限期拆除决定 that World.case builds directly (World._enforce): "decision_served" is ``decided`` with
+# a served 限期拆除决定书, "appealed" ``suspended`` by record_appeal, "court_reminded" ``reminded`` on the court route.
+ENFORCEMENT_STATES = {"decision_served", "appealed", Status.REMINDED, "court_reminded", Status.ENFORCEMENT_DECIDED, Status.ANNOUNCED,
+                      Status.COURT_PENDING, Status.COURT_GRANTED, Status.EXECUTED}
 POINT = {"TST": (111.605, 40.705), "OTH": (112.605, 41.705)}
 PASSWORD = "correct-horse-battery"
 
@@ -116,9 +121,40 @@ class World:
                                announcement_date=date(2026, 3, 13), now=at(2026, 3, 13))
         if status == Status.DECIDED:
             return Case.objects.get(pk=case.pk)
+        if status in ENFORCEMENT_STATES:
+            return self._enforce(case, status)
         assert status == "suspended"
         workflow.comment(case_id=case.pk, actor=legal, note="当事人申请行政复议", appeal_filed=True,
                          now=at(2026, 4, 1))
+        return Case.objects.get(pk=case.pk)
+
+    def _enforce(self, case, status):
+        """A case past the 限期拆除决定 (patrol.enforcement), at ``status``: its decision (and, for the later states,
+        its 催告书 and 强制拆除决定书) issued and served in 2026, long before the tests run; the state set as the
+        steps would have set it. ``court_*`` states are on the court route (土地管理法)."""
+        supervisor = self.user(case.jurisdiction.code, Role.SUPERVISOR)
+        legal_basis = LegalBasis.LAND_ART78 if status.startswith("court_") else LegalBasis.PLANNING_ART65
+        Case.objects.filter(pk=case.pk).update(legal_basis=legal_basis)
+        documents = [(DocumentKind.DEMOLITION_DECISION, at(2026, 4, 1))]
+        if status not in ("decision_served", "appealed"):
+            documents.append((DocumentKind.REMINDER, at(2026, 10, 12)))
+        if status in (Status.ENFORCEMENT_DECIDED, Status.ANNOUNCED, Status.EXECUTED):
+            documents.append((DocumentKind.ENFORCEMENT_DECISION, at(2026, 11, 2)))
+        for kind, moment in documents:
+            with transaction.atomic():
+                locked = Case.objects.select_for_update().select_related("jurisdiction").get(pk=case.pk)
+                document = issue_document(case=locked, kind=kind, content={}, actor=supervisor, period_days=10,
+                                          now=moment)
+            record_service(document_id=document.pk, actor=supervisor, method="left_at_premises",
+                           served_on=moment.date(), witness_name="村委会主任", now=moment)
+        state = {"court_reminded": Status.REMINDED, "decision_served": Status.DECIDED,
+                 "appealed": Status.DECIDED}.get(status, status)
+        Case.objects.filter(pk=case.pk).update(
+            status=state, deadline=date(2026, 11, 20) if state == Status.ANNOUNCED else None)
+        if status == "appealed":
+            workflow.ACTIONS["record_appeal"].service(case_id=case.pk, actor=supervisor, kind=AppealKind.LITIGATION,
+                                                      body="某县人民法院", filed_on=date(2026, 5, 6),
+                                                      now=at(2026, 5, 7))
         return Case.objects.get(pk=case.pk)
 
     def photo(self, code, case=None):
@@ -164,14 +200,19 @@ class World:
             return upload
         return self._once(("video_upload", code, len(data)), build)
 
-    def video(self, code):
-        """A whole video kept on the reported case."""
+    def video(self, code, case=None):
+        """A whole video kept on the reported case (or on ``case``)."""
         def build():
             data = mp4(8192)
-            upload = self.video_upload(code, data)
+            if case is None:
+                upload = self.video_upload(code, data)
+            else:
+                upload, _created = start_upload(
+                    case_id=case.pk, actor=self.user(code, Role.INSPECTOR), client_uuid=uuid.uuid4(),
+                    size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), content_type="video/mp4")
             return receive_chunk(upload_id=upload.pk, actor=self.user(code, Role.INSPECTOR), offset=0,
                                  length=len(data), stream=io.BytesIO(data)).video
-        return self._once(("video", code), build)
+        return self._once(("video", code, case.pk if case else None), build)
 
     def notice(self, code):
         return self.case(code, Status.ORDERED).notices.get()

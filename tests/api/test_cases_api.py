@@ -282,31 +282,27 @@ def options(user, case):
 
 
 @pytest.mark.smoke
-def test_available_actions_say_for_each_action_of_the_state_whether_it_is_possible_and_why_not(users, world,
-                                                                                                 jurisdiction):
-    jurisdiction.demolition_wait_days = 36500  # the waiting period runs far beyond today, whenever the test runs
-    jurisdiction.save(update_fields=["demolition_wait_days"])
+def test_available_actions_say_for_each_action_of_the_state_whether_it_is_possible_and_why_not(users, world):
+    # The decision was served on 1 Apr 2026; the 催告 waits for nothing since the windows closed in October, but a
+    # decision without a served 限期拆除决定书 cannot be followed by one.
     case = world.case("TST", Status.DECIDED)
     supervisor = options(world.user("TST", Role.SUPERVISOR), case)
-    assert set(supervisor) == {"execute_demolition", "reinspect", "comment", "assign"}
+    assert set(supervisor) == {"reinspect", "record_appeal", "issue_reminder", "comment", "assign"}
     assert all(set(option) == {"action", "available", "reason", "earliest"} for option in supervisor.values())
     assert supervisor["comment"] == {"action": "comment", "available": True, "reason": None, "earliest": None}
-    demolition = supervisor["execute_demolition"]
-    earliest = workflow.earliest_demolition_date(case)
-    assert demolition["available"] is False and demolition["earliest"] == earliest.isoformat()
-    assert "行政强制法第四十四条" in demolition["reason"] and earliest.isoformat() in demolition["reason"]
-    # The legal reviewer's actions of this state; lifting a suspension is not one while nothing is suspended.
-    assert set(options(world.user("TST", Role.LEGAL_REVIEWER), case)) == {"comment"}
+    reminder = supervisor["issue_reminder"]
+    assert reminder["available"] is False and reminder["earliest"] is None
+    assert "尚无限期拆除决定书" in reminder["reason"] and "行政强制法第三十五条" in reminder["reason"]
+    assert set(options(world.user("TST", Role.LEGAL_REVIEWER), case)) == {"record_appeal", "comment"}
     assert options(world.user("TST", Role.LEADER), case) == {}
 
 
 @pytest.mark.smoke
 def test_a_blocked_action_is_refused_with_409_naming_the_rule_whatever_the_body(users, world):
-    case = world.case("TST", "suspended")
-    response = act(world.user("TST", Role.SUPERVISOR), case.pk, "execute_demolition", {}, f'"{case.pk}-{case.version}"')
+    case = world.case("TST", Status.DECIDED)
+    response = act(world.user("TST", Role.SUPERVISOR), case.pk, "issue_reminder", {}, f'"{case.pk}-{case.version}"')
     assert response.status_code == 409, response.json()
-    assert response.json()["error"]["code"] == "rule_violation" and "中止" in response.json()["error"]["message"]
-    assert options(world.user("TST", Role.SUPERVISOR), case)["execute_demolition"]["available"] is False
+    assert response.json()["error"]["code"] == "rule_violation" and "第三十五条" in response.json()["error"]["message"]
 
 
 def test_reading_a_case_takes_the_same_queries_however_long_its_record(users, world, django_assert_num_queries):

@@ -113,10 +113,28 @@ ACTION_MATRIX = {
         "decision_number": "强拆决字第2号", "announcement_date": TODAY()}),
     "legal_reject": action_entry("legal_reject", Status.IN_REVIEW, LEGAL, lambda w, c, r: {
         "reason": "证据不足", "deadline": (timezone.localdate() + timedelta(days=15)).isoformat()}),
-    # Forced demolition may also be refused by the clock (no enforcement at night or on rest days: 409),
-    # never by the role of a supervisor.
-    "execute_demolition": action_entry("execute_demolition", Status.DECIDED, SUPERVISOR, lambda w, c, r: {
-        "note": "依法强制拆除", "photos": [w.photo(c, w.case(c, Status.DECIDED)).pk]}, ok={200, 409}),
+    # After the 限期拆除决定 (patrol.enforcement), on cases whose documents were served in 2026: a step may also be
+    # refused by the clock (409: a window not yet over or already over, night, a rest day), never by the role of
+    # the roles allowed.
+    "record_appeal": action_entry("record_appeal", "decision_served", SUPERVISOR | LEGAL, lambda w, c, r: {
+        "kind": "reconsideration", "body": "县人民政府", "filed_on": TODAY()}),
+    "record_appeal_outcome": action_entry("record_appeal_outcome", "appealed", LEGAL, lambda w, c, r: {
+        "outcome": "upheld", "decided_on": TODAY()}),
+    "issue_reminder": action_entry("issue_reminder", "decision_served", SUPERVISOR,
+                                   lambda w, c, r: {"deadline_days": 10}, ok={200, 409}),
+    "decide_enforcement": action_entry("decide_enforcement", Status.REMINDED, SUPERVISOR,
+                                       lambda w, c, r: {"manner": "组织机械拆除"}, ok={200, 409}),
+    "announce": action_entry("announce", Status.ENFORCEMENT_DECIDED, SUPERVISOR, lambda w, c, r: {
+        "posted_on": TODAY(), "place": "村委会公告栏", "deadline_days": 10,
+        "photo": w.photo(c, w.case(c, Status.ENFORCEMENT_DECIDED)).pk}, ok={200, 409}),
+    "apply_to_court": action_entry("apply_to_court", "court_reminded", SUPERVISOR,
+                                   lambda w, c, r: {"court": "某县人民法院"}, ok={200, 409}),
+    "record_court_ruling": action_entry("record_court_ruling", Status.COURT_PENDING, LEGAL, lambda w, c, r: {
+        "ruling": "granted", "ruling_number": "（2026）某行审字第5号", "ruled_on": TODAY()}),
+    "execute_demolition": action_entry("execute_demolition", Status.COURT_GRANTED, SUPERVISOR, lambda w, c, r: {
+        "execution": "依法强制拆除", "photos": [w.photo(c, w.case(c, Status.COURT_GRANTED)).pk],
+        "videos": [w.video(c, w.case(c, Status.COURT_GRANTED)).pk]}, ok={200, 409}),
+    "close": action_entry("close", Status.EXECUTED, SUPERVISOR, lambda w, c, r: {"result": "已拆除"}),
     "comment": action_entry("comment", Status.ORDERED, frozenset({Role.INSPECTOR, Role.SUPERVISOR,
                                                                       Role.LEGAL_REVIEWER}),
                             lambda w, c, r: {"note": "现场已停工"}),

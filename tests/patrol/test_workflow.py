@@ -178,7 +178,16 @@ def test_the_action_table_matches_the_domain_reference():
         "escalate": ({S.ORDERED}, {R.SUPERVISOR}),
         "legal_approve": ({S.IN_REVIEW}, {R.LEGAL_REVIEWER}),
         "legal_reject": ({S.IN_REVIEW}, {R.LEGAL_REVIEWER}),
-        "execute_demolition": ({S.DECIDED}, {R.SUPERVISOR}),
+        "record_appeal": ({S.DECIDED, S.REMINDED, S.ENFORCEMENT_DECIDED, S.ANNOUNCED},
+                          {R.SUPERVISOR, R.LEGAL_REVIEWER}),
+        "record_appeal_outcome": ({S.SUSPENDED}, {R.LEGAL_REVIEWER}),
+        "issue_reminder": ({S.DECIDED}, {R.SUPERVISOR}),
+        "decide_enforcement": ({S.REMINDED}, {R.SUPERVISOR}),
+        "announce": ({S.ENFORCEMENT_DECIDED}, {R.SUPERVISOR}),
+        "apply_to_court": ({S.REMINDED}, {R.SUPERVISOR}),
+        "record_court_ruling": ({S.COURT_PENDING}, {R.LEGAL_REVIEWER}),
+        "execute_demolition": ({S.ANNOUNCED, S.COURT_GRANTED}, {R.SUPERVISOR}),
+        "close": ({S.EXECUTED}, {R.SUPERVISOR}),
         "comment": (set(S.values), {R.INSPECTOR, R.SUPERVISOR, R.LEGAL_REVIEWER}),
         "lift_suspension": ({S.DECIDED, S.IN_REVIEW}, {R.LEGAL_REVIEWER}),
         "assign": (open_statuses, {R.SUPERVISOR}),
@@ -405,28 +414,6 @@ def test_after_a_rejection_escalation_waits_for_the_new_deadline_and_a_new_reins
 
 
 @pytest.mark.smoke
-def test_supervisor_executes_the_demolition_on_the_first_working_day_after_the_wait(story):
-    case = story.decided()
-    photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=DEMOLITION_AT)
-    case, event = act(case, workflow.execute_demolition, actor=story.supervisor, note="依法强制拆除",
-                      photos=[photo.pk], now=DEMOLITION_AT)
-    assert (event.action, event.from_status, event.to_status) == (
-        "execute_demolition", Status.DECIDED, Status.CLOSED)
-    assert (case.resolution, case.closed_at) == (Resolution.FORCIBLY_DEMOLISHED, DEMOLITION_AT)
-    assert event.payload == {"photos": [photo.sha256]}
-
-
-@pytest.mark.smoke
-def test_demolition_is_allowed_on_an_adjusted_working_sunday(story):
-    case = story.decided()
-    sunday = at(2026, 9, 20, 9)
-    photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=sunday)
-    case, event = act(case, workflow.execute_demolition, actor=story.supervisor, note="调休工作日执行",
-                      photos=[photo.pk], now=sunday)
-    assert case.status == Status.CLOSED
-
-
-@pytest.mark.smoke
 def test_the_waiting_period_is_configured_per_jurisdiction(story, jurisdiction):
     jurisdiction.demolition_wait_days = 60
     jurisdiction.save(update_fields=["demolition_wait_days"])
@@ -449,19 +436,12 @@ def test_an_appeal_suspends_enforcement_and_lifting_the_suspension_restores_it(s
     assert (event.action, event.from_status, event.to_status) == (
         "comment", Status.DECIDED, Status.DECIDED)
     assert case.suspended and event.payload == {"photos": [], "appeal_filed": True}
-    photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=DEMOLITION_AT)
-    error = refused(case, RuleViolation, workflow.execute_demolition, actor=story.supervisor, note="拆除",
-                    photos=[photo.pk], now=DEMOLITION_AT)
-    assert "中止" in str(error)
 
     case, event = act(case, workflow.lift_suspension, actor=story.legal, note="法院判决驳回诉讼请求",
                       now=at(2026, 9, 1))
     assert (event.action, event.from_status, event.to_status) == (
         "lift_suspension", Status.DECIDED, Status.DECIDED)
     assert not case.suspended
-    case, event = act(case, workflow.execute_demolition, actor=story.supervisor, note="拆除", photos=[photo.pk],
-                      now=DEMOLITION_AT)
-    assert case.status == Status.CLOSED
 
 
 @pytest.mark.smoke
@@ -530,8 +510,8 @@ WRONG_STATE = [
      "整改中"),
     ("decided", "legal_reject", dict(actor="legal", reason="不通过", deadline=date(2026, 4, 30),
                                                 now=APPROVED_AT), "已决定强制拆除"),
-    ("in_review", "execute_demolition", dict(actor="supervisor", note="拆除", photos=[1], now=DEMOLITION_AT),
-     "待法制审核"),
+    ("in_review", "execute_demolition", dict(actor="supervisor", execution="拆除", photos=[1], videos=[1],
+                                             now=DEMOLITION_AT), "法制审核中"),
     ("ordered", "lift_suspension", dict(actor="legal", note="恢复"), "整改中"),
     ("dismissed", "assign", dict(actor="supervisor", inspector="inspector2"), "不予立案"),
 ]
@@ -574,7 +554,7 @@ WRONG_ROLE = [
     ("in_review", "legal_approve", dict(actor="supervisor", decision_number="1号", announcement_date=ANNOUNCED_ON)),
     ("in_review", "legal_reject", dict(actor="supervisor", reason="不通过", deadline=date(2026, 4, 30),
                                        now=APPROVED_AT)),
-    ("decided", "execute_demolition", dict(actor="legal", note="拆除", photos=[1], now=DEMOLITION_AT)),
+    ("decided", "issue_reminder", dict(actor="legal", deadline_days=10, now=DEMOLITION_AT)),
     ("suspended", "lift_suspension", dict(actor="supervisor", note="恢复")),
     ("reported", "comment", dict(actor="leader", note="看看")),
     ("filed", "assign", dict(actor="inspector", inspector="inspector2")),
@@ -670,50 +650,6 @@ def test_escalation_after_a_rectified_reinspection_is_refused(story):
     assert "已整改" in str(workflow.escalation_blocker(fresh(case), ESCALATED_AT.date()))
 
 
-@pytest.mark.smoke
-def test_demolition_before_the_end_of_the_waiting_period_names_the_earliest_date(story):
-    case = story.decided()
-    photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=DEMOLITION_AT)
-    error = refused(case, RuleViolation, workflow.execute_demolition, actor=story.supervisor, note="拆除",
-                    photos=[photo.pk], now=at(2026, 9, 11, 10))
-    assert "2026-09-14" in str(error)
-
-
-@pytest.mark.smoke
-@pytest.mark.parametrize("now", [at(2026, 9, 14, 7, 59), at(2026, 9, 14, 18, 0), at(2026, 9, 14, 22, 30)],
-                         ids=["before-8", "at-18", "at-night"])
-def test_demolition_at_night_is_refused(story, now):
-    case = story.decided()
-    photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=DEMOLITION_AT)
-    error = refused(case, RuleViolation, workflow.execute_demolition, actor=story.supervisor, note="拆除",
-                    photos=[photo.pk], now=now)
-    assert "夜间" in str(error) and "08:00–18:00" in str(error)
-
-
-@pytest.mark.smoke
-@pytest.mark.parametrize("now", [at(2026, 9, 19, 10), at(2026, 10, 2, 10), at(2026, 10, 11, 10)],
-                         ids=["saturday", "national-day", "sunday-after-adjusted-saturday"])
-def test_demolition_on_a_rest_day_or_holiday_is_refused(story, now):
-    case = story.decided()
-    photo = story.photo(case, PhotoStage.DEMOLITION, actor=story.supervisor, now=DEMOLITION_AT)
-    error = refused(case, RuleViolation, workflow.execute_demolition, actor=story.supervisor, note="拆除",
-                    photos=[photo.pk], now=now)
-    assert "节假日" in str(error)
-
-
-@pytest.mark.smoke
-def test_demolition_needs_photos_of_the_case(story):
-    case = story.decided()
-    error = refused(case, InvalidInput, workflow.execute_demolition, actor=story.supervisor, note="拆除", photos=[],
-                    now=DEMOLITION_AT)
-    assert set(error.fields) == {"photos"}
-    other = story.reported()
-    foreign_photo = story.photo(other, PhotoStage.DEMOLITION)
-    error = refused(case, InvalidInput, workflow.execute_demolition, actor=story.supervisor, note="拆除",
-                    photos=[foreign_photo.pk], now=DEMOLITION_AT)
-    assert set(error.fields) == {"photos"}
-
-
 # --- refused: missing or invalid input ------------------------------------------------------------
 
 NOTICE = dict(actor="supervisor", notice_kind=NoticeKind.RECTIFY, deadline_days=5,
@@ -746,8 +682,6 @@ INVALID_INPUT = [
      "reason"),
     ("in_review", "legal_reject", dict(actor="legal", reason="不通过", deadline=date(2026, 3, 13), now=APPROVED_AT),
      "deadline"),
-    ("decided", "execute_demolition", dict(actor="supervisor", note="", photos=[1], now=DEMOLITION_AT),
-     "note"),
     ("decided", "comment", dict(actor="inspector", note=""), "note"),
     ("decided", "comment", dict(actor="inspector", note="看看", photos=[987654321]), "photos"),
     ("suspended", "lift_suspension", dict(actor="legal", note=""), "note"),
@@ -794,12 +728,14 @@ AVAILABLE = [
     ("in_review", APPROVED_AT, {
         "inspector": ["comment"], "supervisor": ["comment", "assign"],
         "legal": ["legal_approve", "legal_reject", "comment"]}),
+    # The 催告 is blocked (no 限期拆除决定书 in this story); an appeal may be recorded.
     ("decided", DEMOLITION_AT, {
-        "inspector": ["comment"], "supervisor": ["execute_demolition", "comment", "assign"], "legal": ["comment"]}),
+        "inspector": ["reinspect", "comment"], "supervisor": ["reinspect", "record_appeal", "comment", "assign"],
+        "legal": ["record_appeal", "comment"]}),
     ("suspended", DEMOLITION_AT, {
-        # Demolition is blocked while the appeal runs: listed with its reason (中止), not available.
-        "inspector": ["comment"], "supervisor": ["comment", "assign"],
-        "legal": ["comment", "lift_suspension"]}),
+        # An appeal recorded by a comment before #13: only the legal reviewer's lifting of it, or record_appeal.
+        "inspector": ["reinspect", "comment"], "supervisor": ["reinspect", "record_appeal", "comment", "assign"],
+        "legal": ["record_appeal", "comment", "lift_suspension"]}),
     ("closed", DEMOLITION_AT, {"inspector": ["comment"], "supervisor": ["comment"], "legal": ["comment"]}),
     ("dismissed", DEMOLITION_AT, {"inspector": ["comment"], "supervisor": ["comment"], "legal": ["comment"]}),
 ]
@@ -819,14 +755,9 @@ def test_available_actions_are_exactly_those_of_the_role_in_the_state(story, use
 BLOCKED = [
     ("ordered", BEFORE_DEADLINE, "supervisor", {"escalate": ("尚未届满", DEADLINE + timedelta(days=1))}),
     ("ordered", ESCALATED_AT, "supervisor", {"escalate": ("须先复查", None)}),
-    ("decided", at(2026, 9, 1), "supervisor", {
-        "execute_demolition": ("2026-09-14", EARLIEST_DEMOLITION)}),
-    ("decided", at(2026, 9, 14, 6), "supervisor", {  # before the working day starts: later that day
-        "execute_demolition": ("夜间", date(2026, 9, 14))}),
-    ("decided", at(2026, 9, 14, 20), "supervisor", {"execute_demolition": ("夜间", date(2026, 9, 15))}),
-    ("decided", at(2026, 9, 19), "supervisor", {  # a Saturday; Sunday the 20th is worked (调休)
-        "execute_demolition": ("节假日", date(2026, 9, 20))}),
-    ("suspended", DEMOLITION_AT, "supervisor", {"execute_demolition": ("中止", None)}),
+    # The story's decision is the one approval of the old procedure, without a 限期拆除决定书: no 催告 can follow it.
+    # (The 催告, its windows and the demolition's night and holiday rules: tests/patrol/test_enforcement.py.)
+    ("decided", DEMOLITION_AT, "supervisor", {"issue_reminder": ("尚无限期拆除决定书", None)}),
     ("suspended", DEMOLITION_AT, "inspector", {}),
     ("overdue", ESCALATED_AT, "supervisor", {}),
 ]
