@@ -10,8 +10,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from patrol.models import ApiToken
+from api.parsers import ShallowJSONParser
+from api.serializers import JsonTypes
 from patrol.errors import DomainError, InvalidInput
+from patrol.models import ApiToken
 
 
 class LockedOut(DomainError):
@@ -19,7 +21,7 @@ class LockedOut(DomainError):
     http_status = 429
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(JsonTypes, serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=200, style={"input_type": "password"}, trim_whitespace=False)
     name = serializers.CharField(max_length=100, required=False, help_text="A label for the token, e.g. the device")
@@ -39,6 +41,7 @@ class LoginThrottle(AnonRateThrottle):
 class ObtainTokenView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    parser_classes = [ShallowJSONParser]
     throttle_classes = [LoginThrottle]
 
     @extend_schema(request=TokenRequestSerializer, responses={

@@ -13,10 +13,12 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.filters import choice_param
 from api.pagination import EventPagination, Pagination
 from api.parsers import ShallowJSONParser
 from api.schema import ApiAutoSchema, errors
 from api.serializers import (
+    json_type_errors,
     PhotoSerializer,
     PhotoUploadSerializer,
     CaseDetailSerializer,
@@ -35,6 +37,12 @@ from patrol.models import Campaign, CaseEvent, Notice, Patrol
 from patrol.photos import receive_photo
 
 ETAG_RE = re.compile(r'^(?:W/)?"(\d+)-(\d+)"$')
+NUMBER_RE = re.compile(r"-?[0-9]{1,20}(?:\.[0-9]{1,20})?(?:[eE][-+]?[0-9]{1,3})?")
+
+
+def number_param(value):
+    """A decimal number as JSON writes it, or None: Python's float() also reads " 5", "nan" and "inf"."""
+    return float(value) if value is not None and NUMBER_RE.fullmatch(value) else None
 
 
 class PreconditionRequired(DomainError):
@@ -54,19 +62,23 @@ NEARBY_LIMIT = 20
 
 class CaseListCreateView(generics.ListCreateAPIView):
     """Cases of the user's jurisdiction (filters as query parameters), newest first unless ``ordering`` says
-    otherwise; POST reports a finding."""
+    otherwise; POST reports a finding (JSON: the field page sends nothing else)."""
 
+    parser_classes = [ShallowJSONParser]
     filterset_class = CaseFilter
     pagination_class = Pagination
     def get_queryset(self):
         queryset = selectors.cases_for(self.request.user).select_related("village", "responsible")
-        # patrol.ordering's table: the same keys, and the reference by its number, as the ledger and the map.
-        return order_cases(queryset, self.request.query_params.get("ordering"))
+        # patrol.ordering's table: the same keys, and the reference by its number, as the ledger and the map; a key
+        # it does not have is a 400.
+        ordering = choice_param(self.request.query_params, "ordering", ORDERING_CHOICES, None)
+        return order_cases(queryset, ordering)
 
     def get_serializer_class(self):
         return FindingSerializer if self.request.method == "POST" else CaseListSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("ordering", OpenApiTypes.STR, enum=ORDERING_CHOICES, description="Default: -created_at")])
+    @extend_schema(parameters=[OpenApiParameter("ordering", OpenApiTypes.STR, enum=ORDERING_CHOICES,
+                                                description="Default: -created_at")])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -115,16 +127,18 @@ class NearbyCasesView(APIView):
     """Open cases of the user's jurisdiction near a point, nearest first (duplicate check in the field)."""
 
     @extend_schema(parameters=[
-        OpenApiParameter("lng", OpenApiTypes.DOUBLE, required=True),
-        OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True),
-        OpenApiParameter("radius", OpenApiTypes.INT, description="metres, default NEARBY_CASE_METRES, at most 5000"),
+        OpenApiParameter("lng", {"type": "number", "minimum": -180, "maximum": 180}, required=True),
+        OpenApiParameter("lat", {"type": "number", "minimum": -90, "maximum": 90}, required=True),
+        OpenApiParameter("radius", {"type": "integer", "minimum": 1, "maximum": 5000},
+                         description="metres, default NEARBY_CASE_METRES"),
     ], responses={200: NearbyResultsSerializer, **errors(400, d400="Missing or out-of-range lng, lat or radius")})
     def get(self, request):
-        try:
-            lng, lat = float(request.query_params["lng"]), float(request.query_params["lat"])
-            radius = int(request.query_params.get("radius", settings.NEARBY_CASE_METRES))
-        except (KeyError, ValueError):
+        params = request.query_params
+        lng, lat = number_param(params.get("lng")), number_param(params.get("lat"))
+        radius = params.get("radius", str(settings.NEARBY_CASE_METRES))
+        if lng is None or lat is None or not re.fullmatch(r"-?[0-9]{1,9}", radius):
             raise InvalidInput(_("请提供经纬度 lng、lat"), fields={"lng": [_("请提供经纬度 lng、lat")]}) from None
+        radius = int(radius)
         if not (-180 <= lng <= 180 and -90 <= lat <= 90) or not (1 <= radius <= 5000):
             raise InvalidInput(_("经纬度或半径超出范围"), fields={"lng": [_("经纬度或半径超出范围")]})
         if request.user.jurisdiction_id is None:
@@ -178,12 +192,14 @@ class CaseActionView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("action", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(workflow.ACTIONS),
                                      description="One of the actions of the statutory procedure"),
-                    OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
-                                     description="The ETag of the case as last read")],
+                    OpenApiParameter("If-Match", {"type": "string", "pattern": ETAG_RE.pattern},
+                                     OpenApiParameter.HEADER, required=True,
+                                     description="The ETag of the case as last read (not *: an action is taken "
+                                                 "on the version the user saw)")],
         request=OpenApiTypes.OBJECT,  # replaced by CaseActionSchema with the bodies of the actions
         responses={200: CaseDetailSerializer, **errors(
             400, 403, 404, 409, 412, 428,
-            d400="Invalid fields of the action's body, named in error.fields",
+            d400="Invalid fields of the action's body, named in error.fields, or an If-Match that is not an ETag",
             d403="The user's role may not take this action (or, for legal review, not on this case)",
             d404="No such case in the user's jurisdiction, no such action, or a case or photo named in the body "
                  "not found",
@@ -198,8 +214,14 @@ class CaseActionView(APIView):
         if not if_match:
             raise PreconditionRequired(_("请在 If-Match 请求头中携带案件的 ETag"))
         match = ETAG_RE.match(if_match.strip())
-        if not match or int(match.group(1)) != case.pk or int(match.group(2)) != case.version:
+        if not match:
+            raise InvalidInput(_("If-Match 应为案件的 ETag，例如 \"12-3\""),
+                               fields={"If-Match": [_("If-Match 应为案件的 ETag，例如 \"12-3\"")]})
+        if int(match.group(1)) != case.pk or int(match.group(2)) != case.version:
             raise StaleCase()
+        wrong = json_type_errors(workflow.ACTIONS[action].input(), request.data)
+        if wrong:
+            raise InvalidInput(fields=wrong)
         workflow.run_action(case=case, actor=request.user, action=action, data=request.data,
                             expected_version=case.version)
         case = selectors.case_detail_queryset(request.user).get(pk=pk)

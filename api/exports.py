@@ -21,6 +21,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.filters import choice_param, refuse_empty
 from exports import formats, services
 from exports.models import ExportJob
 from exports.selectors import own_job
@@ -28,6 +29,15 @@ from patrol.errors import NotFound
 from patrol.filters import CaseFilter
 from patrol.models import Case
 from patrol.ordering import ORDERING_CHOICES
+
+# The file's media type is the format's (exports.formats.FORMATS): one 200 answer for each. GeoJSON is JSON:
+# documented as an object, so that a client (and schemathesis) may read it as one.
+FILE_RESPONSES = {
+    (200, fmt.content_type.split(";")[0]): OpenApiResponse(
+        OpenApiTypes.OBJECT if key == "geojson" else OpenApiTypes.BINARY,
+        description="The file, in the format asked for")
+    for key, fmt in formats.FORMATS.items()}
+
 
 def content_disposition(jurisdiction_code, fmt, day):
     """``attachment`` with an ASCII name for old clients and the Chinese one in RFC 5987 ``filename*``."""
@@ -82,13 +92,16 @@ class CaseExportView(APIView):
         parameters=[OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(formats.FORMATS)),
                     OpenApiParameter("ordering", OpenApiTypes.STR, enum=ORDERING_CHOICES)],
         filters=True,
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 202: ExportJobSerializer,
+        responses={**FILE_RESPONSES, 202: ExportJobSerializer,
                    400: OpenApiResponse(description="Invalid filter values"),
                    404: OpenApiResponse(description="Unknown format")},
     )
     def get(self, request, fmt):
         if fmt not in formats.FORMATS:
             raise NotFound(_("不支持的导出格式：%(format)s") % {"format": fmt})
+        # As the case list: a filter sent empty, or an ordering not offered, is a 400 rather than quietly ignored.
+        refuse_empty(request.query_params, [name for name in CaseFilter.base_filters if name != "q"])
+        choice_param(request.query_params, "ordering", ORDERING_CHOICES, None)
         cases = services.cases_matching(request.user, request.query_params)
         if cases.count() > services.sync_limit():
             return self.start_job(request, fmt)
@@ -130,7 +143,7 @@ class ExportJobView(APIView):
 class ExportJobFileView(APIView):
     """The file of a finished export job, to the user who asked for it only."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+    @extend_schema(responses={**FILE_RESPONSES,
                               404: OpenApiResponse(description="Not the user's job, or not finished")})
     def get(self, request, pk):
         job = own_job(request.user, pk)

@@ -7,7 +7,7 @@ is plain enough (ST_X, ST_Y, FLOOR, GROUP BY) to run on PostGIS and on SpatiaLit
 """
 import gc
 import hashlib
-import math
+import re
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -30,10 +30,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
+from api.filters import choice_param, refuse_empty
 from gis.constants import SRID
 from patrol import kpis, selectors
-from patrol.choices import CampaignStatus, Status
-from patrol.filters import CaseFilter
+from patrol.choices import Category, CampaignStatus, Stage, Status
+from patrol.filters import ID_SCHEMA, CaseFilter
 from patrol.models import overdue_q
 from patrol.ordering import ORDERING_CHOICES, order_cases, valid_ordering
 from patrol.models import is_overdue
@@ -61,32 +62,30 @@ def max_points():
 # --- request parameters ---------------------------------------------------------------------------
 
 
+NUMBER = r"-?[0-9]{1,20}(?:\.[0-9]{1,20})?"
+BBOX_PATTERN = rf"^{NUMBER},{NUMBER},{NUMBER},{NUMBER}$"
+
+
 def parse_bbox(value):
-    """``minLng,minLat,maxLng,maxLat`` in WGS-84 degrees, or a 400 naming the problem."""
+    """``minLng,minLat,maxLng,maxLat`` in WGS-84 degrees (four decimal numbers), or a 400 naming the problem.
+
+    A viewport reaching past the antimeridian or a pole (a map panned around the world sends lng 190) is clipped to
+    the world, and corners given in the other order are swapped: the schema's pattern is the whole rule.
+    """
     if not value:
         raise ValidationError({"bbox": [_("请提供 bbox=最小经度,最小纬度,最大经度,最大纬度")]})
-    parts = value.split(",")
-    try:
-        numbers = [float(part) for part in parts]
-    except ValueError:
-        numbers = []
-    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
+    if not re.fullmatch(BBOX_PATTERN, value):
         raise ValidationError({"bbox": [_("bbox 应为四个用逗号分隔的数字：最小经度,最小纬度,最大经度,最大纬度")]})
-    min_lng, min_lat, max_lng, max_lat = numbers
-    if not (-180 <= min_lng <= 180 and -180 <= max_lng <= 180):
-        raise ValidationError({"bbox": [_("经度应在 -180 到 180 之间")]})
-    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
-        raise ValidationError({"bbox": [_("纬度应在 -90 到 90 之间")]})
-    if min_lng >= max_lng or min_lat >= max_lat:
-        raise ValidationError({"bbox": [_("bbox 的最小值应小于最大值")]})
-    return min_lng, min_lat, max_lng, max_lat
+    lng1, lat1, lng2, lat2 = (float(part) for part in value.split(","))
+    lngs = sorted(min(max(n, -180.0), 180.0) for n in (lng1, lng2))
+    lats = sorted(min(max(n, -90.0), 90.0) for n in (lat1, lat2))
+    return lngs[0], lats[0], lngs[1], lats[1]
 
 
 def parse_zoom(value):
-    try:
-        zoom = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError({"zoom": [_("zoom 应为 0 到 %(max)s 之间的整数") % {"max": MAX_ZOOM}]}) from None
+    if value is None or not re.fullmatch(r"-?[0-9]{1,9}", value):
+        raise ValidationError({"zoom": [_("zoom 应为 0 到 %(max)s 之间的整数") % {"max": MAX_ZOOM}]})
+    zoom = int(value)
     if not 0 <= zoom <= MAX_ZOOM:
         raise ValidationError({"zoom": [_("zoom 应为 0 到 %(max)s 之间的整数") % {"max": MAX_ZOOM}]})
     return zoom
@@ -94,6 +93,7 @@ def parse_zoom(value):
 
 def filtered_cases(request):
     """The user's cases narrowed by the same query parameters as the case list and the exports."""
+    refuse_empty(request.GET, [name for name in CaseFilter.base_filters if name != "q"])
     filterset = CaseFilter(request.GET, queryset=selectors.cases_for(request.user), request=request)
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
@@ -354,21 +354,26 @@ def json_response(data, content_type="application/json", etag=None):
     return response
 
 
+# The same parameters as the case list (api.filters.CaseFilter); a filter sent empty is a 400 (omit it instead).
 FILTER_PARAMETERS = [
     OpenApiParameter("status", OpenApiTypes.STR, many=True, enum=Status.values),
     OpenApiParameter("overdue", OpenApiTypes.BOOL),
-    OpenApiParameter("village", OpenApiTypes.INT),
-    OpenApiParameter("campaign", OpenApiTypes.INT),
-    OpenApiParameter("inspector", OpenApiTypes.INT, description="responsible inspector"),
-    OpenApiParameter("category", OpenApiTypes.STR, many=True),
-    OpenApiParameter("stage", OpenApiTypes.STR),
+    OpenApiParameter("village", ID_SCHEMA),
+    OpenApiParameter("campaign", ID_SCHEMA),
+    OpenApiParameter("inspector", ID_SCHEMA, description="responsible inspector"),
+    OpenApiParameter("category", OpenApiTypes.STR, many=True, enum=Category.values),
+    OpenApiParameter("stage", OpenApiTypes.STR, enum=Stage.values),
     OpenApiParameter("reported_from", OpenApiTypes.DATE),
     OpenApiParameter("reported_to", OpenApiTypes.DATE),
-    OpenApiParameter("q", OpenApiTypes.STR, description="reference, address or party"),
+    OpenApiParameter("q", {"type": "string", "pattern": "^[^\\x00]*$"}, description="reference, address or party"),
 ]
+BBOX_PARAMETER = OpenApiParameter(
+    "bbox", {"type": "string", "pattern": BBOX_PATTERN}, required=True,
+    description="minLng,minLat,maxLng,maxLat (WGS-84 degrees; clipped to the world, corners in any order)")
 VIEWPORT_PARAMETERS = [
-    OpenApiParameter("bbox", OpenApiTypes.STR, required=True, description="minLng,minLat,maxLng,maxLat (WGS-84)"),
-    OpenApiParameter("zoom", OpenApiTypes.INT, required=True, description="Leaflet zoom level, 0-22"),
+    BBOX_PARAMETER,
+    OpenApiParameter("zoom", {"type": "integer", "minimum": 0, "maximum": MAX_ZOOM}, required=True,
+                     description="Leaflet zoom level"),
 ]
 CONDITIONAL_RESPONSES = {
     304: OpenApiResponse(description="Unchanged since the ETag sent in If-None-Match"),
@@ -406,7 +411,8 @@ class MapCaseListView(APIView):
         cases = filtered_cases(request)
         etag = cases_etag(request, "list")
         return not_modified(request, etag) or json_response(
-            case_rows(cases, bbox, request.GET.get("ordering", DEFAULT_LIST_ORDERING), timezone.localdate()),
+            case_rows(cases, bbox, choice_param(request.GET, "ordering", ORDERING_CHOICES, DEFAULT_LIST_ORDERING),
+                      timezone.localdate()),
             etag=etag)
 
 
@@ -482,9 +488,10 @@ class MapCampaignsView(APIView):
 class MapTracksView(APIView):
     """GPS tracks of the patrols of the last 7 days (at most 1,000, newest first); ``bbox`` is optional."""
 
-    @extend_schema(parameters=[OpenApiParameter("bbox", OpenApiTypes.STR, description="minLng,minLat,maxLng,maxLat")],
+    @extend_schema(parameters=[OpenApiParameter("bbox", {"type": "string", "pattern": BBOX_PATTERN},
+                                                description=BBOX_PARAMETER.description)],
                    responses={(200, "application/geo+json"): OpenApiTypes.OBJECT,
                               400: OpenApiResponse(description="Invalid bbox")})
     def get(self, request):
-        bbox = parse_bbox(request.GET["bbox"]) if request.GET.get("bbox") else None
+        bbox = parse_bbox(request.GET["bbox"]) if "bbox" in request.GET else None
         return json_response(track_features(request.user, timezone.now(), bbox), "application/geo+json")

@@ -14,11 +14,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 
-from patrol.filters import IdFilter
 from api.parsers import ShallowJSONParser
+from api.serializers import JsonTypes
 from patrol import patrols
 from patrol.choices import PatrolKind
 from patrol.errors import InvalidInput, dotted_fields
+from patrol.filters import IdFilter, IsoDateFilter, StrictBooleanFilter
 from patrol.inputs import BoundedDateTimeField
 from patrol.models import Campaign, Patrol
 
@@ -34,7 +35,7 @@ class PatrolKindField(serializers.ChoiceField):
 # --- requests ------------------------------------------------------------------------------------
 
 
-class PatrolStartBody(serializers.Serializer):
+class PatrolStartBody(JsonTypes, serializers.Serializer):
     """POST /api/v1/patrols/: start a patrol for the requesting user."""
 
     client_uuid = serializers.UUIDField(help_text="Made on the phone; sending it again is safe")
@@ -44,7 +45,7 @@ class PatrolStartBody(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class PatrolTrackPointBody(serializers.Serializer):
+class PatrolTrackPointBody(JsonTypes, serializers.Serializer):
     lng = serializers.FloatField(min_value=-180, max_value=180,
                                  error_messages={"min_value": _("经度须在 -180 到 180 之间"),
                                                  "max_value": _("经度须在 -180 到 180 之间")})
@@ -55,7 +56,7 @@ class PatrolTrackPointBody(serializers.Serializer):
     accuracy_m = serializers.FloatField(min_value=0, max_value=100000, required=False, allow_null=True)
 
 
-class PatrolTrackBody(serializers.Serializer):
+class PatrolTrackBody(JsonTypes, serializers.Serializer):
     """POST /api/v1/patrols/{id}/track/: one numbered batch of GPS points."""
 
     seq = serializers.IntegerField(min_value=0, max_value=2**31 - 1,
@@ -63,7 +64,7 @@ class PatrolTrackBody(serializers.Serializer):
     points = serializers.ListField(child=PatrolTrackPointBody(), min_length=1, max_length=patrols.MAX_POINTS_PER_BATCH)
 
 
-class PatrolFinishBody(serializers.Serializer):
+class PatrolFinishBody(JsonTypes, serializers.Serializer):
     """POST /api/v1/patrols/{id}/finish/."""
 
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True,
@@ -139,8 +140,8 @@ def patrol_response(request, patrol_id, status_code=status.HTTP_200_OK):
 
 class PatrolFilter(django_filters.FilterSet):
     inspector = IdFilter(field_name="inspector_id", label=_("巡查人"))
-    open = django_filters.BooleanFilter(field_name="ended_at", lookup_expr="isnull", label=_("未结束"))
-    date = django_filters.DateFilter(method="filter_date", label=_("巡查日期"))
+    open = StrictBooleanFilter(field_name="ended_at", lookup_expr="isnull", label=_("未结束"))
+    date = IsoDateFilter(method="filter_date", label=_("巡查日期"))
 
     class Meta:
         model = Patrol

@@ -9,7 +9,8 @@ schema names every status an operation can return:
 - 429 when throttled (every view);
 - 400 for a body that cannot be parsed and 415 for a media type the view does not read (views that take a body);
 - 403 on a write with a session and no CSRF token (views that accept session authentication);
-- 404 for an unknown id in the path, and for a page past the end of a paginated list;
+- 404 for an unknown id in the path, and for a page past the end of a paginated list (400 for a page_size out of
+  range);
 - 400 for invalid filter values of a filtered list.
 
 An error response that a view documents without a body (``404: None``, or an ``OpenApiResponse`` without a
@@ -93,7 +94,25 @@ def errors(*status_codes, **descriptions):
     return {code: error_response(code, descriptions.get(f"d{code}")) for code in status_codes}
 
 
+def text_pattern(*, allow_blank, bidi):
+    """What a text field of a request takes, as a pattern: no NUL (DRF refuses it, PostgreSQL cannot store it), no
+    bidirectional controls where the field refuses them, and something besides spaces unless it may be blank (DRF
+    trims spaces, and "   " is then blank)."""
+    banned = "\\x00" + ("\\u202a-\\u202e\\u2066-\\u2069" if bidi else "")
+    if allow_blank:
+        return f"^[^{banned}]*$"
+    return f"^[^{banned}]*[^\\s{banned}][^{banned}]*$"
+
+
 class ApiAutoSchema(AutoSchema):
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (direction == "request" and type(field) is serializers.CharField and schema.get("type") == "string"
+                and not {"pattern", "format", "enum"} & set(schema)):
+            bidi = any(getattr(validator, "__name__", "") == "no_bidi_controls" for validator in field.validators)
+            schema["pattern"] = text_pattern(allow_blank=field.allow_blank, bidi=bidi)
+        return schema
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for status_code in self._implied_error_codes():
@@ -125,7 +144,7 @@ class ApiAutoSchema(AutoSchema):
         if "{" in self.path:
             codes.add(404)
         if self.method == "GET" and self._is_list_view() and getattr(view, "pagination_class", None):
-            codes.add(404)  # a page past the end
+            codes.update({400, 404})  # a page_size out of range; a page past the end
         if self.method == "GET" and (getattr(view, "filterset_class", None) or getattr(view, "filterset_fields", None)):
             codes.add(400)
         return codes

@@ -3,12 +3,13 @@
 The bodies of the case actions are the domain's (patrol.action_inputs, named by the registry workflow.ACTIONS), and
 so are the fields that check dates, points and text (patrol.inputs).
 """
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 from rest_framework_gis.fields import GeometryField
 
 from patrol import workflow
@@ -152,7 +153,7 @@ class CaseDetailSerializer(CaseListSerializer):
             return None
         return (case.deadline - timezone.localdate()).days
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field({"type": "string", "format": "date", "nullable": True})
     def get_earliest_demolition_date(self, case):
         return workflow.earliest_demolition_date(case)
 
@@ -161,7 +162,53 @@ class CaseDetailSerializer(CaseListSerializer):
         return ActionOptionSerializer(workflow.action_options(case, self.context["request"].user), many=True).data
 
 
-class FindingSerializer(serializers.Serializer):
+def _json_type_ok(field, value):
+    """Whether ``value`` from a JSON body has the JSON type the field's schema says."""
+    if value is None:
+        return True  # allow_null decides
+    if isinstance(field, serializers.BooleanField):
+        return isinstance(value, bool)
+    if isinstance(field, serializers.IntegerField):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(field, serializers.DecimalField) and getattr(field, "coerce_to_string",
+                                                               api_settings.COERCE_DECIMAL_TO_STRING):
+        return isinstance(value, str)  # documented as a decimal string ("35.5"), as the field page sends it
+    if isinstance(field, (serializers.FloatField, serializers.DecimalField)):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(field, serializers.ListField):
+        return isinstance(value, list) and all(_json_type_ok(field.child, item) for item in value)
+    if isinstance(field, serializers.Serializer):
+        return isinstance(value, dict) and not json_type_errors(field, value)
+    if isinstance(field, (serializers.CharField, serializers.ChoiceField, serializers.DateField,
+                          serializers.DateTimeField, serializers.UUIDField)):
+        return isinstance(value, str)
+    return True
+
+
+def json_type_errors(serializer, data):
+    """The fields of ``data`` (a JSON body) whose JSON type is not the one the serializer's schema says.
+
+    DRF converts on its own: 0 becomes the text "0", "5" the integer 5, 1 and "yes" True, and the integer 7 (or
+    false) becomes a UUID; the schema promises none of that, and a client sending the wrong type has a bug that
+    it should hear about. Form and multipart bodies (every value is text there) keep DRF's conversions.
+    """
+    if not isinstance(data, dict) or isinstance(data, QueryDict):
+        return {}
+    return {name: [_("类型不正确，请参考接口文档")] for name, field in serializer.fields.items()
+            if not field.read_only and name in data and not _json_type_ok(field, data[name])}
+
+
+class JsonTypes:
+    """A serializer of JSON bodies that refuses values of the wrong JSON type (json_type_errors)."""
+
+    def to_internal_value(self, data):
+        wrong = json_type_errors(self, data)
+        if wrong:
+            raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
+
+
+class FindingSerializer(JsonTypes, serializers.Serializer):
     """POST /api/v1/cases/: a finding from the field."""
 
     client_uuid = serializers.UUIDField()

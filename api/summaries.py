@@ -9,7 +9,10 @@
 
 Another jurisdiction's campaign or summary is a 404; a role that may not read or send them gets 403.
 """
+import re
 from datetime import timedelta
+
+import django_filters
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -24,7 +27,9 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.schema import errors
 from patrol import kpis, selectors
+from patrol.filters import IdFilter
 from summaries import services as summaries
 from summaries.models import Summary
 from summaries.selectors import summaries_for
@@ -40,15 +45,17 @@ class ReadsSummaries(BasePermission):
 
 
 def _date(value):
+    if value is None or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return None
     try:
-        return parse_date(value) if value else None
+        return parse_date(value)
     except ValueError:  # well formed but not a date, e.g. 2026-13-01
         return None
 
 
 def _period(request, campaign):
     start, end = request.query_params.get("start"), request.query_params.get("end")
-    if not start and not end:
+    if start is None and end is None:
         return kpis.current_period(campaign, timezone.localdate())
     parsed = {name: _date(value) for name, value in (("start", start), ("end", end))}
     errors = {name: [_("日期格式应为 YYYY-MM-DD")] for name, value in parsed.items() if value is None}
@@ -64,8 +71,13 @@ def _period(request, campaign):
 class CampaignSummaryView(APIView):
     """The campaign's KPIs now: overall, by village, category and inspector, with the previous period."""
 
-    @extend_schema(parameters=[OpenApiParameter("start", OpenApiTypes.DATE), OpenApiParameter("end", OpenApiTypes.DATE)],
-                   responses={200: OpenApiTypes.OBJECT, 403: None, 404: None})
+    @extend_schema(parameters=[OpenApiParameter("start", OpenApiTypes.DATE, description="With end; default: the "
+                                                "campaign's current period"),
+                               OpenApiParameter("end", OpenApiTypes.DATE, description="With start, at most 400 days "
+                                                "after it")],
+                   responses={200: OpenApiTypes.OBJECT, 403: None, 404: None,
+                              **errors(400, d400="start or end missing, empty or not a date (YYYY-MM-DD), end before "
+                                                 "start, or a period longer than 400 days")})
     def get(self, request, pk):
         campaign = get_object_or_404(selectors.campaigns_for(request.user).select_related("jurisdiction"), pk=pk)
         if request.user.role not in summaries.SUMMARY_READERS:
@@ -121,12 +133,22 @@ class SummaryDetailSerializer(SummaryListSerializer):
                 .values_list("recipient", "status", "attempts", "sent_at")]
 
 
+class SummaryFilter(django_filters.FilterSet):
+    # An id like the case list's campaign filter: an unknown campaign lists nothing (no "not a valid choice").
+    campaign = IdFilter(field_name="campaign_id")
+    kind = django_filters.ChoiceFilter(choices=Summary.Kind.choices)
+
+    class Meta:
+        model = Summary
+        fields = []
+
+
 class SummaryListView(generics.ListAPIView):
     """Stored summaries of the user's jurisdiction, newest period first."""
 
     serializer_class = SummaryListSerializer
     permission_classes = [IsAuthenticated, ReadsSummaries]
-    filterset_fields = ["campaign", "kind"]
+    filterset_class = SummaryFilter
 
     def get_queryset(self):
         return summaries_for(self.request.user).select_related("campaign").prefetch_related("deliveries")

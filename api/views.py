@@ -17,6 +17,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from api.pagination import GeoPagination
 from api.parsers import ShallowJSONParser
+from api.serializers import JsonTypes
 from api.schema import errors
 from gis.models import Jurisdiction, Village
 from patrol import selectors
@@ -43,8 +44,8 @@ class MeSerializer(serializers.Serializer):
     certificate_valid_until = serializers.DateField(allow_null=True, help_text="The certificate's last valid day")
 
 
-class MeUpdateSerializer(serializers.Serializer):
-    language = serializers.ChoiceField(choices=settings.LANGUAGES)
+class MeUpdateSerializer(JsonTypes, serializers.Serializer):
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
 
 
 ME_EXAMPLE = OpenApiExample("A supervisor", response_only=True, status_codes=["200"], value={
@@ -69,8 +70,10 @@ class MeView(APIView):
     def patch(self, request):
         body = MeUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        request.user.language = body.validated_data["language"]
-        request.user.save(update_fields=["language"])
+        # A PATCH changes what it names: {} changes nothing and answers with the user as they are.
+        if "language" in body.validated_data:
+            request.user.language = body.validated_data["language"]
+            request.user.save(update_fields=["language"])
         # The answer is already in the new language, as the settings page does.
         translation.activate(request.user.language)
         request.LANGUAGE_CODE = request.user.language

@@ -39,18 +39,55 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class IsoDateField(forms.DateField):
+    """YYYY-MM-DD only: Django's DateField also reads 01/02/2026 and 2026-1-2, which the schema's "date" is not."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", str(value).strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class IsoDateFilter(django_filters.DateFilter):
+    field_class = IsoDateField
+
+
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false``: django-filter's own reads anything else (``null``, ``abc``) as "not given"."""
+
+    VALUES = {"true": True, "false": False}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if str(value).lower() not in self.VALUES:
+            raise forms.ValidationError(_("应为 true 或 false"), code="invalid")
+        return self.VALUES[str(value).lower()]
+
+
+@extend_schema_field({"type": "boolean"})
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+# PostgreSQL refuses NUL in text, and Django's form fields refuse it before the query: the schema says so.
+@extend_schema_field({"type": "string", "pattern": "^[^\\x00]*$"})
+class TextFilter(django_filters.CharFilter):
+    pass
+
+
 class CaseFilter(django_filters.FilterSet):
     # distinct=False: no join here can repeat a row, and DISTINCT over every column (geometry included) is costly.
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("状态"), distinct=False)
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("逾期"))
+    overdue = StrictBooleanFilter(method="filter_overdue", label=_("逾期"))
     village = IdFilter(field_name="village_id", label=_("行政村"))
     campaign = IdFilter(field_name="campaign_id", label=_("专项整治行动"))
     inspector = IdFilter(field_name="responsible_id", label=_("责任人"))
     category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("类别"), distinct=False)
     stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("建设状态"))
-    reported_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("发现日期起"))
-    reported_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("发现日期止"))
-    q = django_filters.CharFilter(method="filter_text", label=_("编号、地址或当事人"))
+    reported_from = IsoDateFilter(field_name="created_at", lookup_expr="date__gte", label=_("发现日期起"))
+    reported_to = IsoDateFilter(field_name="created_at", lookup_expr="date__lte", label=_("发现日期止"))
+    q = TextFilter(method="filter_text", label=_("编号、地址或当事人"))
 
     class Meta:
         model = Case

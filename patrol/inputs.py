@@ -8,7 +8,6 @@ import re
 from datetime import date
 
 from django.contrib.gis.geos import Point
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -44,6 +43,8 @@ class PointField(GeometryField):
                 value = json.loads(value)
             except ValueError:
                 self.fail("invalid")
+            if value is None and self.allow_null:  # and null as the text "null"
+                return None
         if not isinstance(value, dict) or value.get("type") != "Point":
             self.fail("invalid")
         coordinates = value.get("coordinates")
@@ -61,29 +62,35 @@ class PointField(GeometryField):
 EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2099, 12, 31)
 
 
-def _check_year(day):
+# The year as written, which the schema's pattern can say (issue #18): a moment of 2000-2099 in any UTC offset is
+# still far from the ends of Python's dates.
+YEAR_PATTERN = "^20[0-9]{2}-"
+
+
+def _check_year(value):
     # A year 1 or 9999 is a slip of the finger, and date arithmetic on it (deadlines, waiting periods) overflows.
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
+    written = value.strip() if isinstance(value, str) else value.isoformat()
+    if not re.match(YEAR_PATTERN, written):
         raise serializers.ValidationError(_("日期须在 %(start)s 到 %(end)s 之间") % {
             "start": EARLIEST_DATE.isoformat(), "end": LATEST_DATE.isoformat()})
 
 
+@extend_schema_field({"type": "string", "format": "date", "pattern": YEAR_PATTERN})
 class BoundedDateField(serializers.DateField):
     """A date sent by a client: 2000-01-01 to 2099-12-31."""
 
     def to_internal_value(self, value):
-        day = super().to_internal_value(value)
-        _check_year(day)
-        return day
+        _check_year(value)
+        return super().to_internal_value(value)
 
 
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": YEAR_PATTERN})
 class BoundedDateTimeField(serializers.DateTimeField):
-    """A moment sent by a client, within 2000-2099 in Asia/Shanghai (so its offset is +08:00 when it is shown)."""
+    """A moment sent by a client, written with a year of 2000-2099."""
 
     def to_internal_value(self, value):
-        moment = super().to_internal_value(value)
-        _check_year(timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date())
-        return moment
+        _check_year(value)
+        return super().to_internal_value(value)
 
 
 def enum_schema(choices):

@@ -248,8 +248,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": ["api.filters.StrictFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "PAGE_SIZE": 50,
     # drf-spectacular's, plus the error answers every operation can give (api/schema.py).
     "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
@@ -264,6 +264,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Group operations by resource (cases, patrols, map, …) rather than under one "v1" tag.
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The schema describes the API, not the view that serves the schema (and its format/lang switches).
+    "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {
         "PhotoStageEnum": "patrol.choices.PhotoStage",
         "ConstructionStageEnum": "patrol.choices.Stage",

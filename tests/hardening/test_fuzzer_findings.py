@@ -5,6 +5,7 @@ requests that were reported, so each fails again if its fix is undone.
 import uuid
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from api.parsers import MAX_JSON_DEPTH, json_depth
@@ -51,10 +52,18 @@ def test_deep_nesting_inside_a_field_of_a_valid_body_is_a_400(users):
     assert str(MAX_JSON_DEPTH) in error["message"]
 
 
-def test_deep_nesting_in_a_multipart_location_is_a_400(users):
-    body = {**finding_body(), "location": deep(3000)}
-    error = assert_error_shape(api(users["inspector"]).post("/api/v1/cases/", body, format="multipart"), 400)
-    assert "location" in error["fields"]
+def test_deep_nesting_in_a_multipart_location_of_a_photo_is_a_400(users, media):
+    case = api(users["inspector"]).post("/api/v1/cases/", finding_body(), format="json").json()
+    body = {"file": SimpleUploadedFile("x.jpg", b"x", content_type="image/jpeg"), "client_uuid": str(uuid.uuid4()),
+            "sha256": "0" * 64, "taken_at": "2026-11-20T10:15:00+08:00", "location": deep(3000)}
+    response = api(users["inspector"]).post(f"/api/v1/cases/{case['id']}/photos/", body, format="multipart")
+    assert "location" in assert_error_shape(response, 400)["fields"]
+
+
+def test_findings_are_json_only(users):
+    body = {**finding_body(), "location": '{"type": "Point", "coordinates": [111.605, 40.705]}'}
+    response = api(users["inspector"]).post("/api/v1/cases/", body, format="multipart")
+    assert_error_shape(response, 415)
 
 
 def test_brackets_inside_strings_are_text_not_nesting():
@@ -66,3 +75,92 @@ def test_a_body_as_deep_as_allowed_is_still_parsed(users):
     body = '{"language": "en", "x": %s}' % deep(MAX_JSON_DEPTH - 1)
     response = api(users["inspector"]).patch("/api/v1/me/", body, content_type="application/json")
     assert response.status_code == 200, response.content
+
+
+# --- contract: what the schema says is what the server does ----------------------------------------
+
+@pytest.fixture
+def schema(client):
+    return client.get("/api/schema/?format=json").json()
+
+
+@pytest.mark.parametrize("url", [
+    "/api/v1/villages/?page_size=null", "/api/v1/cases/?page_size=0", "/api/v1/cases/?page_size=501",
+    "/api/v1/cases/?reported_to=", "/api/v1/cases/?reported_to=01/02/2026", "/api/v1/cases/?category=",
+    "/api/v1/cases/?ordering=nonsense", "/api/v1/patrols/?open=null", "/api/v1/patrols/?open=yes",
+    "/api/v1/map/kpis/?overdue=null", "/api/v1/map/tracks/?bbox=", "/api/v1/map/list/?bbox=1,2,3,4&ordering=x",
+    "/api/v1/cases/nearby/?lng=111.6&lat=40.7&radius=0", "/api/v1/cases/nearby/?lng=nan&lat=40.7",
+    "/api/v1/summaries/?campaign=0", "/api/v1/cases/export.csv?stage=",
+])
+def test_query_values_the_schema_does_not_allow_are_a_400(users, url):
+    assert_error_shape(api(users["supervisor"]).get(url), 400)
+
+
+def test_a_summary_period_sent_empty_is_a_400_and_documented(users, schema):
+    from patrol.models import Campaign
+
+    campaign = Campaign.objects.create(jurisdiction=users["supervisor"].jurisdiction, name="春季整治",
+                                       starts_on="2026-03-01", ends_on="2026-06-30")
+    response = api(users["supervisor"]).get(f"/api/v1/campaigns/{campaign.pk}/summary/?start=&end=")
+    assert set(assert_error_shape(response, 400)["fields"]) == {"start", "end"}
+    assert "400" in schema["paths"]["/api/v1/campaigns/{id}/summary/"]["get"]["responses"]
+
+
+@pytest.mark.parametrize("client_uuid", [False, 7, 0, None, ["e3e70682-c209-1cac-a29f-6fbed82c07cd"]])
+def test_a_client_uuid_that_is_not_a_uuid_string_is_a_400(users, client_uuid):
+    body = {**finding_body(), "client_uuid": client_uuid}
+    response = api(users["inspector"]).post("/api/v1/cases/", body, format="json")
+    assert "client_uuid" in assert_error_shape(response, 400)["fields"]
+    assert api(users["inspector"]).post("/api/v1/patrols/", {"client_uuid": client_uuid},
+                                        format="json").status_code == 400
+
+
+@pytest.mark.parametrize("field, value", [("note", 0), ("campaign", "1"), ("note", True)])
+def test_a_json_value_of_the_wrong_type_is_a_400(users, field, value):
+    response = api(users["inspector"]).post("/api/v1/patrols/", {"client_uuid": str(uuid.uuid4()), field: value},
+                                            format="json")
+    assert field in assert_error_shape(response, 400)["fields"]
+
+
+def test_patching_me_with_nothing_changes_nothing(users):
+    response = api(users["inspector"]).patch("/api/v1/me/", {}, format="json")
+    assert response.status_code == 200 and response.json()["language"] == users["inspector"].language
+
+
+def test_a_photo_sent_as_multipart_with_its_optional_fields_empty_is_accepted(users, media):
+    import hashlib
+    import io
+
+    from PIL import Image
+
+    case = api(users["inspector"]).post("/api/v1/cases/", finding_body(), format="json").json()
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, 200)).save(out, "JPEG")
+    data = out.getvalue()
+    body = {"file": SimpleUploadedFile("x.jpg", data, content_type="image/jpeg"), "client_uuid": str(uuid.uuid4()),
+            "sha256": hashlib.sha256(data).hexdigest(), "taken_at": "2026-11-20T10:15:00+08:00", "location": "",
+            "accuracy_m": ""}
+    response = api(users["inspector"]).post(f"/api/v1/cases/{case['id']}/photos/", body, format="multipart")
+    assert response.status_code == 201, response.content
+
+
+def test_if_match_star_is_a_400_as_the_documented_pattern_says(users, schema):
+    case = api(users["supervisor"]).post("/api/v1/cases/", finding_body(), format="json").json()
+    response = api(users["supervisor"]).post(f"/api/v1/cases/{case['id']}/actions/file/", {"note": "立案"},
+                                             format="json", HTTP_IF_MATCH="*")
+    assert "If-Match" in assert_error_shape(response, 400)["fields"]
+    [header] = [p for p in schema["paths"]["/api/v1/cases/{id}/actions/{action}/"]["post"]["parameters"]
+                if p["name"] == "If-Match"]
+    assert header["schema"]["pattern"]
+
+
+def test_the_schema_says_what_the_server_sends(schema):
+    case = schema["components"]["schemas"]["CaseDetail"]["properties"]
+    assert case["earliest_demolition_date"].get("nullable") is True
+    export = schema["paths"]["/api/v1/cases/export.{fmt}"]["get"]["responses"]["200"]["content"]
+    assert set(export) == {"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           "application/geo+json", "application/vnd.google-earth.kml+xml"}
+    tracks = {p["name"]: p for p in schema["paths"]["/api/v1/map/tracks/"]["get"]["parameters"]}
+    assert tracks["bbox"]["schema"]["pattern"]
+    nearby = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/cases/nearby/"]["get"]["parameters"]}
+    assert (nearby["radius"]["minimum"], nearby["radius"]["maximum"]) == (1, 5000)
