@@ -5,13 +5,14 @@ import re
 import struct
 import uuid
 import warnings
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 from patrol import workflow
@@ -55,7 +56,7 @@ def inspect_image(upload):
         raise InvalidInput(fields={"file": [_("文件是空的")]})
     upload.seek(0)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), truncated_images_refused():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
                 if image.format not in ACCEPTED_FORMATS:
@@ -78,9 +79,25 @@ def inspect_image(upload):
         raise InvalidInput(fields={"file": [_("照片文件已损坏或不完整")]}) from None
     finally:
         upload.seek(0)
-    if _trailing_data(upload, content_type) or _contains_markup(upload):
+    end, size = _image_end(upload, content_type), upload.size
+    if end is None or end > size:
+        # Pillow may have decoded it anyway: a library in the process (WeasyPrint) sets its LOAD_TRUNCATED_IMAGES.
+        raise InvalidInput(fields={"file": [_("照片文件已损坏或不完整")]})
+    if end < size or _contains_markup(upload):
         raise _polyglot()
     return content_type, width, height, exif
+
+
+@contextmanager
+def truncated_images_refused():
+    """Pillow decodes a truncated file without complaint once LOAD_TRUNCATED_IMAGES is set, and WeasyPrint (the
+    documents' PDFs) sets it for the whole process when it is imported: evidence is checked with it off."""
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 def _polyglot():
@@ -92,21 +109,21 @@ def _too_many_pixels(pixels):
         "mp": pixels // 1_000_000}]})
 
 
-def _trailing_data(upload, content_type):
-    """True when bytes follow the image's end: room for a second file, e.g. HTML after a valid JPEG.
+def _image_end(upload, content_type):
+    """Where the image ends as its format says, or None when its end is missing (a truncated file).
 
-    The end is where the format says: JPEG's end-of-image marker, PNG's IEND chunk, WebP's RIFF size, the last
-    box of a HEIC file. Evidence is stored byte for byte, so nothing may ride along. (Phones that append a
-    video to a JPEG, "motion photos", send nothing of it from the field page: it re-encodes every photo.)
+    JPEG's end-of-image marker, PNG's IEND chunk, WebP's RIFF size, the last box of a HEIC file. Bytes after the end
+    are room for a second file, e.g. HTML after a valid JPEG; evidence is stored byte for byte, so nothing may ride
+    along. (Phones that append a video to a JPEG, "motion photos", send nothing of it from the field page: it
+    re-encodes every photo.)
     """
     size = upload.seek(0, io.SEEK_END)
     upload.seek(0)
     try:
         if content_type == "image/jpeg":
-            end = _jpeg_end(upload.read())
-            return end is None or end < size
+            return _jpeg_end(upload.read())
         if content_type == "image/heic":
-            return _boxes_end(upload, size) != size
+            return _boxes_end(upload, size)
         if content_type == "image/png":
             position = len(PNG_SIGNATURE)
             while position + 8 <= size:
@@ -114,12 +131,12 @@ def _trailing_data(upload, content_type):
                 length, kind = struct.unpack(">I4s", upload.read(8))
                 position += 12 + length
                 if kind == b"IEND":
-                    return position < size
-            return False  # no IEND: Pillow read it anyway; nothing after it to worry about
+                    return position
+            return None
         if content_type == "image/webp":
             riff, length = struct.unpack("<4sI", upload.read(8))
-            return riff == b"RIFF" and 8 + length + (length & 1) < size
-        return False
+            return 8 + length + (length & 1) if riff == b"RIFF" else None
+        return size
     finally:
         upload.seek(0)
 
@@ -166,8 +183,8 @@ def _boxes_end(upload, size):
             length = struct.unpack(">Q", upload.read(8))[0]
         elif length == 0:  # the last box, to the end of the file
             return size
-        if length < 8:
-            return position
+        if length < 8 or position + length > size:
+            return position  # what follows is not a whole box: the image ended here
         position += length
     return position
 

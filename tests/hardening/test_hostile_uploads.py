@@ -210,3 +210,14 @@ def test_101_files_in_one_request_are_refused(users, case):
     error = assert_error_shape(response, 400)
     assert error["code"] in {"too_many", "invalid"}
     assert Photo.objects.count() == 0
+
+
+@pytest.mark.parametrize("data", [lambda: jpeg_bytes()[:2000], lambda: png_bytes()[:-20]])
+def test_a_truncated_photo_is_refused_even_when_pillow_was_told_to_load_truncated_images(users, case, monkeypatch,
+                                                                                          data):
+    # WeasyPrint sets this for the whole process when the documents' PDFs import it.
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    refused(post_photo(users["inspector"], case, data(), name="x.jpg"), "已损坏")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # left as it was found
