@@ -69,7 +69,12 @@ YEAR_PATTERN = "^20[0-9]{2}-"
 
 def _check_year(value):
     # A year 1 or 9999 is a slip of the finger, and date arithmetic on it (deadlines, waiting periods) overflows.
-    written = value.strip() if isinstance(value, str) else value.isoformat()
+    if isinstance(value, str):
+        written = value.strip()
+    elif isinstance(value, date):  # a date or datetime object, from code rather than from a client
+        written = value.isoformat()
+    else:
+        return  # not a date at all: the field itself says so
     if not re.match(YEAR_PATTERN, written):
         raise serializers.ValidationError(_("日期须在 %(start)s 到 %(end)s 之间") % {
             "start": EARLIEST_DATE.isoformat(), "end": LATEST_DATE.isoformat()})

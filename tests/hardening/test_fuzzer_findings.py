@@ -164,3 +164,10 @@ def test_the_schema_says_what_the_server_sends(schema):
     assert tracks["bbox"]["schema"]["pattern"]
     nearby = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/cases/nearby/"]["get"]["parameters"]}
     assert (nearby["radius"]["minimum"], nearby["radius"]["maximum"]) == (1, 5000)
+
+
+@pytest.mark.parametrize("value", [{}, [], 7, True])
+def test_a_date_field_given_something_else_than_text_is_a_400(users, value):
+    body = {"client_uuid": str(uuid.uuid4()), "started_at": value}
+    assert "started_at" in assert_error_shape(api(users["inspector"]).post("/api/v1/patrols/", body, format="json"),
+                                              400)["fields"]
