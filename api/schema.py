@@ -105,6 +105,14 @@ def text_pattern(*, allow_blank, bidi):
 
 
 class ApiAutoSchema(AutoSchema):
+    def _get_request_body(self, direction="request"):
+        body = super()._get_request_body(direction)
+        # A raw body (a video chunk) is the request itself: an operation that takes one has no use without it.
+        if body and all(media.get("schema") == {"type": "string", "format": "binary"}
+                        for media in body.get("content", {}).values()):
+            body["required"] = True
+        return body
+
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if (direction == "request" and type(field) is serializers.CharField and schema.get("type") == "string"
