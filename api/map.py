@@ -419,12 +419,12 @@ class MapCaseListView(APIView):
 def parse_period(request, today):
     """``start`` and ``end`` (YYYY-MM-DD, both or neither) as a Period; this month so far when absent."""
     start, end = request.GET.get("start"), request.GET.get("end")
-    if not start and not end:
+    if start is None and end is None:  # start= and end= sent empty are not "absent" (a 400 below)
         return kpis.this_month(today)
     parsed = {}
     for name, value in (("start", start), ("end", end)):
         try:
-            parsed[name] = parse_date(value or "")
+            parsed[name] = parse_date(value) if value and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) else None
         except ValueError:  # well formed but not a date, e.g. 2026-13-01
             parsed[name] = None
     errors = {name: [_("日期格式应为 YYYY-MM-DD")] for name, value in parsed.items() if value is None}

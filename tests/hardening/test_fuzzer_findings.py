@@ -171,3 +171,8 @@ def test_a_date_field_given_something_else_than_text_is_a_400(users, value):
     body = {"client_uuid": str(uuid.uuid4()), "started_at": value}
     assert "started_at" in assert_error_shape(api(users["inspector"]).post("/api/v1/patrols/", body, format="json"),
                                               400)["fields"]
+
+
+@pytest.mark.parametrize("query", ["start=&end=", "start=2026-1-5&end=2026-01-31", "start=2026-01-01"])
+def test_the_map_kpis_period_sent_empty_or_malformed_is_a_400(users, query):
+    assert_error_shape(api(users["supervisor"]).get(f"/api/v1/map/kpis/?{query}"), 400)
