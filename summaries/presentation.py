@@ -72,11 +72,11 @@ def group_tables(numbers):
 
 
 SUBJECTS = {
-    ("campaign", Summary.Kind.DAILY): gettext_lazy("%(jurisdiction)s 专项整治行动日报（%(start)s 至 %(end)s）"),
-    ("campaign", Summary.Kind.WEEKLY): gettext_lazy("%(jurisdiction)s 专项整治行动周报（%(start)s 至 %(end)s）"),
-    ("campaign", Summary.Kind.MONTHLY): gettext_lazy("%(jurisdiction)s 专项整治行动月报（%(start)s 至 %(end)s）"),
-    ("campaign", Summary.Kind.CLOSEOUT): gettext_lazy("%(jurisdiction)s 专项整治行动总结报告（%(start)s 至 %(end)s）"),
-    ("campaign", Summary.Kind.ON_DEMAND): gettext_lazy("%(jurisdiction)s 专项整治行动汇总（%(start)s 至 %(end)s）"),
+    ("campaign", Summary.Kind.DAILY): gettext_lazy("%(jurisdiction)s「%(campaign)s」日报（%(start)s 至 %(end)s）"),
+    ("campaign", Summary.Kind.WEEKLY): gettext_lazy("%(jurisdiction)s「%(campaign)s」周报（%(start)s 至 %(end)s）"),
+    ("campaign", Summary.Kind.MONTHLY): gettext_lazy("%(jurisdiction)s「%(campaign)s」月报（%(start)s 至 %(end)s）"),
+    ("campaign", Summary.Kind.CLOSEOUT): gettext_lazy("%(jurisdiction)s「%(campaign)s」总结报告（%(start)s 至 %(end)s）"),
+    ("campaign", Summary.Kind.ON_DEMAND): gettext_lazy("%(jurisdiction)s「%(campaign)s」汇总（%(start)s 至 %(end)s）"),
     ("jurisdiction", Summary.Kind.DAILY): gettext_lazy("%(jurisdiction)s 巡查执法日报（%(start)s 至 %(end)s）"),
     ("jurisdiction", Summary.Kind.WEEKLY): gettext_lazy("%(jurisdiction)s 巡查执法周报（%(start)s 至 %(end)s）"),
     ("jurisdiction", Summary.Kind.MONTHLY): gettext_lazy("%(jurisdiction)s 巡查执法月报（%(start)s 至 %(end)s）"),
@@ -88,8 +88,10 @@ SUBJECTS = {
 def summary_title(summary):
     """The subject line, in the active language."""
     template = SUBJECTS[("campaign" if summary.campaign_id else "jurisdiction", summary.kind)]
+    # A campaign's summary names the campaign: a team runs several at once, and their emails must not look alike.
     return str(template) % {"jurisdiction": summary.jurisdiction.name, "start": summary.period_start.isoformat(),
-                            "end": summary.period_end.isoformat()}
+                            "end": summary.period_end.isoformat(),
+                            "campaign": summary.campaign.name if summary.campaign_id else ""}
 
 
 def summary_context(summary):

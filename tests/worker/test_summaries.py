@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import openpyxl
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from patrol import workflow
@@ -34,6 +34,7 @@ from worker import tasks
 from worker.celery import app
 from notifications.models import Delivery
 from summaries.models import Summary
+from summaries.presentation import summary_title
 from patrol.kpis import Period, Scope
 from worker.tasks import send_email, send_pending_emails, send_summary, send_summary_email
 
@@ -285,6 +286,14 @@ def test_a_case_closed_late_on_its_deadline_day_is_on_time_and_just_after_midnig
     assert overall["mean_days_to_close"] == 9.0
 
 
+@pytest.mark.parametrize("kind", [Summary.Kind.WEEKLY, Summary.Kind.ON_DEMAND, Summary.Kind.CLOSEOUT])
+def test_a_campaign_summary_names_the_campaign_in_its_subject(users, campaign, kind):
+    summary, _ = summaries.request_summary(scope=Scope.for_campaign(campaign), kind=kind, period=last_week())
+    assert "「春季整治」" in summary_title(summary)
+    with translation.override("en"):
+        assert '"春季整治"' in summary_title(summary)
+
+
 def test_the_rectification_rate_is_the_share_of_the_periods_filed_cases_closed_by_its_end(users, jurisdiction):
     """Closing an older case counts as a closure, but not in 整改率: the rate stays a share (≤ 100 %)."""
     period = Period(timezone.localdate() - timedelta(days=6), timezone.localdate())
@@ -393,7 +402,7 @@ def test_running_the_period_task_twice_sends_one_email_per_recipient(users, camp
     summary.refresh_from_db()
     assert summary.status == Summary.Status.READY and summaries.delivery_state(summary) == "sent"
     message, text, files = text_and_attachments(smtp_server.messages[0])
-    assert message["Subject"].strip() == f"测试执法队 专项整治行动周报（{last_week().start} 至 {last_week().end}）"
+    assert message["Subject"].strip() == f"测试执法队「春季整治」周报（{last_week().start} 至 {last_week().end}）"
     assert kpi_line(text, "新发现线索") == str(summary.numbers["overall"]["current"]["new_findings"])
 
 
@@ -432,7 +441,7 @@ def test_the_email_from_a_real_worker_carries_the_database_numbers_and_the_ledge
     response = client.post(f"/api/v1/campaigns/{campaign.pk}/summary/send/")
     assert response.status_code == 202, response.content
     period = kpis.current_period(campaign)
-    subject = f"龙王沟乡村振兴示范区 专项整治行动汇总（{period.start} 至 {period.end}）"
+    subject = f"龙王沟乡村振兴示范区「{campaign.name}」汇总（{period.start} 至 {period.end}）"
 
     def summary_emails():
         return [m for m in smtp_server.messages if email.message_from_bytes(m.content, policy=policy.default)["Subject"]
