@@ -33,7 +33,20 @@ from datetime import date, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, FilteredRelation, Max, OuterRef, Q, Sum
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    FloatField,
+    Func,
+    Max,
+    OuterRef,
+    Q,
+    Sum,
+)
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -175,7 +188,9 @@ def build_summary(scope, period, *, now=None):
         entry = _with_kpis({"id": village_id, "name": name, "last_patrol": _iso_local(last),
                             "patrolled_recently": recently}, by_village.get(village_id, {}),
                            {"cur_patrols": patrols.get("cur_patrols", 0),
-                            "prev_patrols": patrols.get("prev_patrols", 0)})
+                            "prev_patrols": patrols.get("prev_patrols", 0),
+                            "cur_metres": patrols.get("cur_metres") or 0.0,
+                            "prev_metres": patrols.get("prev_metres") or 0.0})
         village_entries.append(entry)
 
     overall_entry = _with_kpis({}, overall, {}, villages_not_patrolled=(len(not_patrolled), not_patrolled_before))
@@ -265,17 +280,40 @@ def _case_groups(scope, period, today):
     )
 
 
+class MetresInside(Func):
+    """Geodesic metres of a track inside a boundary: the length of their intersection on the spheroid."""
+
+    output_field = FloatField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="ST_Length(ST_Intersection(%(expressions)s)::geography)",
+                           **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="GeodesicLength(Intersection(%(expressions)s))",
+                           **extra_context)
+
+
 def _village_patrols(scope, period):
-    """Per village: patrols of the scope in both periods, and the last patrol of any kind before each period's end."""
+    """Per village: patrols of the scope in both periods with the distance walked inside the village, and the last
+    patrol of any kind before each period's end.
+
+    A patrol's distance counts in each village by the part of its track inside that village's boundary (issue #18:
+    every village showed 0 km while the patrols' total was right), computed by the database.
+    """
     cur_lo, cur_hi = period.bounds()
     prev_lo, prev_hi = period.previous.bounds()
     of_scope = Q(patrol__campaign=scope.campaign) if scope.campaign else Q()
+    in_current = of_scope & Q(patrol__started_at__gte=cur_lo)
+    in_previous = of_scope & Q(patrol__started_at__gte=prev_lo, patrol__started_at__lt=prev_hi)
+    inside = MetresInside("patrol__track", "village__boundary")
     through = Patrol.villages.through
     rows = (through.objects.filter(patrol__jurisdiction=scope.jurisdiction, patrol__started_at__lt=cur_hi)
             .values("village_id").annotate(
-                cur_patrols=Count("patrol_id", filter=of_scope & Q(patrol__started_at__gte=cur_lo)),
-                prev_patrols=Count("patrol_id", filter=of_scope & Q(patrol__started_at__gte=prev_lo,
-                                                                     patrol__started_at__lt=prev_hi)),
+                cur_patrols=Count("patrol_id", filter=in_current),
+                prev_patrols=Count("patrol_id", filter=in_previous),
+                cur_metres=Sum(inside, filter=in_current & Q(patrol__track__isnull=False)),
+                prev_metres=Sum(inside, filter=in_previous & Q(patrol__track__isnull=False)),
                 last_patrol=Max("patrol__started_at"),
                 last_patrol_before=Max("patrol__started_at", filter=Q(patrol__started_at__lt=prev_hi)),
             ).order_by())

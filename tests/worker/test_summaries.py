@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import openpyxl
 import pytest
+from django.contrib.gis.geos import LineString
 from django.core.management import call_command
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
@@ -284,6 +285,22 @@ def test_a_case_closed_late_on_its_deadline_day_is_on_time_and_just_after_midnig
     assert (overall["closed"], overall["closed_on_time"], overall["on_time_rate"]) == (2, 1, 50.0)
     assert overall["demolished_area_m2"] == 25.0
     assert overall["mean_days_to_close"] == 9.0
+
+
+def test_each_village_counts_the_distance_a_patrol_walked_inside_it(users, jurisdiction):
+    # 东村 and 西村 are side by side (tests/conftest.py); the track runs 0.01° of longitude in each, along 40.71° N,
+    # about 843 m apiece on the spheroid.
+    dongcun, xicun = jurisdiction.villages.order_by("name")
+    track = LineString((111.61, 40.71), (111.63, 40.71), srid=4326)
+    patrol = Patrol.objects.create(jurisdiction=jurisdiction, inspector=users["inspector"], track=track,
+                                   started_at=timezone.now() - timedelta(hours=2), distance_m=1686.4)
+    patrol.villages.set([dongcun, xicun])
+    today = timezone.localdate()
+    numbers = kpis.build_summary(Scope(jurisdiction), Period(today - timedelta(days=6), today))
+    km = {v["name"]: v["current"]["patrol_km"] for v in numbers["by_village"]}
+    assert km == {"东村": pytest.approx(0.8, abs=0.1), "西村": pytest.approx(0.8, abs=0.1)}
+    assert km["东村"] + km["西村"] == pytest.approx(numbers["overall"]["current"]["patrol_km"], abs=0.1)
+    assert all(v["previous"]["patrol_km"] == 0 for v in numbers["by_village"])
 
 
 @pytest.mark.parametrize("kind", [Summary.Kind.WEEKLY, Summary.Kind.ON_DEMAND, Summary.Kind.CLOSEOUT])
