@@ -60,7 +60,10 @@ def direct_counts(cases, patrols, villages, period, today):
     filed = filings.count()
     filed_closed = sum(event.case.status == Status.CLOSED and event.case.closed_at < hi
                        for event in filings.select_related("case"))
-    on_time = sum(timezone.localdate(case.closed_at) <= case.deadline for case in closed)
+    # A case closed before any deadline was set (its order not yet served) has no deadline to meet: not on time,
+    # as in SQL, where a comparison with NULL is not true.
+    on_time = sum(case.deadline is not None and timezone.localdate(case.closed_at) <= case.deadline
+                  for case in closed)
     return {
         "new_findings": cases.filter(created_at__gte=lo, created_at__lt=hi).count(),
         "filed": filed,
