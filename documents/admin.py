@@ -1,7 +1,7 @@
 """Issued documents and their services in the admin: read-only, as the database keeps them."""
 from django.contrib import admin
 
-from documents.models import Document, ServiceRecord
+from documents.models import Document, DossierJob, ServiceRecord
 from patrol.admin import ReadOnlyAdmin
 
 
@@ -19,3 +19,13 @@ class ServiceRecordAdmin(ReadOnlyAdmin):
     list_filter = ["method"]
     search_fields = ["document__number", "tracking_number"]
     list_select_related = ["document", "served_by", "receipt"]
+
+
+@admin.register(DossierJob)
+class DossierJobAdmin(ReadOnlyAdmin):
+    """Shown so IT can see a stuck or failed 案卷 build; the worker owns the rows."""
+
+    list_display = ["case", "case_version", "status", "progress", "page_count", "created_at", "finished_at"]
+    list_filter = ["status"]
+    search_fields = ["case__reference"]
+    list_select_related = ["case"]
