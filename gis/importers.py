@@ -87,7 +87,7 @@ class BoundaryFile:
         return not self.errors
 
 
-class _Refuse(Exception):
+class FileRefused(Exception):
     """A problem with the whole file (not one feature): reading stops here."""
 
 
@@ -108,13 +108,13 @@ def read_village_boundaries(path, *, name_field=None, code_field=None, layer=Non
     """
     result = BoundaryFile(path=str(path))
     try:
-        source = _open(path, layer)
-        source_layer = _pick_layer(source, layer)
+        source = open_source(path, layer)
+        source_layer = pick_layer(source, layer)
         result.format = SUPPORTED_DRIVERS[source.driver.name]
         result.layer = source_layer.name
-        transform, result.source_srs = _transform_to_wgs84(source_layer, source.driver.name)
+        transform, result.source_srs = transform_to_wgs84(source_layer, source.driver.name)
         result.name_field, result.code_field = _pick_fields(source_layer, name_field, code_field)
-    except _Refuse as refusal:
+    except FileRefused as refusal:
         result.errors.append(str(refusal))
         return result
 
@@ -138,29 +138,29 @@ def read_village_boundaries(path, *, name_field=None, code_field=None, layer=Non
     return result
 
 
-def _open(path, layer):
+def open_source(path, layer):
     text = str(path)
     if text.startswith("/vsi"):  # a GDAL virtual path the caller built: hand it over as it is
         gdal_path = text
     else:
         local = Path(text)
         if not local.exists():
-            raise _Refuse(_("文件不存在：%(path)s") % {"path": text})
+            raise FileRefused(_("文件不存在：%(path)s") % {"path": text})
         gdal_path = _zip_member_path(local, layer) if local.suffix.lower() == ".zip" else str(local)
     if not text.startswith("/vsi") and _links_a_crs(local, gdal_path):
-        raise _Refuse(
+        raise FileRefused(
             _("%(path)s 的 crs 是指向外部文件或网址的链接，出于安全考虑不予读取。请在 GIS 软件中另存为 GeoJSON，"
               "坐标系写成 EPSG 代码（如 urn:ogc:def:crs:EPSG::4547），或直接使用 WGS-84。") % {"path": text}
         )
     try:
         source = DataSource(gdal_path)
     except GDALException:
-        raise _Refuse(
+        raise FileRefused(
             _("无法读取 %(path)s：GDAL 不认识这种文件。支持 GeoJSON、Shapefile（.shp，或打包成 .zip）和 GeoPackage（.gpkg）。")
             % {"path": text}
         ) from None
     if source.driver.name not in SUPPORTED_DRIVERS:
-        raise _Refuse(
+        raise FileRefused(
             _("%(path)s 是 %(driver)s 格式，不受支持。请先转换为 GeoJSON、Shapefile 或 GeoPackage。")
             % {"path": text, "driver": source.driver.name}
         )
@@ -201,15 +201,15 @@ def _zip_member_path(zip_path, layer):
                 if name.lower().endswith(ZIP_MEMBER_SUFFIXES) and not name.startswith("__MACOSX/")
             ]
     except zipfile.BadZipFile:
-        raise _Refuse(_("%(path)s 不是有效的 zip 文件。") % {"path": zip_path}) from None
+        raise FileRefused(_("%(path)s 不是有效的 zip 文件。") % {"path": zip_path}) from None
     if not members:
-        raise _Refuse(
+        raise FileRefused(
             _("%(path)s 中没有 .shp、.gpkg 或 .geojson 文件。") % {"path": zip_path}
         )
     if len(members) > 1:
         chosen = [name for name in members if layer and Path(name).stem == layer]
         if len(chosen) != 1:
-            raise _Refuse(
+            raise FileRefused(
                 _("%(path)s 中有多个数据文件（%(members)s），请用 --layer 指定其中一个（不带扩展名）。")
                 % {"path": zip_path, "members": "、".join(members)}
             )
@@ -217,32 +217,32 @@ def _zip_member_path(zip_path, layer):
     return f"/vsizip/{zip_path.resolve()}/{members[0]}"
 
 
-def _pick_layer(source, layer):
+def pick_layer(source, layer):
     names = [each.name for each in source]
     if layer:
         if layer in names:
             return source[layer]
         if len(names) == 1 and source.name.startswith("/vsizip/") and Path(source.name).stem == layer:
             return source[0]  # the name chose this file inside the .zip
-        raise _Refuse(
+        raise FileRefused(
             _("文件中没有名为“%(layer)s”的图层。现有图层：%(names)s")
             % {"layer": layer, "names": "、".join(names) or "—"}
         )
     if not names:
-        raise _Refuse(_("文件中没有图层。"))
+        raise FileRefused(_("文件中没有图层。"))
     if len(names) > 1:
-        raise _Refuse(
-            _("文件中有多个图层（%(names)s），请用 --layer 指定村界所在的图层。") % {"names": "、".join(names)}
+        raise FileRefused(
+            _("文件中有多个图层（%(names)s），请用 --layer 指定要导入的图层。") % {"names": "、".join(names)}
         )
     return source[0]
 
 
-def _transform_to_wgs84(source_layer, driver):
+def transform_to_wgs84(source_layer, driver):
     """The transformation from the layer's own SRS to WGS-84 (None when already there)."""
     srs = source_layer.srs
     if srs is None:
         if driver != "GeoJSON":
-            raise _Refuse(
+            raise FileRefused(
                 _("图层“%(layer)s”没有坐标参考系（Shapefile 是否缺少 .prj 文件？），无法确定坐标含义，拒绝导入。")
                 % {"layer": source_layer.name}
             )
@@ -254,7 +254,7 @@ def _transform_to_wgs84(source_layer, driver):
     try:
         return CoordTransform(srs, SpatialReference(SRID)), description
     except (GDALException, SRSException) as error:
-        raise _Refuse(
+        raise FileRefused(
             _("无法把坐标系 %(srs)s 转换为 WGS-84：%(error)s") % {"srs": description, "error": error}
         ) from None
 
@@ -264,19 +264,19 @@ def _pick_fields(source_layer, name_field, code_field):
     available = "、".join(fields) or "—"
     if name_field:
         if name_field not in fields:
-            raise _Refuse(
+            raise FileRefused(
                 _("图层中没有名称字段“%(field)s”。现有字段：%(fields)s") % {"field": name_field, "fields": available}
             )
     else:
         name_field = next((each for each in NAME_FIELD_CANDIDATES if each in fields), None)
         if name_field is None:
-            raise _Refuse(
+            raise FileRefused(
                 _("找不到村名字段（试过 %(tried)s）。请用 --name-field 指定。现有字段：%(fields)s")
                 % {"tried": "、".join(NAME_FIELD_CANDIDATES), "fields": available}
             )
     if code_field:
         if code_field not in fields:
-            raise _Refuse(
+            raise FileRefused(
                 _("图层中没有代码字段“%(field)s”。现有字段：%(fields)s") % {"field": code_field, "fields": available}
             )
     else:
@@ -307,7 +307,7 @@ def _read_feature(number, feature, result, transform, *, shapefile):
     if len(code) > CODE_MAX_LENGTH:
         refuse(_("村代码超过 %(max)d 个字符。") % {"max": CODE_MAX_LENGTH}, name)
 
-    boundary = _boundary(feature, transform, lambda problem: refuse(problem, name),
+    boundary = valid_multipolygon(feature, transform, lambda problem: refuse(problem, name),
                          lambda note: result.warnings.append(f"{feature_label(number, name)}：{note}"))
     if boundary is None or len(result.errors) > errors_before:
         return None
@@ -322,7 +322,7 @@ def _text(value):
     return unicodedata.normalize("NFC", str(value)).strip()
 
 
-def _boundary(feature, transform, refuse, warn):
+def valid_multipolygon(feature, transform, refuse, warn):
     """The feature's geometry as a valid MultiPolygon in WGS-84, or None after ``refuse``."""
     try:
         geometry = feature.geom
@@ -341,7 +341,7 @@ def _boundary(feature, transform, refuse, warn):
     if geometry.has_curve:
         geometry = geometry.get_linear_geometry()
     if geometry.geom_type.num not in (OGRGeomType("Polygon").num, OGRGeomType("MultiPolygon").num):
-        refuse(_("几何类型是 %(type)s，村界必须是面（Polygon 或 MultiPolygon）。") % {"type": geometry.geom_type.name})
+        refuse(_("几何类型是 %(type)s，必须是面（Polygon 或 MultiPolygon）。") % {"type": geometry.geom_type.name})
         return None
     if transform is not None:
         try:
@@ -371,11 +371,11 @@ def _boundary(feature, transform, refuse, warn):
             refuse(_("几何无效（%(reason)s），且无法修复为面。") % {"reason": reason})
             return None
         geos = _as_multipolygon(parts)
-        warn(_("几何无效（%(reason)s），已自动修复（make_valid），请核对村界。") % {"reason": reason})
+        warn(_("几何无效（%(reason)s），已自动修复（make_valid），请核对图形。") % {"reason": reason})
     else:
         geos = _as_multipolygon(_polygons(geos))
     if geos is None or geos.empty or geos.area == 0:
-        refuse(_("村界面积为零。"))
+        refuse(_("面积为零。"))
         return None
     return geos
 

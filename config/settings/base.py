@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "videos",
     "exports",
     "summaries",
+    "tuban",
     "api",
     "worker",
     "demo",
