@@ -1,0 +1,41 @@
+"""The plans of the hot queries on a jurisdiction of 100,000 cases (issue #20): no sequential scan of
+patrol_case and no index read that grows with the table where the answer is small.
+
+One module-scoped jurisdiction (inserted with generate_series, analysed) serves every test here, so the module costs
+a few seconds, not a few per test.
+"""
+import pytest
+from django.contrib.gis.geos import Point
+
+from patrol import selectors
+from tests.perf.bigdata import make_big_jurisdiction, nodes, plan, seq_scans
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.perf]
+
+BIG = 100_000
+
+
+@pytest.fixture(scope="module")
+def big(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        jurisdiction, people, cleanup = make_big_jurisdiction(BIG)
+        yield jurisdiction, people
+        cleanup()
+
+
+def index_rows_read(node):
+    """Rows that index scans of patrol_case handed up (EXPLAIN ANALYZE), the cost of the query in entries."""
+    return sum(n.get("Actual Rows", 0) * n.get("Actual Loops", 1) for n in nodes(node)
+               if n["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Index Scan"))
+
+
+def test_nearby_duplicate_check_reads_only_the_box(db, big):
+    jurisdiction, _people = big
+    candidates = selectors.nearby_candidates(jurisdiction, Point(111.6, 40.7, srid=4326), 30)
+    top = plan(candidates[:500], analyze=True)
+    assert not seq_scans(top)
+    # About 100,000 × (60 m)² / (0.2° × 0.2°) ≈ 1 case in the box: reading the jurisdiction's open cases
+    # (tens of thousands of entries of (jurisdiction, status)) is what the ST_Within plan did.
+    assert index_rows_read(top) < 200, top
+    gist = [n for n in nodes(top) if n.get("Index Name", "").startswith("patrol_case_location")]
+    assert gist, top
