@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api import exceptions as api_errors
+from disclosure import views as disclosure_views
+from disclosure.feeds import DecisionFeed
 from exports import views as ledger_views
 from patrol import map_views, password_reset, settings_views
 from patrol import views as pages
@@ -28,6 +30,10 @@ urlpatterns = [
     path("summaries/campaigns/<int:pk>/settings/", summary_views.campaign_summary_settings,
          name="summary-campaign-settings"),
     path("summaries/campaigns/<int:pk>/send/", summary_views.campaign_summary_send, name="summary-campaign-send"),
+    # 执法公示: public, no login (disclosure.views).
+    path("gongshi/<str:code>/", disclosure_views.before, name="disclosure-before"),
+    path("gongshi/<str:code>/decisions/", disclosure_views.decisions, name="disclosure-decisions"),
+    path("gongshi/<str:code>/feed.atom", DecisionFeed(), name="disclosure-feed"),
     # Before Django's own: the reset is rate-limited and its links are built from SITE_URL.
     path("accounts/password_reset/", password_reset.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),

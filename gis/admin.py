@@ -28,7 +28,9 @@ class JurisdictionAdmin(LeafletGeoAdmin):
         (_("执法程序"), {"fields": ["legal_bases", "reconsideration_body", "court", "decision_period_days",
                                 "statement_window_days", "major_case_area_m2", "major_case_any_demolition"]}),
         (_("强制执行"), {"fields": ["demolition_wait_days", "enforcement_day_starts", "enforcement_day_ends"]}),
-        (_("保存与公示"), {"fields": ["evidence_retention_years", "disclosure_retention_years"]}),
+        (_("保存与公示"), {"fields": ["evidence_retention_years", "disclosure_retention_years",
+                                  "disclosure_retention_years_person", "public_address", "public_phone",
+                                  "duties"]}),
     ]
 
 

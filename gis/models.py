@@ -66,6 +66,17 @@ class Jurisdiction(models.Model):
     # 执法公示: a published decision is taken down after this many years (DOMAIN.md, default 5).
     disclosure_retention_years = models.PositiveSmallIntegerField(
         _("执法决定公示年限"), default=5, validators=[MinValueValidator(1)])
+    # Some provinces keep a natural person's decision public for less time (e.g. 2 years) than an
+    # organisation's; empty means the same as above.
+    disclosure_retention_years_person = models.PositiveSmallIntegerField(
+        _("自然人执法决定公示年限"), null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text=_("当事人为自然人的决定公示满此年限后撤下；为空时与上一项相同"))
+
+    # --- 执法公示 (事前公开): what the public page says of the enforcement body ---
+    public_address = models.CharField(_("办公地址"), max_length=200, blank=True)
+    public_phone = models.CharField(_("咨询电话"), max_length=40, blank=True)
+    duties = models.TextField(_("执法职责"), blank=True,
+                              help_text=_("公示的职责范围，每行一项；为空时按可适用的法律依据列出"))
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 

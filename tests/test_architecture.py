@@ -12,7 +12,7 @@ from worker import tasks  # noqa: F401 - registers the worker's tasks
 from worker.celery import app
 
 ROOT = Path(settings.BASE_DIR)
-PACKAGES = ["core", "gis", "notifications", "patrol", "documents", "videos", "tuban", "exports", "summaries", "demo", "worker", "api",
+PACKAGES = ["core", "gis", "notifications", "patrol", "documents", "videos", "tuban", "disclosure", "exports", "summaries", "demo", "worker", "api",
             "config"]
 
 # Imports inside a function that are allowed, each with why (an import there must never hide a cycle).

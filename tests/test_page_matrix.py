@@ -52,7 +52,9 @@ PAGES = {
 }
 # Not pages of the app's own: the API (its own matrix), Django's admin, auth and i18n views, and the
 # public technical endpoints.
-NOT_IN_MATRIX = {"service-worker", "healthz", "set_language"}
+NOT_IN_MATRIX = {"service-worker", "healthz", "set_language",
+                 # 执法公示: public pages, no login, the same for everyone (tests/disclosure/test_pages.py).
+                 "disclosure-before", "disclosure-decisions", "disclosure-feed"}
 SKIPPED_PREFIXES = ("api/", "admin/", "accounts/", "i18n/")
 
 

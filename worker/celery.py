@@ -40,4 +40,7 @@ app.conf.beat_schedule = {
     # changed schedule counts without restarting beat. Scheduled summaries go out from 08:00 Beijing time:
     # daily, on Mondays (weekly) or on the 1st (monthly); see summaries/services.py.
     "send-due-summaries": {"task": "worker.tasks.send_due_summaries", "schedule": 300.0},
+    # Every day at 06:00 Beijing time: 执法公示 — publish the decisions made before today (the supervisor had the
+    # decision's day to hold one back), withdraw revoked ones, take down those past their retention.
+    "publish-disclosures": {"task": "worker.tasks.publish_disclosures", "schedule": crontab(hour=6, minute=0)},
 }

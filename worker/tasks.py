@@ -10,6 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from disclosure import services as disclosure
 from documents import dossier
 from exports import services as exports
 from notifications import services as notifications
@@ -147,3 +148,10 @@ def send_due_summaries():
 def build_dossier(job_id):
     """Build one case file (documents.dossier.run_dossier_job); a second run finds it taken or done."""
     dossier.run_dossier_job(job_id)
+
+
+@shared_task(ignore_result=True)
+def publish_disclosures():
+    """执法公示's daily run: register new decisions, withdraw revoked ones, publish, take down expired ones
+    (disclosure.services.run_daily; every step is safe to run twice)."""
+    return disclosure.run_daily()

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "documents",
     "videos",
     "exports",
+    "disclosure",
     "summaries",
     "tuban",
     "api",
