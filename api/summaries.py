@@ -85,16 +85,53 @@ class CampaignSummaryView(APIView):
         return Response(kpis.build_summary(kpis.Scope.for_campaign(campaign), _period(request, campaign)))
 
 
-class CampaignSummarySendView(APIView):
-    """Queue the campaign's summary up to today for its recipients now (202). Supervisors only."""
+class SummarySendSerializer(serializers.Serializer):
+    resend_to = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, min_length=1, max_length=200,
+        help_text="Send the summary again to these users (ids of the jurisdiction's members with an email address), "
+                  "even if they have it today. Needs client_uuid.")
+    client_uuid = serializers.UUIDField(
+        required=False, help_text="Made by the client for one resend: the same request sent twice sends once.")
 
-    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT, 403: None, 404: None})
+
+def _email_state(delivery):
+    return {"recipient": delivery.recipient, "status": delivery.status, "sent_at": delivery.sent_at}
+
+
+class CampaignSummarySendView(APIView):
+    """Queue the campaign's summary up to today for its recipients now. Supervisors only.
+
+    Each recipient gets it once a day: a second request the same day sends nothing to those who have it and says
+    so (200, ``already_sent``, ``sent_to`` with each email's state and time, ``message``). ``resend_to`` with a
+    ``client_uuid`` sends it again to the chosen users, once per ``client_uuid``. 202 when an email is on its way.
+    """
+
+    @extend_schema(request=SummarySendSerializer,
+                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="nothing new to send: everyone "
+                                                   "has it today (or this resend was recorded before)"),
+                              202: OpenApiTypes.OBJECT, 403: None, 404: None,
+                              **errors(400, 409, d400="resend_to without client_uuid, or naming someone who is not a "
+                                                      "member of the jurisdiction with an email address",
+                                       d409="a resend while today's summary is still being built")})
     def post(self, request, pk):
         campaign = get_object_or_404(selectors.campaigns_for(request.user).select_related("jurisdiction"), pk=pk)
-        summary = summaries.send_campaign_summary_now(campaign=campaign, actor=request.user)
+        if request.user.role not in summaries.SUMMARY_MANAGERS:
+            raise PermissionDenied(_("只有中队长可以发送汇总报告"))
+        data = SummarySendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        request_id = data.validated_data.get("client_uuid")
+        outcome = summaries.send_campaign_summary_now(
+            campaign=campaign, actor=request.user, resend_to=data.validated_data.get("resend_to"),
+            request_id=str(request_id) if request_id else None)
+        summary = outcome.summary
         return Response({"summary": summary.pk, "status": summary.status,
                          "period": {"start": summary.period_start, "end": summary.period_end},
-                         "url": reverse("api-summary", args=[summary.pk])}, status=status.HTTP_202_ACCEPTED)
+                         "url": reverse("api-summary", args=[summary.pk]),
+                         "queued": outcome.queued, "already_sent": outcome.already_sent,
+                         "sent_to": [_email_state(d) for d in outcome.earlier],
+                         "resent_to": [_email_state(d) for d in outcome.resent],
+                         "message": summaries.outcome_message(outcome)},
+                        status=status.HTTP_202_ACCEPTED if outcome.queued else status.HTTP_200_OK)
 
 
 class SummaryListSerializer(serializers.ModelSerializer):

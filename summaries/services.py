@@ -1,6 +1,7 @@
 """Summaries (汇总报告): the KPIs of patrol.kpis for a campaign or a jurisdiction and one period, stored with their
 charts and ledger, and emailed once per recipient and period (notifications)."""
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from datetime import time as clock
 from io import BytesIO
@@ -12,13 +13,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.queue import enqueue_on_commit
 from exports.formats import write_ledger_xlsx
 from notifications.models import Delivery
 from notifications.services import record_email
 from patrol.choices import OPEN_STATUSES, CampaignStatus, Role, SummarySchedule
-from patrol.errors import InvalidInput, NotAllowed, NotFound
+from patrol.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from patrol.kpis import Period, Scope, build_summary, current_period
 from patrol.models import Campaign, User
 from summaries import charts
@@ -66,16 +68,27 @@ def produce_summary(summary_id, *, now=None):
         if summary.status == Summary.Status.REQUESTED:
             _build(summary, recipients, now=now)
         for user in recipients:
-            with translation.override(user.language):
-                attachments = _attachments(summary, user)
-                delivery = record_email(
-                    key=f"summary:{summary.scope_key}:{summary.kind}:{summary.period_start}:{summary.period_end}"
-                        f":{user.pk}",
-                    recipient=user.email, language=user.language, subject=summary_title(summary),
-                    template="summary", context=_email_context(summary, attachments), attachments=attachments)
-            if delivery is not None:
-                summary.deliveries.add(delivery)
+            _record_summary_email(summary, user, _email_key(summary, user))
     return list(summary.deliveries.filter(status=Delivery.Status.PENDING).values_list("pk", flat=True))
+
+
+def _email_key(summary, user, resend=None):
+    """The key of one summary email: once per scope, kind, period and recipient; a resend adds the id the client
+    made for that request, so the same request arriving twice (a double tap, a retry) is one email."""
+    key = f"summary:{summary.scope_key}:{summary.kind}:{summary.period_start}:{summary.period_end}:{user.pk}"
+    return f"{key}:resend:{resend}" if resend else key
+
+
+def _record_summary_email(summary, user, key):
+    """Record the summary's email to ``user`` under ``key`` (in the caller's transaction); None if recorded before."""
+    with translation.override(user.language):
+        attachments = _attachments(summary, user)
+        delivery = record_email(key=key, recipient=user.email, language=user.language,
+                                subject=summary_title(summary), template="summary",
+                                context=_email_context(summary, attachments), attachments=attachments)
+    if delivery is not None:
+        summary.deliveries.add(delivery)
+    return delivery
 
 
 def recipients_for(summary):
@@ -265,18 +278,114 @@ def possible_recipients(jurisdiction):
             .order_by("role", "last_name", "first_name", "username"))
 
 
-def send_campaign_summary_now(*, campaign, actor):
-    """Queue the campaign's summary up to today for its recipients (each gets it once a day at most)."""
+@dataclass
+class SendOutcome:
+    """What "send now" did: ``earlier`` are the summary's emails recorded before this request (who has it
+    already, and when), ``resent`` the explicit resends this request asked for (recorded now or by the same
+    request before), ``queued`` whether anything new is on its way."""
+
+    summary: Summary
+    earlier: list
+    resent: list
+    queued: bool
+
+    @property
+    def already_sent(self):
+        return bool(self.earlier)
+
+
+def send_campaign_summary_now(*, campaign, actor, resend_to=None, request_id=None):
+    """Queue the campaign's summary up to today for its recipients; each gets it once a day at most.
+
+    A second "send now" on the same day sends nothing to those who have it (the outcome says who and when);
+    recipients added since get their copy. To send it again, name the recipients (``resend_to``: users or ids of
+    the jurisdiction's possible recipients) and give the request an id made by the client (``request_id``, a
+    UUID): each named recipient gets one more email per request id, however often that request arrives.
+    """
     if campaign.jurisdiction_id != actor.jurisdiction_id:
         raise NotFound()
     if actor.role not in SUMMARY_MANAGERS:
         raise NotAllowed(_("只有中队长可以发送汇总报告"))
+    if resend_to is not None:
+        chosen = _resend_recipients(actor.jurisdiction, resend_to, request_id)
     with transaction.atomic():
-        summary, _created = request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.ON_DEMAND,
-                                            period=current_period(campaign), requested_by=actor)
-        # Queued even when it exists: recipients added since get their copy, the others none.
-        queue_summary(summary)
-    return summary
+        summary, created = request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.ON_DEMAND,
+                                           period=current_period(campaign), requested_by=actor)
+        # Locked like produce_summary does: the emails recorded by a worker building it now are seen, or wait.
+        summary = (Summary.objects.select_for_update(of=("self",)).select_related("jurisdiction", "campaign")
+                   .get(pk=summary.pk))
+        earlier = [] if created else list(summary.deliveries.order_by("created_at", "pk"))
+        if resend_to is not None:
+            return _resend(summary, chosen, request_id, earlier)
+        had = {delivery.recipient for delivery in earlier}
+        missing = summary.status != Summary.Status.READY or any(
+            user.email not in had for user in recipients_for(summary))
+        if missing:
+            # Recipients added since get their copy, the others none.
+            queue_summary(summary)
+        return SendOutcome(summary=summary, earlier=earlier, resent=[], queued=missing)
+
+
+def _resend_recipients(jurisdiction, resend_to, request_id):
+    if not request_id:
+        raise InvalidInput(fields={"client_uuid": [_("重新发送需要一个请求编号（UUID），重复提交时不会再发一次")]})
+    ids = [getattr(user, "pk", user) for user in resend_to]
+    chosen = list(possible_recipients(jurisdiction).filter(pk__in=ids).order_by("pk"))
+    if not chosen or len(chosen) != len(set(ids)):
+        raise InvalidInput(fields={"resend_to": [_("请选择本辖区有邮箱的接收人")]})
+    return chosen
+
+
+def _resend(summary, chosen, request_id, earlier):
+    if summary.status != Summary.Status.READY:
+        raise Conflict(_("今天的汇总报告正在生成，生成后即发送给接收人；之后才能重新发送"))
+    recorded = [delivery for user in chosen
+                if (delivery := _record_summary_email(summary, user, _email_key(summary, user, request_id)))]
+    for delivery in recorded:
+        enqueue_on_commit("worker.tasks.send_summary_email", delivery.pk)
+    keys = [_email_key(summary, user, request_id) for user in chosen]
+    resent = list(Delivery.objects.filter(key__in=keys).order_by("pk"))
+    ids = {delivery.pk for delivery in resent}
+    return SendOutcome(summary=summary, earlier=[d for d in earlier if d.pk not in ids], resent=resent,
+                       queued=bool(recorded))
+
+
+def sent_to_text(deliveries, *, today=None):
+    """"张三（08:12）、李四（发送中）" — who got these emails and when, for the page and the API's message."""
+    today = today or timezone.localdate()
+    names = {user.email: user.display_name for user in
+             User.objects.filter(email__in=[d.recipient for d in deliveries]).order_by("pk")}
+    parts = []
+    for delivery in deliveries:
+        name = names.get(delivery.recipient, delivery.recipient)
+        if delivery.status == Delivery.Status.SENT and delivery.sent_at:
+            local = timezone.localtime(delivery.sent_at)
+            when = f"{local:%H:%M}" if local.date() == today else f"{local:%Y-%m-%d %H:%M}"
+        else:
+            when = delivery.get_status_display()
+        parts.append(_("%(name)s（%(when)s）") % {"name": name, "when": when})
+    return pgettext("between names", "、").join(parts)
+
+
+def sent_today(deliveries, *, today=None):
+    """Whether all these emails were recorded today (the page then says 今天已发送给…)."""
+    today = today or timezone.localdate()
+    return all(timezone.localdate(d.created_at) == today for d in deliveries)
+
+
+def outcome_message(outcome):
+    """One sentence saying what "send now" did, in the user's language."""
+    if outcome.resent:
+        text = _("已重新发送给：%(who)s") if outcome.queued else _("这次重新发送已经记录过，没有再发一次：%(who)s")
+        return text % {"who": sent_to_text(outcome.resent)}
+    if outcome.earlier:
+        text = (_("今天已发送给：%(who)s。没有重复发送；如需再发，请选择接收人重新发送。") if sent_today(outcome.earlier)
+                else _("已发送给：%(who)s。没有重复发送；如需再发，请选择接收人重新发送。"))
+        text %= {"who": sent_to_text(outcome.earlier)}
+        if outcome.queued:
+            text += _("新加入的接收人会收到一份。")
+        return text
+    return _("汇总报告已加入发送队列，每位接收人每天最多收到一份")
 
 
 def set_summary_settings(*, actor, schedule, recipients, campaign=None):

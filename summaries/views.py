@@ -5,6 +5,8 @@ Every read goes through ``summaries.selectors`` / ``patrol.selectors``: another 
 404, a role that may not read summaries gets 403. Chart and ledger files are served by ``summary_file`` after
 the same checks, never from a public URL.
 """
+import uuid
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -20,8 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from patrol import selectors
+from patrol import kpis, selectors
 from patrol.choices import SummarySchedule
+from patrol.errors import Conflict
 from notifications.models import Delivery
 from summaries import presentation
 from summaries import services as summaries
@@ -59,8 +62,12 @@ def summary_list(request):
 def summary_detail(request, pk):
     summary = get_object_or_404(summaries_for(request.user).select_related("jurisdiction", "campaign"), pk=pk)
     _require(request.user, summaries.SUMMARY_READERS)
-    context = {"summary": summary, "deliveries": summary.deliveries.order_by("recipient"),
-               "delivery_state": summaries.delivery_state(summary)}
+    deliveries = list(summary.deliveries.order_by("created_at", "pk"))
+    context = {"summary": summary, "deliveries": sorted(deliveries, key=lambda d: (d.recipient, d.pk)),
+               "delivery_state": summaries.delivery_state(summary), "resend_form": _resend_form(request, summary)}
+    if deliveries:
+        context["sent_to"] = summaries.sent_to_text(deliveries)
+        context["sent_today"] = summaries.sent_today(deliveries)
     if summary.status == Summary.Status.READY:
         context.update(presentation.summary_context(summary))
     else:
@@ -139,11 +146,54 @@ def jurisdiction_summary_settings(request):
     return _settings_page(request)
 
 
+class ResendForm(forms.Form):
+    """Send today's summary again to chosen people; ``client_uuid`` is made when the form is shown, so a double
+    tap (or the browser sending the form again) records one email per person."""
+
+    resend_to = forms.ModelMultipleChoiceField(label=gettext_lazy("重新发送给"), queryset=None,
+                                               widget=forms.CheckboxSelectMultiple)
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, jurisdiction, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resend_to"].queryset = summaries.possible_recipients(jurisdiction)
+        self.fields["resend_to"].label_from_instance = lambda user: f"{user.display_name}（{user.email}）"
+
+
+def _resend_form(request, summary):
+    """The resend form, for a manager looking at the campaign's summary of today that has been sent."""
+    if (request.user.role not in summaries.SUMMARY_MANAGERS or summary.kind != Summary.Kind.ON_DEMAND
+            or summary.campaign_id is None or summary.status != Summary.Status.READY
+            or summary.period_end != kpis.current_period(summary.campaign).end):
+        return None
+    had = set(summary.deliveries.values_list("recipient", flat=True))
+    initial = [user for user in summaries.recipients_for(summary) if user.email in had]
+    return ResendForm(initial={"resend_to": initial, "client_uuid": uuid.uuid4()},
+                      jurisdiction=request.user.jurisdiction)
+
+
 @login_required
 @require_POST
 def campaign_summary_send(request, pk):
     campaign = get_object_or_404(selectors.campaigns_for(request.user), pk=pk)
     _require(request.user, summaries.SUMMARY_MANAGERS)
-    summary = summaries.send_campaign_summary_now(campaign=campaign, actor=request.user)
-    messages.success(request, _("汇总报告已加入发送队列，每位接收人每天最多收到一份"))
-    return redirect("summary", pk=summary.pk)
+    resend_to = request_id = None
+    if "resend_to" in request.POST or "client_uuid" in request.POST:
+        form = ResendForm(request.POST, jurisdiction=request.user.jurisdiction)
+        if not form.is_valid():
+            messages.error(request, _("请选择重新发送的接收人"))
+            summary = summaries_for(request.user).filter(campaign=campaign, kind=Summary.Kind.ON_DEMAND).first()
+            return redirect("summary", pk=summary.pk) if summary else redirect("summaries")
+        resend_to, request_id = form.cleaned_data["resend_to"], str(form.cleaned_data["client_uuid"])
+    try:
+        outcome = summaries.send_campaign_summary_now(campaign=campaign, actor=request.user, resend_to=resend_to,
+                                                      request_id=request_id)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect("summaries")
+    message = summaries.outcome_message(outcome)
+    if outcome.queued:
+        messages.success(request, message)
+    else:
+        messages.warning(request, message)
+    return redirect("summary", pk=outcome.summary.pk)

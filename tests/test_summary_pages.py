@@ -17,6 +17,7 @@ from tests.factories import finding
 from patrol import kpis
 from summaries import services as summaries
 from notifications.models import Delivery
+from notifications.services import deliver
 from summaries.models import JurisdictionSummarySchedule, Summary
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
@@ -203,3 +204,84 @@ def test_a_summary_still_being_built_names_who_will_get_it(client, users, campai
     assert "生成后发送给：" in page
     assert str(users["supervisor"]) in page and str(users["leader"]) in page
     assert "没有接收人" not in page
+
+
+def _sent_today(campaign, users, api_client):
+    """The first "send now" of the day, built and emailed as the worker does."""
+    first = api_client.post(f"/api/v1/campaigns/{campaign.pk}/summary/send/")
+    assert first.status_code == 202
+    summary = Summary.objects.get(pk=first.json()["summary"])
+    for delivery_id in summaries.produce_summary(summary.pk):
+        deliver(delivery_id)
+    return summary
+
+
+def test_send_now_a_second_time_the_same_day_says_who_has_it_and_resends_once_on_request(
+        users, campaign, settings, tmp_path, mailoutbox, django_capture_on_commit_callbacks):
+    settings.MEDIA_ROOT = tmp_path
+    client = api(users["supervisor"])
+    url = f"/api/v1/campaigns/{campaign.pk}/summary/send/"
+    summary = _sent_today(campaign, users, client)
+    assert len(mailoutbox) == 2
+    sent_at = timezone.localtime(summary.deliveries.get(recipient="leader@example.org").sent_at)
+
+    with django_capture_on_commit_callbacks() as queued:
+        again = client.post(url)
+    # Nothing is sent, and the answer says so: who has it and when, not a bare 202 "ready".
+    assert again.status_code == 200 and queued == []
+    data = again.json()
+    assert (data["summary"], data["already_sent"], data["queued"]) == (summary.pk, True, False)
+    assert sorted(d["recipient"] for d in data["sent_to"]) == ["leader@example.org", "supervisor@example.org"]
+    assert all(d["status"] == "sent" and d["sent_at"] for d in data["sent_to"])
+    assert data["message"].startswith("今天已发送给：") and f"{sent_at:%H:%M}" in data["message"]
+    assert str(users["leader"]) in data["message"] and str(users["supervisor"]) in data["message"]
+
+    # An explicit resend to a chosen recipient, recorded once however often the same request arrives.
+    body = {"resend_to": [users["leader"].pk], "client_uuid": "0b7e7f0c-4a57-4d0e-9d7a-8a1d3a8e2f11"}
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        resent = client.post(url, body, format="json")
+        double_tap = client.post(url, body, format="json")
+    assert resent.status_code == 202 and resent.json()["queued"] is True
+    assert [d["recipient"] for d in resent.json()["resent_to"]] == ["leader@example.org"]
+    assert double_tap.status_code == 200 and double_tap.json()["queued"] is False
+    assert [d["recipient"] for d in double_tap.json()["resent_to"]] == ["leader@example.org"]
+    assert len(queued) == 1
+    assert summary.deliveries.filter(recipient="leader@example.org").count() == 2
+    assert summary.deliveries.count() == 3
+
+    # A resend needs its request id, and names members of the jurisdiction with an email address only.
+    assert client.post(url, {"resend_to": [users["leader"].pk]}, format="json").status_code == 400
+    foreign = client.post(url, {"resend_to": [users["other_supervisor"].pk],
+                                "client_uuid": "6f1c2b1e-8f7d-4b8e-9a55-0d0f7f3f6b21"}, format="json")
+    assert foreign.status_code == 400 and "resend_to" in foreign.json()["error"]["fields"]
+    assert api(users["leader"]).post(url, body, format="json").status_code == 403
+
+
+def test_the_page_says_the_summary_was_sent_today_and_resends_once_to_the_chosen(
+        client, users, campaign, settings, tmp_path, mailoutbox, django_capture_on_commit_callbacks):
+    settings.MEDIA_ROOT = tmp_path
+    summary = _sent_today(campaign, users, api(users["supervisor"]))
+    client.force_login(users["supervisor"])
+    url = reverse("summary-campaign-send", args=[campaign.pk])
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(url, follow=True)
+    assert queued == []
+    html = response.content.decode()
+    sent_at = timezone.localtime(summary.deliveries.get(recipient="supervisor@example.org").sent_at)
+    assert '<li class="warning">今天已发送给：' in html  # the message after the tap
+    assert re.search(r'<p id="sent-to">今天已发送给：[^<]*' + re.escape(f"{users['leader']}（{sent_at:%H:%M}）"), html)
+    assert "汇总报告已加入发送队列" not in html
+
+    form = re.search(r'<form method="post" action="([^"]+)" id="resend">(.*?)</form>', html, re.S)
+    assert form and form.group(1) == url
+    token = re.search(r'name="client_uuid" value="([^"]+)"', form.group(2)).group(1)
+    assert f'value="{users["leader"].pk}"' in form.group(2)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        first = client.post(url, {"resend_to": [users["leader"].pk], "client_uuid": token}, follow=True)
+        second = client.post(url, {"resend_to": [users["leader"].pk], "client_uuid": token}, follow=True)
+    assert len(queued) == 1 and summary.deliveries.filter(recipient="leader@example.org").count() == 2
+    assert "已重新发送给：" in first.content.decode()
+    assert "这次重新发送已经记录过，没有再发一次" in second.content.decode()
+    # A fresh form is a fresh request: the next deliberate resend is sent.
+    fresh = re.search(r'name="client_uuid" value="([^"]+)"', second.content.decode()).group(1)
+    assert fresh != token
