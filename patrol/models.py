@@ -305,8 +305,10 @@ class Case(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["jurisdiction", "status"], name="case_jur_status"),
-            models.Index(fields=["jurisdiction", "created_at"], name="case_jur_created"),
-            models.Index(fields=["jurisdiction", "deadline"], name="case_jur_deadline"),
+            # With the id: the ledger's default order (created_at, then id to break ties) and its pages come
+            # straight from the index (patrol.ordering), as the deadline order does from the next.
+            models.Index(fields=["jurisdiction", "created_at", "id"], name="case_jur_created_id"),
+            models.Index(fields=["jurisdiction", "deadline", "id"], name="case_jur_deadline_id"),
             models.Index(fields=["village", "status"], name="case_village_status"),
             models.Index(fields=["campaign", "status"], name="case_campaign_status"),
             models.Index(fields=["responsible", "status"], name="case_responsible_status"),

@@ -2,6 +2,11 @@
 
 ``?ordering=key`` or ``-key``; empty values (no deadline, no village) come last either way, then the newest id
 breaks ties, so pages never repeat or skip a case.
+
+Columns that are never empty are sorted without a NULLS clause: ``created_at DESC NULLS LAST`` is the same order
+as ``created_at DESC`` for a NOT NULL column, but PostgreSQL cannot read it from an ascending index backwards, so the
+ledger's default page was a sequential scan and a top-N sort of the whole table (issue #20). With the plain order,
+``case_jur_created`` (jurisdiction, created_at, id) hands the first page over in order.
 """
 from django.db import models
 
@@ -17,6 +22,8 @@ CASE_ORDERINGS = {
     # The order of the procedure (DOMAIN.md), not the alphabet of the identifiers.
     "status": ("status_rank",),
 }
+# Keys whose columns are never NULL (no NULLS clause, see above).
+NOT_NULL_KEYS = {"reference", "created_at", "updated_at", "status"}
 DEFAULT_ORDERING = "-created_at"
 ORDERING_CHOICES = [prefix + key for key in CASE_ORDERINGS for prefix in ("", "-")]
 
@@ -40,7 +47,10 @@ def order_cases(cases, ordering=None, *, default=DEFAULT_ORDERING, open_first=Fa
     if key == "status":
         cases = cases.annotate(status_rank=STATUS_RANK)
     expressions = [models.F(field) for field in CASE_ORDERINGS[key]]
-    expressions = [e.desc(nulls_last=True) if descending else e.asc(nulls_last=True) for e in expressions]
+    if key in NOT_NULL_KEYS:
+        expressions = [e.desc() if descending else e.asc() for e in expressions]
+    else:
+        expressions = [e.desc(nulls_last=True) if descending else e.asc(nulls_last=True) for e in expressions]
     if open_first:
         expressions.insert(0, ENDED_LAST.asc())
     return cases.order_by(*expressions, "-pk" if descending else "pk")

@@ -4,10 +4,17 @@ patrol_case and no index read that grows with the table where the answer is smal
 One module-scoped jurisdiction (inserted with generate_series, analysed) serves every test here, so the module costs
 a few seconds, not a few per test.
 """
+from datetime import timedelta
+
 import pytest
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 
+from exports.views import table_rows
 from patrol import selectors
+from patrol.filters import CaseFilter
+from patrol.ordering import valid_ordering
+from patrol.selectors import cases_for
 from tests.perf.bigdata import make_big_jurisdiction, nodes, plan, seq_scans
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.perf]
@@ -26,7 +33,8 @@ def big(django_db_setup, django_db_blocker):
 def index_rows_read(node):
     """Rows that index scans of patrol_case handed up (EXPLAIN ANALYZE), the cost of the query in entries."""
     return sum(n.get("Actual Rows", 0) * n.get("Actual Loops", 1) for n in nodes(node)
-               if n["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Index Scan"))
+               if n["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Index Scan")
+               and n.get("Relation Name", "patrol_case") == "patrol_case")
 
 
 def test_nearby_duplicate_check_reads_only_the_box(db, big):
@@ -39,3 +47,32 @@ def test_nearby_duplicate_check_reads_only_the_box(db, big):
     assert index_rows_read(top) < 200, top
     gist = [n for n in nodes(top) if n.get("Index Name", "").startswith("patrol_case_location")]
     assert gist, top
+
+
+def test_default_ledger_page_reads_the_index_in_order(db, big):
+    jurisdiction, people = big
+    cases = table_rows(cases_for(people["supervisor"]), valid_ordering(None))
+    top = plan(cases[:50], analyze=True)
+    assert not seq_scans(top), top
+    assert not [n for n in nodes(top) if n["Node Type"] in ("Sort", "Incremental Sort")], top
+    assert index_rows_read(top) <= 50, top
+    sql = str(cases.query)
+    assert "boundary" not in sql and '"location"' not in sql
+
+
+def test_other_ledger_orders_do_not_scan_the_table(db, big):
+    _jurisdiction, people = big
+    for ordering in ("created_at", "reference", "-reference", "deadline"):
+        top = plan(table_rows(cases_for(people["supervisor"]), ordering)[:50])
+        assert not seq_scans(top), (ordering, top)
+
+
+def test_reported_date_filters_are_ranges_on_the_index(db, big):
+    _jurisdiction, people = big
+    today = timezone.localdate()
+    params = {"reported_from": (today - timedelta(days=3)).isoformat(), "reported_to": today.isoformat()}
+    filterset = CaseFilter(params, queryset=cases_for(people["supervisor"]))
+    assert filterset.is_valid()
+    top = plan(table_rows(filterset.qs, None)[:50])
+    assert not seq_scans(top), top
+    assert "::date" not in str(filterset.qs.query)
