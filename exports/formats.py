@@ -13,9 +13,11 @@ import csv
 import io
 import logging
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import islice
 from typing import Callable
 from xml.sax.saxutils import escape
 
@@ -31,7 +33,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from patrol.choices import Category, Resolution, Status
-from patrol.models import is_overdue
+from patrol.models import Case, Notice, is_overdue
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ COLUMNS = [
     ("overdue", gettext_lazy("是否逾期"), 9),
     ("resolution", gettext_lazy("结案方式"), 12),
     ("responsible", gettext_lazy("责任人"), 10),
+    ("documents", gettext_lazy("文书编号"), 34),
 ]
 AREA_FORMAT = '0.0 "㎡"'
 DATE_FORMAT = "yyyy-mm-dd"
@@ -109,6 +112,7 @@ class LedgerRow:
     resolution: str
     resolution_label: str
     responsible: str
+    documents: tuple = ()
     lng: float | None = None
     lat: float | None = None
 
@@ -122,7 +126,8 @@ _VALUES = ("id", "reference", "village__name", "address", "party_name", "categor
 
 
 def ledger_rows(cases, *, with_location=False):
-    """The ledger rows of ``cases`` (a scoped queryset, in its order), read in chunks with one query."""
+    """The ledger rows of ``cases`` (a scoped queryset, in its order), read in chunks: one query for the cases and
+    two for the document numbers of each chunk of CHUNK cases."""
     categories = {value: str(label) for value, label in Category.choices}
     statuses = {value: str(label) for value, label in Status.choices}
     resolutions = {value: str(label) for value, label in Resolution.choices}
@@ -133,28 +138,53 @@ def ledger_rows(cases, *, with_location=False):
             export_lng=models.Func("location", function="ST_X", output_field=models.FloatField()),
             export_lat=models.Func("location", function="ST_Y", output_field=models.FloatField()))
         fields += ["export_lng", "export_lat"]
-    for values in cases.values_list(*fields).iterator(chunk_size=CHUNK):
-        (pk, reference, village, address, party, category, area, created_at, status, deadline, resolution,
-         last_name, first_name, username, *location) = values
-        yield LedgerRow(
-            id=pk, reference=reference, village=_text(village), address=_text(address), party=_text(party),
-            category=category, category_label=categories.get(category, category), area_m2=area,
-            # 发现日期 is the day the finding was logged, in Asia/Shanghai: the date the filters use too.
-            found_on=timezone.localtime(created_at).date(), status=status, status_label=statuses.get(status, status),
-            deadline=deadline, overdue=is_overdue(status, deadline, today),
-            resolution=resolution, resolution_label=resolutions.get(resolution, resolution),
-            # As User.__str__: family name first, no space; the user name when no name is recorded.
-            responsible=_text(f"{last_name or ''}{first_name or ''}".strip() or username) if username else "",
-            lng=location[0] if location else None, lat=location[1] if location else None,
-        )
+    values_iter = cases.values_list(*fields).iterator(chunk_size=CHUNK)
+    while batch := list(islice(values_iter, CHUNK)):
+        numbers = document_numbers([values[0] for values in batch])
+        for values in batch:
+            (pk, reference, village, address, party, category, area, created_at, status, deadline, resolution,
+             last_name, first_name, username, *location) = values
+            yield LedgerRow(
+                id=pk, reference=reference, village=_text(village), address=_text(address), party=_text(party),
+                category=category, category_label=categories.get(category, category), area_m2=area,
+                # 发现日期 is the day the finding was logged, in Asia/Shanghai: the date the filters use too.
+                found_on=timezone.localtime(created_at).date(), status=status,
+                status_label=statuses.get(status, status), deadline=deadline,
+                overdue=is_overdue(status, deadline, today),
+                resolution=resolution, resolution_label=resolutions.get(resolution, resolution),
+                # As User.__str__: family name first, no space; the user name when no name is recorded.
+                responsible=_text(f"{last_name or ''}{first_name or ''}".strip() or username) if username else "",
+                documents=numbers.get(pk, ()),
+                lng=location[0] if location else None, lat=location[1] if location else None,
+            )
+
+
+def document_numbers(case_ids):
+    """case id → the numbers of the documents issued on it, in issue order: the notices (patrol.Notice) and the
+    执法文书 (documents), not the 送达回证 that record their service (a receipt is a document with a service record).
+    Read through the case's relations, so the ledger needs nothing of the documents app but its table."""
+    issued = defaultdict(list)
+    for case_id, number, day, pk in (Notice.objects.filter(case_id__in=case_ids)
+                                     .values_list("case_id", "number", "issued_on", "pk")):
+        issued[case_id].append((day, 0, pk, number))
+    for case_id, number, day, pk in (Case.objects.filter(pk__in=case_ids, documents__isnull=False,
+                                                         documents__service_record__isnull=True)
+                                     .values_list("pk", "documents__number", "documents__issued_on",
+                                                  "documents__pk")):
+        issued[case_id].append((day, 1, pk, number))
+    return {case_id: tuple(number for *_order, number in sorted(rows)) for case_id, rows in issued.items()}
 
 
 def _row_texts(row):
-    """The row as the twelve texts of COLUMNS (CSV, KML descriptions)."""
+    """The row as the texts of COLUMNS (CSV, KML descriptions)."""
     return [row.reference, row.village, row.address, row.party, row.category_label,
             "" if row.area_m2 is None else f"{row.area_m2:.1f}", row.found_on.isoformat(), row.status_label,
             row.deadline.isoformat() if row.deadline else "", _("是") if row.overdue else _("否"),
-            row.resolution_label, row.responsible]
+            row.resolution_label, row.responsible, _documents_text(row)]
+
+
+def _documents_text(row):
+    return _("；").join(row.documents)
 
 
 def headers():
@@ -264,7 +294,7 @@ def _excel_row(sheet, row, site_url, link):
         overdue.font = _OVERDUE_FONT
     return [reference, _excel_text(sheet, row.village), _excel_text(sheet, row.address),
             _excel_text(sheet, row.party), row.category_label, area, found, row.status_label, deadline, overdue,
-            row.resolution_label, _excel_text(sheet, row.responsible)]
+            row.resolution_label, _excel_text(sheet, row.responsible), _documents_text(row)]
 
 
 def _excel_text(sheet, text):
@@ -329,7 +359,7 @@ def _feature(row, site_url):
             "area_m2": None if row.area_m2 is None else float(row.area_m2), "found_on": row.found_on,
             "status": row.status, "status_display": row.status_label, "deadline": row.deadline,
             "overdue": row.overdue, "resolution": row.resolution, "resolution_display": row.resolution_label,
-            "responsible": row.responsible, "url": row.case_url(site_url),
+            "responsible": row.responsible, "document_numbers": list(row.documents), "url": row.case_url(site_url),
         },
     }
 

@@ -10,13 +10,16 @@ from urllib.parse import quote
 import openpyxl
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from documents.choices import DocumentKind
+from documents.services import issue_document, record_service
 from exports import formats, services
 from patrol import workflow
-from patrol.choices import Category, Resolution, Status
-from patrol.models import Case
+from patrol.choices import Category, NoticeKind, Resolution, Status
+from patrol.models import Case, Notice
 from tests.factories import finding
 from tests.worker.conftest import celery_worker, redis_url, smtp_server, wait_for  # noqa: F401
 from exports.models import ExportJob
@@ -25,7 +28,8 @@ from worker.tasks import build_export
 pytestmark = [pytest.mark.django_db]
 
 KML = "{http://www.opengis.net/kml/2.2}"
-HEADERS = ["编号", "村", "地址", "当事人", "类别", "面积", "发现日期", "状态", "整改期限", "是否逾期", "结案方式", "责任人"]
+HEADERS = ["编号", "村", "地址", "当事人", "类别", "面积", "发现日期", "状态", "整改期限", "是否逾期", "结案方式", "责任人",
+           "文书编号"]
 
 
 def api(user):
@@ -86,7 +90,7 @@ def test_excel_has_the_chinese_headers_in_order_a_frozen_header_and_an_autofilte
     assert [cell.value for cell in sheet[1]] == HEADERS
     assert sheet.freeze_panes == "A2"
     assert sheet.max_row == 1 + 4
-    assert sheet.auto_filter.ref == "A1:L5"
+    assert sheet.auto_filter.ref == "A1:M5"
     assert sheet.column_dimensions["C"].width > sheet.column_dimensions["B"].width
 
 
@@ -140,7 +144,7 @@ def test_an_optional_title_row_keeps_the_header_frozen_below_it(users, ledger):
     assert sheet["A1"].value == "测试执法队 违法建设案件台账"
     assert [cell.value for cell in sheet[2]] == HEADERS
     assert sheet.freeze_panes == "A3"
-    assert sheet.auto_filter.ref == "A2:L6"
+    assert sheet.auto_filter.ref == "A2:M6"
 
 
 @pytest.mark.smoke
@@ -475,3 +479,31 @@ def test_a_large_export_runs_in_a_real_celery_worker_and_reaches_100_percent(wor
     references = [row[0].value for row in sheet.iter_rows(min_row=2, max_row=4)]
     assert references == sorted(references)
     assert str(ExportJob.objects.get(pk=job_id).file.path).startswith(str(worker_media))
+
+
+def test_every_format_names_the_documents_issued_on_a_case_but_not_their_service_receipts(users, ledger):
+    case = ledger["overdue"]
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("jurisdiction").get(pk=case.pk)
+        decision = issue_document(case=locked, kind=DocumentKind.DEMOLITION_DECISION, content={},
+                                  actor=users["supervisor"], period_days=15)
+    posted = record_service(document_id=decision.pk, actor=users["supervisor"], method="post",
+                            served_on=timezone.localdate(), tracking_number="1180123456789")
+    assert posted.receipt is not None  # the 送达回证 is itself a numbered document, and not a number of the case
+    Case.objects.filter(pk=case.pk).update(status=Status.FILED)
+    workflow.issue_notice(case_id=case.pk, actor=users["supervisor"], notice_kind=NoticeKind.RECTIFY,
+                          service_method="in_person", served_on=timezone.localdate(), deadline_days=10)
+    notice = Notice.objects.get(case=case)
+    expected = [notice.number, decision.number]  # issued the same day: the old notices first, then the documents
+
+    sheet = workbook(get_export(users["supervisor"], "xlsx", "?ordering=reference")).active
+    by_reference = {row[0].value: [cell.value for cell in row] for row in sheet.iter_rows(min_row=2)}
+    assert by_reference[case.reference][12] == "；".join(expected)
+    assert by_reference[ledger["plain"].reference][12] in ("", None)
+    rows = {row[0]: row for row in csv_rows(get_export(users["supervisor"], "csv"))}
+    assert rows["编号"][12] == "文书编号" and rows[case.reference][12] == "；".join(expected)
+    features = json.loads(body(get_export(users["supervisor"], "geojson")))["features"]
+    numbers = {f["properties"]["reference"]: f["properties"]["document_numbers"] for f in features}
+    assert numbers[case.reference] == expected and numbers[ledger["plain"].reference] == []
+    assert posted.receipt.number not in body(get_export(users["supervisor"], "kml")).decode()
+    assert decision.number in body(get_export(users["supervisor"], "kml")).decode()
