@@ -312,6 +312,11 @@ class Case(models.Model):
             models.Index(fields=["village", "status"], name="case_village_status"),
             models.Index(fields=["campaign", "status"], name="case_campaign_status"),
             models.Index(fields=["responsible", "status"], name="case_responsible_status"),
+            # The field page's lists (patrol.views.field_page): an inspector's newest findings, and the cases they
+            # answer for that wait on a deadline, soonest first, each a short index range whatever the history.
+            models.Index(fields=["reported_by", "created_at", "id"], name="case_reporter_created"),
+            models.Index(fields=["responsible", "deadline", "id"], condition=Q(status__in=DEADLINE_STATUSES),
+                         name="case_responsible_due"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["jurisdiction", "year", "seq"], name="case_unique_seq"),

@@ -76,3 +76,20 @@ def test_reported_date_filters_are_ranges_on_the_index(db, big):
     top = plan(table_rows(filterset.qs, None)[:50])
     assert not seq_scans(top), top
     assert "::date" not in str(filterset.qs.query)
+
+
+def test_field_page_lists_are_bounded_index_ranges(db, big, client):
+    _jurisdiction, people = big
+    inspector = people["inspector"]
+    client.force_login(inspector)
+    response = client.get("/field/")
+    assert response.status_code == 200
+    context = response.context
+    # Every one of the 100,000 cases is the inspector's (reported and responsible): the lists stay capped.
+    assert len(context["week_cases"]) <= 50 and len(context["today_cases"]) <= 100
+    assert len(context["due_cases"]) == 20
+    assert len(response.content) < 150_000
+    for name in ("today_cases", "week_cases", "due_cases"):
+        top = plan(context[name])
+        assert not seq_scans(top), (name, top)
+        assert not [n for n in nodes(top) if n["Node Type"] == "Sort" and n.get("Plan Rows", 0) > 1000], (name, top)
