@@ -6,12 +6,16 @@ PIP := $(VENV)/bin/pip
 PG_URL ?= postgis://postgres@127.0.0.1:5432/xuncha
 SMOKE_DB := var/smoke.sqlite3
 
-.PHONY: run test setup system-packages system-packages-test venv deps dev-deps messages db-local seed test-postgis test-spatialite \
+.PHONY: run dev test setup system-packages system-packages-test venv deps dev-deps messages db-local seed test-postgis test-spatialite \
         test-browser-setup lock check clean
 
-## make run: set everything up and run web + worker + beat on SpatiaLite (http://127.0.0.1:8000)
+## make run: set everything up and run web (gunicorn, DEBUG off) + worker + beat on SpatiaLite (http://127.0.0.1:8000)
 run: setup
 	@scripts/run-local.sh
+
+## make dev: the same with Django's auto-reloading debug server (DEBUG on) instead of gunicorn
+dev: setup
+	@XUNCHA_DEV=1 scripts/run-local.sh
 
 ## make test: set everything up and run the whole suite on PostGIS, then the SpatiaLite smoke run
 test: system-packages-test dev-deps messages
