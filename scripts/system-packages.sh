@@ -2,7 +2,8 @@
 # Install the Debian/Ubuntu packages Xuncha needs, only those missing (so a second run is quick).
 #   scripts/system-packages.sh run    — what `make run` needs (GDAL, SpatiaLite, gettext, CJK font, Pango for PDFs)
 #   scripts/system-packages.sh test   — plus PostGIS for the local PostgreSQL, Chromium for browser tests and
-#                                       poppler-utils (pdftotext, pdffonts) to read the PDFs back
+#                                       poppler-utils (pdftotext, pdffonts) to read the PDFs back and nginx (the
+#                                       trusted-proxy tests put a real one in front of the app)
 #   scripts/system-packages.sh docker — what the production image needs
 set -euo pipefail
 profile="${1:-run}"
@@ -18,7 +19,7 @@ if [ "$profile" = test ]; then
   if [ -z "$pg_major" ] && command -v psql >/dev/null 2>&1; then
     pg_major=$(psql --version | sed -E 's/[^0-9]*([0-9]+).*/\1/')
   fi
-  packages+=("postgresql-${pg_major:-15}-postgis-3" chromium redis-tools poppler-utils)
+  packages+=("postgresql-${pg_major:-15}-postgis-3" chromium redis-tools poppler-utils nginx)
 fi
 if [ "$profile" = docker ]; then
   packages=(gdal-bin libsqlite3-mod-spatialite gettext binutils libproj25 postgresql-client "${pdf_packages[@]}")

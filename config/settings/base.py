@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it (throttles, django-axes, logs) sees the client's address, not the proxy's.
+    "core.client_address.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # API answers hold personal data: kept by no cache unless the endpoint says otherwise (see the module).
     "api.middleware.ApiNoStoreMiddleware",
@@ -233,7 +235,9 @@ REST_FRAMEWORK = {
         "api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    # Per user (or per address when anonymous); a 429 says when to retry (Retry-After).
+    # Per user (or per address when anonymous); a 429 says when to retry (Retry-After). The address is REMOTE_ADDR
+    # as core.client_address left it: DRF must not read X-Forwarded-For itself (anyone can write one).
+    "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.UserRateThrottle",
         "rest_framework.throttling.AnonRateThrottle",
@@ -299,6 +303,9 @@ LEDGER_SYNC_LIMIT = env_int("LEDGER_SYNC_LIMIT", 20_000)
 NEARBY_CASE_METRES = env_int("NEARBY_CASE_METRES", 30)
 
 # --- Security -------------------------------------------------------------------------------
+# The proxies in front of the app whose X-Forwarded-For is believed (core/client_address.py): addresses and
+# networks ("127.0.0.1,10.0.0.0/8") or a number of proxies ("1"). Empty: the header is ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 # Lock an account (per user name and address) after 5 failed logins for 30 minutes.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.5  # hours
@@ -306,6 +313,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "api.lockout.lockout_response"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "core.client_address.remote_addr"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
