@@ -6,6 +6,10 @@ contents depend on how many pages the cover and contents take themselves, so eve
 first and the front is rendered until its own length stops changing (once, unless the contents spill onto
 another page).
 
+Every page of the file carries its running number (卷内页号) in the upper right corner, stamped over the
+assembled file (number_pages): the numbers the cover's page count and the contents give, while the documents
+keep their own 第x页 共y页 at the bottom, as served.
+
 Photos are printed from a downscaled copy (PHOTO_PRINT_MAX_PX), so a photo page stays under 400 KB; the
 originals stay in the evidence store and the caption gives their SHA-256.
 """
@@ -136,6 +140,19 @@ def _front(case, parts, front_pages):
                    {"c": _cover(case, page_count=page - 1, contents=contents)})
 
 
+def number_pages(writer):
+    """Stamp the running page number (卷内页号, 1 to N, the numbers the cover and the contents give) in the upper right
+    corner of every page of ``writer``: the documents keep their own 第x页 共y页 at the bottom, as served."""
+    with translation.override("zh-hans"):
+        html = render_to_string("documents/dossier/page_numbers.html",
+                                {"numbers": range(1, len(writer.pages) + 1)})
+    stamps = PdfReader(io.BytesIO(html_to_pdf(html))).pages
+    for page, stamp in zip(writer.pages, stamps, strict=True):
+        # Aligned on the upper right corner, whatever the page's own size.
+        page.merge_translated_page(stamp, tx=float(page.mediabox.right) - float(stamp.mediabox.right),
+                                   ty=float(page.mediabox.top) - float(stamp.mediabox.top))
+
+
 def build_dossier(case, progress=None):
     """The case file of ``case`` as a Dossier (PDF bytes and the page count of each part).
 
@@ -178,6 +195,7 @@ def build_dossier(case, progress=None):
         title = f"{part.title}（{part.number}）" if part.number else part.title
         writer.add_outline_item(title=title, page_number=start)
         start += part.pages
+    number_pages(writer)
     writer.add_metadata({"/Title": f"行政执法案卷 {case.reference}"})
     out = io.BytesIO()
     writer.write(out)

@@ -2,6 +2,7 @@
 import hashlib
 import io
 import random
+import subprocess
 import uuid
 from datetime import date
 
@@ -19,6 +20,7 @@ from patrol import workflow
 from patrol.choices import NoticeKind, ServiceMethod, Status
 from patrol.models import Case
 from tests.documents.conftest import at, flat, issue, needs_poppler, pdf_text
+from tests.browser.conftest import ARTIFACTS
 from tests.factories import finding
 from worker import tasks
 
@@ -102,9 +104,9 @@ def test_the_dossier_of_a_closed_case_is_cover_contents_documents_photos_and_rec
     reader = PdfReader(io.BytesIO(body))
     assert len(reader.pages) == expected
 
-    # The documents are in the file as issued: their pages' text is the stored PDFs' text.
+    # The documents are in the file as issued: their pages' text is the stored PDFs' text (and the page number).
     first_document_page = reader.pages[2].extract_text()
-    assert first_document_page == PdfReader(io.BytesIO(documents[0].pdf.open("rb").read())).pages[0].extract_text()
+    assert PdfReader(io.BytesIO(documents[0].pdf.open("rb").read())).pages[0].extract_text() in first_document_page
 
     outline = outline_titles(reader)
     starts = [2 + sum(document_pages[:i]) for i in range(3)]
@@ -128,6 +130,40 @@ def test_the_dossier_of_a_closed_case_is_cover_contents_documents_photos_and_rec
     assert photo.sha256[:16] in text and "北纬39.900456°" in text
     last_event = closed_case.events.order_by("-seq").first()
     assert last_event.hash in text
+
+
+def corner_numbers(data, tmp_path):
+    """The text in the upper right corner of each page (72 dpi, so the crop is in points of the A4 page)."""
+    path = tmp_path / "numbered.pdf"
+    path.write_bytes(data)
+    return [subprocess.run(["pdftotext", "-r", "72", "-f", str(n), "-l", str(n), "-x", "440", "-y", "0", "-W", "155",
+                            "-H", "55", str(path), "-"], capture_output=True, check=True, text=True).stdout.strip()
+            for n in range(1, pages(data) + 1)]
+
+
+@needs_poppler
+def test_every_page_of_the_dossier_carries_the_running_number_the_cover_and_contents_count_with(
+        closed_case, users, tmp_path):
+    body = download(closed_case, users["leader"])
+    count = pages(body)
+    assert corner_numbers(body, tmp_path) == [str(n) for n in range(1, count + 1)]
+    cover, contents = pdf_text(body, tmp_path).split("\f")[:2]
+    assert f"共{count}页" in flat(cover)
+    # Each line of the contents ends with the page its outline bookmark opens, and that page carries the same number.
+    reader = PdfReader(io.BytesIO(body))
+    for item in reader.outline[2:]:
+        start = reader.get_destination_page_number(item) + 1
+        line = next(line for line in contents.splitlines() if item.title.split("（")[0] in line)
+        assert line.split()[-1] == str(start), (item.title, line)
+    # A document's page as printed (to look at): its own 第x页 共y页 at the bottom, the file's number top right.
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-f", "3", "-l", "3", "-r", "50", "-png", "-singlefile", str(tmp_path / "numbered.pdf"),
+                    str(ARTIFACTS / "dossier-page-3")], check=True)
+    # The stored documents themselves are untouched: the number is stamped on the file's copy only.
+    document = dossier.dossier_documents(closed_case).first()
+    stored = document.pdf.open("rb").read()
+    assert hashlib.sha256(stored).hexdigest() == document.sha256
+    assert corner_numbers(stored, tmp_path) == [""] * pages(stored)
 
 
 def test_a_photo_page_is_at_most_400_kb_while_the_original_is_kept_as_it_was(closed_case):
