@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -258,3 +259,20 @@ def run_dossier_job(job_id):
     jobs.update(status=DossierJob.Status.DONE, progress=100, page_count=dossier.page_count, file=job.file.name,
                 finished_at=timezone.now(), updated_at=timezone.now())
     return True
+
+
+def delete_old_dossier_jobs(days):
+    """A built file holds personal data (当事人) and is made again on request: delete the finished jobs (done or
+    failed) older than ``days``, with their files. Returns how many were deleted. Safe to run twice."""
+    cutoff = timezone.now() - timedelta(days=days)
+    finished = DossierJob.objects.filter(status__in=(DossierJob.Status.DONE, DossierJob.Status.FAILED),
+                                         updated_at__lt=cutoff)
+    deleted = 0
+    for job in finished.iterator():
+        # The row goes first, the file after commit: a download never finds a row whose file is gone.
+        name = job.file.name
+        if DossierJob.objects.filter(pk=job.pk, updated_at__lt=cutoff).delete()[0]:
+            deleted += 1
+            if name:
+                transaction.on_commit(lambda name=name: job.file.storage.delete(name))
+    return deleted

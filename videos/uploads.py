@@ -12,6 +12,7 @@ one ``add_video`` event in the case's record); any other is discarded with its p
 """
 import hashlib
 import tempfile
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
@@ -263,6 +264,30 @@ def complete_upload(*, upload_id, actor):
     if not matches:
         raise InvalidInput(fields={"sha256": [_("视频文件的 SHA-256 与声明的不符，文件可能在传输中损坏，上传已作废，请重新上传")]})
     return upload
+
+
+def delete_abandoned_uploads(hours):
+    """Delete the uploads that never finished and received nothing for ``hours``, with their stored parts; the phone
+    then starts the transfer again (its HEAD is a 404). Returns how many were deleted. Safe to run twice, and
+    beside a chunk arriving now: each upload is taken under its row lock, skipping one a request holds."""
+    cutoff = timezone.now() - timedelta(hours=hours)
+    deleted = 0
+    for pk in VideoUpload.objects.filter(video__isnull=True, updated_at__lt=cutoff).values_list("pk", flat=True):
+        with transaction.atomic():
+            upload = (VideoUpload.objects.select_for_update(skip_locked=True).select_related("case__jurisdiction")
+                      .filter(pk=pk, video__isnull=True, updated_at__lt=cutoff).first())
+            if upload is None:
+                continue
+            # Every file in the upload's folder: also a part a request stored before it died, beyond ``parts``.
+            folder = upload.part_name(0).rsplit("/", 1)[0]
+            try:
+                names = [f"{folder}/{name}" for name in default_storage.listdir(folder)[1]]
+            except FileNotFoundError:
+                names = []
+            upload.delete()
+            transaction.on_commit(lambda names=names: _delete_parts(names))
+            deleted += 1
+    return deleted
 
 
 def _delete_parts(names):

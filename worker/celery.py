@@ -33,6 +33,11 @@ app.conf.beat_schedule = {
     "requeue-stale-exports": {"task": "worker.tasks.requeue_stale_exports", "schedule": 60.0},
     # Every day at 03:15 Beijing time: delete export files older than 7 days (they hold party data).
     "delete-old-exports": {"task": "worker.tasks.delete_old_exports", "schedule": crontab(hour=3, minute=15)},
+    # Every day at 03:25 Beijing time: delete built dossier files (案卷, party data) older than DOSSIER_KEEP_DAYS.
+    "delete-old-dossiers": {"task": "worker.tasks.delete_old_dossiers", "schedule": crontab(hour=3, minute=25)},
+    # Every hour at :40: delete video uploads that received nothing for VIDEO_UPLOAD_ABANDONED_HOURS, with their parts.
+    "delete-abandoned-video-uploads": {"task": "worker.tasks.delete_abandoned_video_uploads",
+                                       "schedule": crontab(minute=40)},
     # Every day at 07:30 Beijing time: each inspector's overdue cases and those due tomorrow.
     "daily-reminders": {"task": "worker.tasks.send_daily_reminders", "schedule": crontab(hour=7, minute=30)},
     # Every five minutes: the summaries now due. Which are due, and to whom, is read from the database each time

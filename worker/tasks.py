@@ -19,6 +19,7 @@ from patrol.models import Photo
 from patrol.notifications import record_daily_reminders
 from summaries import services as summaries
 from summaries.models import Summary
+from videos import uploads
 from worker.models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,19 @@ def requeue_stale_exports():
 def delete_old_exports(days=7):
     """Export files hold personal data (当事人): delete jobs and their files a week after they were asked for."""
     exports.delete_old_jobs(days)
+
+
+@shared_task(ignore_result=True)
+def delete_old_dossiers():
+    """Dossier files hold party data and are built again on request: delete finished jobs older than
+    DOSSIER_KEEP_DAYS, with their files."""
+    dossier.delete_old_dossier_jobs(settings.DOSSIER_KEEP_DAYS)
+
+
+@shared_task(ignore_result=True)
+def delete_abandoned_video_uploads():
+    """Video uploads that stopped half-way more than VIDEO_UPLOAD_ABANDONED_HOURS ago: their parts go."""
+    uploads.delete_abandoned_uploads(settings.VIDEO_UPLOAD_ABANDONED_HOURS)
 
 
 # --- summaries (汇总报告, summaries/services.py) ------------------------------------------------------

@@ -146,6 +146,12 @@ PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
 # Body-camera videos (videos.uploads) arrive in chunks of at most 8 MB, each stored as it comes, up to 4 GB a file.
 VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 4 * 1024**3)
 VIDEO_CHUNK_MAX_BYTES = env_int("VIDEO_CHUNK_MAX_BYTES", 8 * 1024 * 1024)
+# An upload that received nothing for this many hours is abandoned: beat deletes it and its parts (the phone's
+# outbox starts the transfer again).
+VIDEO_UPLOAD_ABANDONED_HOURS = env_int("VIDEO_UPLOAD_ABANDONED_HOURS", 48)
+# Built dossier files (案卷 PDFs, documents.DossierJob) are deleted this many days after they were finished; asking
+# again builds a new one.
+DOSSIER_KEEP_DAYS = env_int("DOSSIER_KEEP_DAYS", 7)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # non-file request bodies
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger files spool to disk
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
