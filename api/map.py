@@ -7,16 +7,18 @@ is plain enough (ST_X, ST_Y, FLOOR, GROUP BY) to run on PostGIS and on SpatiaLit
 """
 import gc
 import hashlib
+import math
 import re
 from contextlib import contextmanager
 from datetime import timedelta
 
 import orjson
 from django.conf import settings
+from django.contrib.gis.db.models import LineStringField
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import Polygon
 from django.db import connections, transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, FloatField, Func, Max, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, FloatField, Func, Max, Q, Value
 from django.db.models.functions import Floor
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
@@ -49,6 +51,13 @@ HEAT_CELLS_PER_TILE = 16
 LIST_LIMIT = 100
 TRACK_DAYS = 7
 TRACK_LIMIT = 1000
+# Tracks are simplified to the zoom they are drawn at (ST_Simplify, tolerance one screen pixel: 256 px a tile) and the
+# layer kept under this many bytes of JSON: when it is larger, the tolerance doubles (up to TRACK_MAX_COARSENING
+# times), then the oldest tracks are left out ("truncated"). 50 patrols of 10,000 points at zoom 12 come to about
+# 0.2 MB of JSON, 60 KB gzipped (bench/tracks.py). Without ``zoom`` the tracks come at TRACK_DEFAULT_ZOOM.
+TRACK_MAX_BYTES = 1_000_000
+TRACK_MAX_COARSENING = 4
+TRACK_DEFAULT_ZOOM = 16
 COORDINATE_DECIMALS = 6  # about 0.1 m
 
 X = Func(F("location"), function="ST_X", output_field=FloatField())
@@ -292,17 +301,44 @@ def campaign_features(user):
     ]}
 
 
-def track_features(user, now, bbox=None):
+def track_tolerance(zoom):
+    """Degrees of one screen pixel at ``zoom`` (256 px tiles): the simplification that cannot be seen."""
+    return 360.0 / (256 * 2 ** zoom)
+
+
+def track_features(user, now, bbox=None, zoom=TRACK_DEFAULT_ZOOM, max_bytes=TRACK_MAX_BYTES):
     """GPS tracks of the patrols started in the last 7 days that the user may see (an inspector only their own),
-    newest first."""
+    newest first, simplified to ``zoom`` and kept under ``max_bytes`` of JSON."""
     patrols = selectors.patrols_for(user).filter(started_at__gte=now - timedelta(days=TRACK_DAYS),
                                                  track__isnull=False)
     if bbox:
         box = Polygon.from_bbox(bbox)
         box.srid = SRID
         patrols = patrols.filter(track__intersects=box)
+    tolerance = track_tolerance(zoom)
+    for _attempt in range(TRACK_MAX_COARSENING + 1):
+        data = _track_collection(patrols, tolerance)
+        size = len(orjson.dumps(data))
+        if size <= max_bytes:
+            break
+        tolerance *= 2
+    else:
+        # Still too large at the coarsest tolerance: the newest tracks that fit, and say that some are missing.
+        while data["features"] and size > max_bytes:
+            share = max_bytes / size
+            data["features"] = data["features"][:max(0, int(len(data["features"]) * share) - 1)]
+            data["truncated"] = True
+            size = len(orjson.dumps(data))
+    data["tolerance_m"] = round(tolerance * 111_320, 1)
+    return data
+
+
+def _track_collection(patrols, tolerance):
+    # Coordinates with as many decimals as the tolerance can show (1e-5 degrees is about a metre).
+    decimals = max(1, min(COORDINATE_DECIMALS, math.ceil(-math.log10(tolerance)) + 1))
+    simplified = Func(F("track"), Value(tolerance), function="ST_Simplify", output_field=LineStringField(srid=SRID))
     rows = list(patrols.order_by("-started_at")
-                .annotate(geojson=AsGeoJSON("track", precision=COORDINATE_DECIMALS))
+                .annotate(geojson=AsGeoJSON(simplified, precision=decimals))
                 .values_list("id", "kind", "started_at", "ended_at", "distance_m", "inspector__last_name",
                              "inspector__first_name", "inspector__username", "geojson")[: TRACK_LIMIT + 1])
     return {"type": "FeatureCollection", "truncated": len(rows) > TRACK_LIMIT, "features": [
@@ -310,7 +346,7 @@ def track_features(user, now, bbox=None):
          "properties": {"id": pk, "kind": kind, "started_at": started, "ended_at": ended,
                         "distance_km": round(distance / 1000, 2),
                         "inspector": f"{last}{first}".strip() or username}}
-        for pk, kind, started, ended, distance, last, first, username, geojson in rows[:TRACK_LIMIT]
+        for pk, kind, started, ended, distance, last, first, username, geojson in rows[:TRACK_LIMIT] if geojson
     ]}
 
 
@@ -486,12 +522,17 @@ class MapCampaignsView(APIView):
 
 @method_decorator(gzip_page, name="dispatch")
 class MapTracksView(APIView):
-    """GPS tracks of the patrols of the last 7 days (at most 1,000, newest first); ``bbox`` is optional."""
+    """GPS tracks of the patrols of the last 7 days (at most 1,000, newest first), simplified to ``zoom`` (one screen
+    pixel, ``tolerance_m`` in the answer) and kept under 1 MB; ``bbox`` is optional."""
 
     @extend_schema(parameters=[OpenApiParameter("bbox", {"type": "string", "pattern": BBOX_PATTERN},
-                                                description=BBOX_PARAMETER.description)],
+                                                description=BBOX_PARAMETER.description),
+                               OpenApiParameter("zoom", OpenApiTypes.INT,
+                                                description=f"Map zoom the tracks are drawn at (0–{MAX_ZOOM}; "
+                                                            f"default {TRACK_DEFAULT_ZOOM})")],
                    responses={(200, "application/geo+json"): OpenApiTypes.OBJECT,
-                              400: OpenApiResponse(description="Invalid bbox")})
+                              400: OpenApiResponse(description="Invalid bbox or zoom")})
     def get(self, request):
         bbox = parse_bbox(request.GET["bbox"]) if "bbox" in request.GET else None
-        return json_response(track_features(request.user, timezone.now(), bbox), "application/geo+json")
+        zoom = parse_zoom(request.GET["zoom"]) if "zoom" in request.GET else TRACK_DEFAULT_ZOOM
+        return json_response(track_features(request.user, timezone.now(), bbox, zoom), "application/geo+json")

@@ -141,6 +141,10 @@ class Patrol(models.Model):
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     track = models.LineStringField(_("巡查轨迹"), srid=SRID, null=True, blank=True)
     distance_m = models.FloatField(_("巡查里程（米）"), default=0)
+    # How many points the track holds and the time of its last one: a batch recorded after that time is appended
+    # to the track as it is (patrol.patrols.record_track), instead of the track being rebuilt from every batch.
+    track_points = models.PositiveIntegerField(_("轨迹点数"), default=0, editable=False)
+    track_ends_at = models.DateTimeField(_("轨迹最后一点时间"), null=True, blank=True, editable=False)
     villages = models.ManyToManyField(Village, verbose_name=_("途经村"), blank=True, related_name="patrols")
     note = models.TextField(pgettext_lazy("patrol", "备注"), blank=True)
 

@@ -9,9 +9,10 @@ import json
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
+from django.contrib.gis.db.models import LineStringField, PointField
 from django.contrib.gis.geos import LineString, Point
-from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Func, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +26,11 @@ from patrol.models import Patrol, PatrolTrackBatch, User
 # Points reported less accurately than this are kept in their batch but left out of the track.
 MAX_TRACK_ACCURACY_M = 100
 MAX_POINTS_PER_BATCH = 500
+# The track of one patrol holds at most this many points: 27 hours at one point a second, more than any patrol
+# (the phone sends one point per GPS fix, at most about one a second). Points beyond it stay in their batches, as
+# received, but are neither drawn nor measured; the cap keeps one patrol from growing the map and its own page
+# without bound (docs/OPERATIONS.md "Patrol tracks").
+MAX_TRACK_POINTS = 100_000
 # Phones' clocks run a little ahead now and then; beyond this a time is refused as "in the future".
 CLOCK_SKEW = timedelta(minutes=10)
 
@@ -153,7 +159,8 @@ def record_track(*, patrol_id, actor, seq, points, now=None):
         # is still being stored waits here, then finds that copy instead of failing on the unique constraint.
         # Only a patrol the actor may see: another inspector's patrol is a 404 here as in its detail, not a 403
         # that would tell that it exists.
-        patrol = patrols_visible_to(actor).select_for_update().filter(pk=patrol_id).first()
+        # Without the track itself: it may hold 100,000 points, and appending a batch does not need to read it.
+        patrol = patrols_visible_to(actor).select_for_update().defer("track").filter(pk=patrol_id).first()
         if patrol is None:
             raise NotFound()
         if patrol.inspector_id != actor.pk:
@@ -174,38 +181,90 @@ def record_track(*, patrol_id, actor, seq, points, now=None):
                         "end": timezone.localtime(patrol.ended_at).strftime("%Y-%m-%d %H:%M:%S")}]})
         batch = PatrolTrackBatch.objects.create(patrol=patrol, seq=seq, points=stored, digest=digest,
                                                 received_at=now)
-        rebuild_track(patrol)
+        if not append_to_track(patrol, stored):
+            rebuild_track(patrol)
         return batch, True
 
 
-def track_points(patrol):
-    """The points that make the track: in time order, accurate enough, each once, none after the end."""
+def _track_candidates(batches, ended_at):
+    """The points of ``batches`` (``(seq, points)``) that belong on the track: in time order, accurate enough,
+    each once, none after the end."""
     candidates = []
-    for seq, points in patrol.track_batches.order_by("seq").values_list("seq", "points"):
+    for seq, points in batches:
         for index, point in enumerate(points):
             accuracy = point.get("accuracy_m")
             if accuracy is not None and accuracy > MAX_TRACK_ACCURACY_M:
                 continue
-            candidates.append((point["t"], seq, index, point))
-    candidates.sort(key=lambda item: (datetime.fromisoformat(item[0]), item[1], item[2]))
+            candidates.append((datetime.fromisoformat(point["t"]), seq, index, point))
+    candidates.sort(key=lambda item: item[:3])
     kept, seen = [], set()
-    for t, _seq, _index, point in candidates:
-        moment = datetime.fromisoformat(t)
+    for moment, _seq, _index, point in candidates:
         key = (moment, point["lng"], point["lat"])
-        if key in seen or (patrol.ended_at is not None and moment > patrol.ended_at):
+        if key in seen or (ended_at is not None and moment > ended_at):
             continue
         seen.add(key)
-        kept.append(point)
+        kept.append((moment, point))
     return kept
 
 
+def track_points(patrol):
+    """The points that make the track (at most MAX_TRACK_POINTS, the earliest)."""
+    batches = patrol.track_batches.order_by("seq").values_list("seq", "points")
+    return [point for _moment, point in _track_candidates(batches, patrol.ended_at)[:MAX_TRACK_POINTS]]
+
+
+def append_to_track(patrol, points):
+    """Add a batch recorded after the track's last point to its end: the usual case, a phone sending its points in
+    order. Costs the same for the 200th batch as for the first: the track is extended in the database, never read.
+
+    Returns False when the batch cannot simply be appended (points from before the track's end, a track of fewer
+    than two points so far, or a track built before its end was recorded): the caller rebuilds the track then.
+    """
+    if patrol.track_ends_at is None:
+        return False
+    new = _track_candidates([(0, points)], patrol.ended_at)
+    if new and new[0][0] <= patrol.track_ends_at:
+        return False
+    new = new[:max(0, MAX_TRACK_POINTS - patrol.track_points)]
+    if not new:
+        return True  # nothing that belongs on the track: the batch is kept as received
+    end = (Patrol.objects.filter(pk=patrol.pk, track__isnull=False)
+           .annotate(end=Func(F("track"), function="ST_EndPoint", output_field=PointField(srid=SRID)))
+           .values_list("end", flat=True).first())
+    if end is None:
+        return False
+    coordinates = [(end.x, end.y), *((point["lng"], point["lat"]) for _moment, point in new)]
+    segment = LineString(coordinates, srid=SRID)
+    if connection.vendor == "postgresql":
+        # ST_MakeLine joins the two lines, dropping the repeated joining point.
+        track = Func(F("track"), Value(segment, output_field=LineStringField(srid=SRID)), function="ST_MakeLine",
+                     output_field=LineStringField(srid=SRID))
+    else:  # SpatiaLite has no line-joining function: the embedded default's patrols are small, read and write it
+        current = Patrol.objects.values_list("track", flat=True).get(pk=patrol.pk)
+        track = LineString([*current.coords, *coordinates[1:]], srid=SRID)
+    patrol.distance_m = round(patrol.distance_m + line_length_m(coordinates), 1)
+    patrol.track_points += len(new)
+    patrol.track_ends_at = new[-1][0]
+    Patrol.objects.filter(pk=patrol.pk).update(track=track, distance_m=patrol.distance_m,
+                                               track_points=patrol.track_points, track_ends_at=patrol.track_ends_at)
+    passed = (Village.objects.filter(jurisdiction_id=patrol.jurisdiction_id, boundary__intersects=segment)
+              .exclude(patrols=patrol).values_list("pk", flat=True))
+    patrol.villages.add(*passed)
+    return True
+
+
 def rebuild_track(patrol):
-    """Set the patrol's track, distance (on the sphere) and the villages it passed through."""
-    points = track_points(patrol)
+    """Set the patrol's track, distance (on the sphere) and the villages it passed through, from all its batches."""
+    candidates = _track_candidates(patrol.track_batches.order_by("seq").values_list("seq", "points"),
+                                   patrol.ended_at)[:MAX_TRACK_POINTS]
+    points = [point for _moment, point in candidates]
     coordinates = [(p["lng"], p["lat"]) for p in points]
     patrol.track = LineString(coordinates, srid=SRID) if len(set(coordinates)) >= 2 else None
     patrol.distance_m = round(line_length_m(coordinates), 1)
-    patrol.save(update_fields=["track", "distance_m"])
+    patrol.track_points = len(points) if patrol.track is not None else 0
+    # A track of one spot is no line yet: the next batch rebuilds it rather than appending.
+    patrol.track_ends_at = candidates[-1][0] if patrol.track is not None else None
+    patrol.save(update_fields=["track", "distance_m", "track_points", "track_ends_at"])
     # A patrol that stood at one spot has no line but was still in that village.
     where = patrol.track or (Point(coordinates[0], srid=SRID) if coordinates else None)
     villages = [] if where is None else Village.objects.filter(jurisdiction_id=patrol.jurisdiction_id,
@@ -243,6 +302,6 @@ def finish_patrol(*, patrol_id, actor, note=None, ended_at=None, now=None):
             patrol.note = note
         patrol.save(update_fields=["ended_at", "note"])
         # Points uploaded before the finish but recorded after the end time are no longer part of the track.
-        if patrol.track_batches.exists():
+        if patrol.track_batches.exists() and (patrol.track_ends_at is None or patrol.track_ends_at > ended_at):
             rebuild_track(patrol)
         return patrol, True

@@ -494,13 +494,19 @@ import { addBaseMaps } from "./basemap.js";
       heatLayer.setLatLngs(data.points);
     }).catch(failed);
   }
-  var tracksLoaded = false;
+  // Tracks come simplified to the zoom they are drawn at (one screen pixel): loaded again when the zoom changes.
+  var tracksZoom = null;
   function loadTracks() {
-    if (tracksLoaded) return;
-    tracksLoaded = true;
-    getJSON(site.urls.map_tracks).then(function (data) { tracksLayer.addData(data); })
-      .catch(function (error) { tracksLoaded = false; failed(error); });
+    var zoom = map.getZoom();
+    if (tracksZoom === zoom || !map.hasLayer(tracksLayer)) return;
+    tracksZoom = zoom;
+    getJSON(site.urls.map_tracks + "?zoom=" + zoom).then(function (data) {
+      if (tracksZoom !== zoom) return;  // the map was zoomed again meanwhile
+      tracksLayer.clearLayers();
+      tracksLayer.addData(data);
+    }).catch(function (error) { tracksZoom = null; failed(error); });
   }
+  map.on("zoomend", debounce(loadTracks, 250));
 
   getJSON(site.urls.map_villages).then(function (data) {
     villagesLayer.addData(data);
