@@ -140,6 +140,25 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# With S3_ENDPOINT_URL, uploaded and generated files go to S3-compatible object storage instead (config/storage.py:
+# evidence locked in COMPLIANCE mode; the bucket needs versioning and object lock: manage.py setup_object_storage).
+# Keys may come from files (S3_ACCESS_KEY_ID_FILE, S3_SECRET_ACCESS_KEY_FILE).
+S3_ENDPOINT_URL = env("S3_ENDPOINT_URL", "")
+if S3_ENDPOINT_URL:
+    STORAGES["default"] = {"BACKEND": "config.storage.EvidenceStorage", "OPTIONS": {
+        "endpoint_url": S3_ENDPOINT_URL,
+        "bucket_name": env("S3_BUCKET", "xuncha-evidence"),
+        "access_key": env("S3_ACCESS_KEY_ID", ""),
+        "secret_key": env("S3_SECRET_ACCESS_KEY", ""),
+        "region_name": env("S3_REGION", "us-east-1"),
+        "addressing_style": env("S3_ADDRESSING_STYLE", "path"),
+        "signature_version": "s3v4",
+        # Never replace an object: a second file of the same name gets a new name, as on disk.
+        "file_overwrite": False,
+        "default_acl": None,
+        # Files are served through the app's views (jurisdiction checked), never by a public or signed URL.
+        "querystring_auth": False,
+    }}
 
 # Uploads: a photo is at most 15 MB and a request carries at most 20 files.
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 15 * 1024 * 1024)

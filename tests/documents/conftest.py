@@ -10,6 +10,7 @@ from documents.services import issue_document
 from patrol import workflow
 from patrol.models import Case
 from tests.factories import finding
+from tests.object_storage import object_storage, seaweed  # noqa: F401 - fixtures of the object-storage tests
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
 
