@@ -7,6 +7,7 @@ from api import exports as export_views
 from api import map as map_views
 from api import patrols as patrol_views
 from api import summaries as summary_views
+from api import tuban as tuban_views
 from api import videos as video_views
 
 urlpatterns = [
@@ -57,6 +58,14 @@ urlpatterns = [
          name="api-campaign-summary-send"),
     path("v1/summaries/", summary_views.SummaryListView.as_view(), name="api-summaries"),
     path("v1/summaries/<int:pk>/", summary_views.SummaryDetailView.as_view(), name="api-summary"),
+    path("v1/tuban/", tuban_views.TubanListView.as_view(), name="api-tuban"),
+    path("v1/tuban/batches/", tuban_views.BatchListView.as_view(), name="api-tuban-batches"),
+    path("v1/tuban/batches/<int:pk>/report.<str:fmt>", tuban_views.BatchReportView.as_view(), name="api-tuban-report"),
+    path("v1/tuban/assign/", tuban_views.AssignView.as_view(), name="api-tuban-assign"),
+    path("v1/tuban/<int:pk>/", tuban_views.TubanDetailView.as_view(), name="api-tuban-detail"),
+    path("v1/tuban/<int:pk>/photos/", tuban_views.TubanPhotoUploadView.as_view(), name="api-tuban-photos"),
+    path("v1/tuban/<int:pk>/verify/", tuban_views.TubanVerifyView.as_view(), name="api-tuban-verify"),
+    path("v1/tuban/photos/<int:pk>/file/", tuban_views.TubanPhotoFileView.as_view(), name="api-tuban-photo-file"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", docs.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", docs.RedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -8,6 +8,7 @@ from exports import views as ledger_views
 from patrol import map_views, password_reset, settings_views
 from patrol import views as pages
 from summaries import views as summary_views
+from tuban import views as tuban_pages
 from worker.health import healthz
 
 urlpatterns = [
@@ -34,6 +35,11 @@ urlpatterns = [
     path("gongshi/<str:code>/", disclosure_views.before, name="disclosure-before"),
     path("gongshi/<str:code>/decisions/", disclosure_views.decisions, name="disclosure-decisions"),
     path("gongshi/<str:code>/feed.atom", DecisionFeed(), name="disclosure-feed"),
+    path("tuban/", tuban_pages.batch_list, name="tuban-batches"),
+    path("tuban/upload/", tuban_pages.batch_upload, name="tuban-upload"),
+    path("tuban/commit/", tuban_pages.batch_commit, name="tuban-commit"),
+    path("tuban/batches/<int:pk>/", tuban_pages.batch_detail, name="tuban-batch"),
+    path("tuban/batches/<int:pk>/assign/", tuban_pages.assign_village, name="tuban-assign-village"),
     # Before Django's own: the reset is rate-limited and its links are built from SITE_URL.
     path("accounts/password_reset/", password_reset.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -19,6 +19,7 @@ from tests.routes import routes
 from patrol import kpis
 from summaries import services as summaries
 from summaries.models import Summary
+from tuban.models import TubanBatch
 
 pytestmark = [pytest.mark.django_db]
 
@@ -49,6 +50,12 @@ PAGES = {
     "summary-jurisdiction-settings": ("GET", SUMMARY_MANAGERS, 200, False),
     "summary-campaign-settings": ("GET", SUMMARY_MANAGERS, 200, True),
     "summary-campaign-send": ("POST", SUMMARY_MANAGERS, 302, True),
+    # 卫片图斑 (#19): everyone reads the batches; supervisors import them and assign by village.
+    "tuban-batches": ("GET", EVERYONE, 200, False),
+    "tuban-upload": ("GET", {"supervisor"}, 302, False),  # the form posts here; a GET goes back to the list
+    "tuban-commit": ("POST", {"supervisor"}, 302, False),  # without a dry run first: back to the list
+    "tuban-batch": ("GET", EVERYONE, 200, True),
+    "tuban-assign-village": ("POST", {"supervisor"}, 302, True),
 }
 # Not pages of the app's own: the API (its own matrix), Django's admin, auth and i18n views, and the
 # public technical endpoints.
@@ -88,8 +95,10 @@ def world(settings, tmp_path, users, jurisdiction):
     summaries.produce_summary(summary.pk)
     summary.refresh_from_db()
     token, _key = ApiToken.issue(users["supervisor"], "矩阵")
+    tuban_batch = TubanBatch.objects.create(jurisdiction=jurisdiction, name="矩阵批次")
     return {"case": case, "noticed": noticed, "notice": noticed.notices.get(), "campaign": campaign,
-            "summary": summary, "token": token}
+            "summary": summary, "token": token, "tuban_batch": tuban_batch,
+            "tuban_village": jurisdiction.villages.order_by("name").first()}
 
 
 def _request(client, name, world):
@@ -106,6 +115,8 @@ def _request(client, name, world):
         "summary-file": ([summary.pk, "ledger"], None),
         "summary-campaign-settings": ([campaign.pk], None),
         "summary-campaign-send": ([campaign.pk], {}),
+        "tuban-batch": ([world["tuban_batch"].pk], None),
+        "tuban-assign-village": ([world["tuban_batch"].pk], {"village": world["tuban_village"].pk, "inspector": ""}),
     }.get(name, ([], None))
     url = reverse(name, args=args)
     return client.post(url, data or {}) if method == "POST" else client.get(url)

@@ -78,7 +78,7 @@ def rectified_q():
 
 class TubanQuerySet(ScopedQuerySet):
     def with_display_status(self):
-        return self.annotate(display_status=When_(
+        return self.annotate(shown_status=When_(
             When(rectified_q(), then=Value(TubanStatus.RECTIFIED.value)), default="status",
             output_field=models.CharField()))
 

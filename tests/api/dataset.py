@@ -8,7 +8,7 @@ import io
 import uuid
 from datetime import date, datetime, timedelta
 
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +26,8 @@ from tests.factories import UserFactory, finding
 from videos.uploads import receive_chunk, start_upload
 from exports.models import ExportJob
 from summaries.models import Summary
+from tuban.models import Tuban, TubanBatch
+from tuban.services import receive_evidence_photo
 
 ROLES = [Role.INSPECTOR, Role.SUPERVISOR, Role.LEGAL_REVIEWER, Role.LEADER]
 ALL = frozenset(ROLES)
@@ -254,3 +256,29 @@ class World:
             job.file.save("ledger.csv", ContentFile("编号\n".encode("utf-8-sig")), save=True)
             return job
         return self._once(("export", code, user.pk), build)
+
+    # 卫片图斑: a batch with one 图斑 around the jurisdiction's point, and its far, near and inside photos
+    def tuban(self, code):
+        def build():
+            lng, lat = POINT[code]
+            batch = TubanBatch.objects.create(jurisdiction=self.jurisdictions[code], name=f"{code} 卫片",
+                                              due_date=date(2026, 12, 31))
+            return Tuban.objects.create(
+                batch=batch, jurisdiction=self.jurisdictions[code], number=f"{code}-T1", village=self.village(code),
+                polygon=MultiPolygon(Polygon.from_bbox((lng - 0.0005, lat - 0.0005, lng + 0.0005, lat + 0.0005)),
+                                     srid=4326), area_m2=9400)
+        return self._once(("tuban", code), build)
+
+    def tuban_evidence(self, code):
+        def build():
+            tuban, inspector = self.tuban(code), self.user(code, Role.INSPECTOR)
+            photos = []
+            for kind, colour in (("far", (10, 20, 30)), ("near", (40, 50, 60)), ("inside", (70, 80, 90))):
+                data = jpeg(colour)
+                photo, _created = receive_evidence_photo(
+                    tuban_id=tuban.pk, actor=inspector, upload=ContentFile(data, name=f"{kind}.jpg"),
+                    client_uuid=uuid.uuid4(), sha256=hashlib.sha256(data).hexdigest(), taken_at=at(2026, 3, 2, 9),
+                    kind=kind, location=Point(*POINT[code], srid=4326))
+                photos.append(photo)
+            return photos
+        return self._once(("tuban_evidence", code), build)

@@ -268,6 +268,30 @@ MATRIX = {
                                         rows=lambda w, code: {w.campaign(code).pk}, seen=ids_of_features),
     ("api-map-tracks", "GET"): Entry(url=lambda w, code, role: "/api/v1/map/tracks/", away_check="list",
                                      rows=lambda w, code: {w.patrol(code).pk}, seen=ids_of_features),
+    # 卫片图斑 (#19): the list and the batches are lists; a 图斑, its photos, its check and the reports are objects.
+    ("api-tuban", "GET"): Entry(url=lambda w, code, role: "/api/v1/tuban/", away_check="list",
+                                rows=lambda w, code: {w.tuban(code).pk}, seen=ids_of_features),
+    ("api-tuban-detail", "GET"): Entry(url=lambda w, code, role: f"/api/v1/tuban/{w.tuban(code).pk}/"),
+    ("api-tuban-batches", "GET"): Entry(url=lambda w, code, role: "/api/v1/tuban/batches/", away_check="list",
+                                        rows=lambda w, code: {w.tuban(code).batch_id}, seen=ids_of_results),
+    ("api-tuban-report", "GET"): Entry(
+        url=lambda w, code, role: f"/api/v1/tuban/batches/{w.tuban(code).batch_id}/report.xlsx"),
+    ("api-tuban-photos", "POST"): Entry(
+        url=lambda w, code, role: f"/api/v1/tuban/{w.tuban(code).pk}/photos/", allowed=FIELD, ok=201,
+        body=lambda w, code, role: {**photo_body(w, code, role), "kind": "far"}, fmt="multipart"),
+    ("api-tuban-photo-file", "GET"): Entry(
+        url=lambda w, code, role: f"/api/v1/tuban/photos/{w.tuban_evidence(code)[0].pk}/file/"),
+    ("api-tuban-verify", "POST"): Entry(
+        url=lambda w, code, role: f"/api/v1/tuban/{w.tuban(code).pk}/verify/", allowed=FIELD, ok=201,
+        body=lambda w, code, role: {
+            "client_uuid": str(uuid.uuid4()), "verdict": "not_construction",
+            "photos": [str(p.client_uuid) for p in w.tuban_evidence(code)],
+            "location": {"type": "Point", "coordinates": list(POINT[code])}}),
+    # By village within a batch: another jurisdiction's batch is not found.
+    ("api-tuban-assign", "POST"): Entry(
+        url=lambda w, code, role: "/api/v1/tuban/assign/", allowed=SUPERVISOR,
+        body=lambda w, code, role: {"inspector": None, "batch": w.tuban(code).batch_id,
+                                    "village": w.village(code).pk}),
 }
 for _action, _entry in ACTION_MATRIX.items():
     MATRIX[("api-case-action", "POST", _action)] = _entry

@@ -1,0 +1,167 @@
+"""The 卫片图斑 pages: the batches with their progress, the upload of a batch (supervisors: a dry run first, then
+the import of exactly the file that was checked), one batch by village with assignment by village."""
+import uuid
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from patrol import selectors as patrol_selectors
+from patrol.choices import Role
+from tuban import selectors, services
+from tuban.importers import column_mapping, import_tuban, parse_column_overrides, read_tuban_file
+
+READERS = frozenset({Role.SUPERVISOR, Role.LEADER, Role.LEGAL_REVIEWER, Role.INSPECTOR})
+UPLOAD_SUFFIXES = (".zip", ".gpkg", ".geojson", ".json")
+SESSION_KEY = "tuban_upload"
+
+
+def upload_dir():
+    return Path(settings.MEDIA_ROOT) / "tuban-uploads"
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("图斑文件"),
+                           help_text=gettext_lazy("Shapefile（打包为 .zip）、GeoPackage（.gpkg）或 GeoJSON"))
+    batch = forms.CharField(label=gettext_lazy("批次名称"), max_length=100)
+    due_date = forms.DateField(label=gettext_lazy("核查截止日期"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}))
+    columns = forms.CharField(label=gettext_lazy("字段对应"), required=False, max_length=300,
+                              help_text=gettext_lazy("可空；如 TBBH=JCBH,MJ=AREA"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(UPLOAD_SUFFIXES):
+            raise forms.ValidationError(_("只接受 .zip、.gpkg 或 .geojson 文件"))
+        return upload
+
+    def clean_columns(self):
+        try:
+            return parse_column_overrides([self.cleaned_data["columns"]])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+def _id(value):
+    if not value or not str(value).isdigit() or len(str(value)) > 18:
+        raise Http404
+    return int(value)
+
+
+def _require(user, roles):
+    if user.role not in roles or user.jurisdiction_id is None:
+        raise PermissionDenied
+
+
+@login_required
+def batch_list(request):
+    _require(request.user, READERS)
+    batches = list(selectors.batches_for(request.user).order_by("-imported_at", "-id"))
+    progress = selectors.batch_progress(selectors.batches_for(request.user))
+    today = timezone.localdate()
+    rows = [(batch, progress[batch.pk], batch.is_overdue(today)) for batch in batches]
+    return render(request, "tuban/batch_list.html", {
+        "rows": rows, "form": UploadForm() if request.user.role == Role.SUPERVISOR else None})
+
+
+@login_required
+def batch_upload(request):
+    """Step one: keep the file, read it and show what the import would do. Nothing is written to the database."""
+    _require(request.user, {Role.SUPERVISOR})
+    if request.method != "POST":
+        return redirect("tuban-batches")
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "tuban/batch_list.html", {"rows": [], "form": form}, status=400)
+    upload = form.cleaned_data["file"]
+    token = uuid.uuid4().hex
+    folder = upload_dir() / token
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / ("upload" + Path(upload.name).suffix.lower())
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    data = form.cleaned_data
+    request.session[SESSION_KEY] = {"token": token, "path": str(path), "name": upload.name, "batch": data["batch"],
+                                    "due_date": data["due_date"].isoformat() if data["due_date"] else None,
+                                    "columns": data["columns"]}
+    outcome, tuban_file = _run(request, commit=False)
+    return render(request, "tuban/batch_dry_run.html", {
+        "file": tuban_file, "outcome": outcome, "token": token, "name": upload.name, "batch": data["batch"]})
+
+
+@require_POST
+@login_required
+def batch_commit(request):
+    """Step two: import the very file the dry run read (kept on the server under the session's token)."""
+    _require(request.user, {Role.SUPERVISOR})
+    pending = request.session.get(SESSION_KEY)
+    if not pending or pending.get("token") != request.POST.get("token"):
+        messages.error(request, _("上传已过期，请重新上传文件。"))
+        return redirect("tuban-batches")
+    outcome, tuban_file = _run(request, commit=True)
+    Path(pending["path"]).unlink(missing_ok=True)
+    del request.session[SESSION_KEY]
+    if outcome is None:
+        messages.error(request, _("文件有错误，未导入。"))
+        return redirect("tuban-batches")
+    messages.success(request, _("批次“%(batch)s”已导入：新增 %(created)d 个图斑，不变 %(unchanged)d 个，"
+                                "图形有变化 %(changed)d 个（未覆盖）。")
+                     % {"batch": outcome.batch_name, "created": len(outcome.created),
+                        "unchanged": len(outcome.unchanged), "changed": len(outcome.changed)})
+    return redirect("tuban-batch", pk=outcome.batch.pk)
+
+
+def _run(request, *, commit):
+    pending = request.session[SESSION_KEY]
+    jurisdiction = request.user.jurisdiction
+    tuban_file = read_tuban_file(pending["path"], columns=column_mapping(jurisdiction, pending["columns"]))
+    tuban_file.path = pending["name"]
+    if tuban_file.errors:
+        return None, tuban_file
+    due = timezone.datetime.fromisoformat(pending["due_date"]).date() if pending["due_date"] else None
+    outcome = import_tuban(tuban_file, jurisdiction, pending["batch"], commit=commit, due_date=due,
+                           actor=request.user)
+    return outcome, tuban_file
+
+
+@login_required
+def batch_detail(request, pk):
+    _require(request.user, READERS)
+    batch = get_object_or_404(selectors.batches_for(request.user), pk=pk)
+    villages = {village.name: village for village in patrol_selectors.villages_for(request.user)}
+    rows = [(name, villages.get(name), counts) for name, counts in selectors.village_progress(batch)]
+    return render(request, "tuban/batch_detail.html", {
+        "batch": batch, "rows": rows, "total": selectors.batch_progress(
+            selectors.batches_for(request.user).filter(pk=batch.pk))[batch.pk],
+        "inspectors": patrol_selectors.field_users(request.user.jurisdiction_id)
+        if request.user.role == Role.SUPERVISOR else None,
+        "overdue": batch.is_overdue()})
+
+
+@require_POST
+@login_required
+def assign_village(request, pk):
+    _require(request.user, {Role.SUPERVISOR})
+    batch = get_object_or_404(selectors.batches_for(request.user), pk=pk)
+    village = get_object_or_404(patrol_selectors.villages_for(request.user), pk=_id(request.POST.get("village")))
+    inspector = None
+    if request.POST.get("inspector"):
+        inspector = patrol_selectors.field_users(request.user.jurisdiction_id).filter(
+            pk=_id(request.POST["inspector"])).first()
+        if inspector is None:
+            raise Http404
+    count = services.assign(actor=request.user, inspector=inspector, batch=batch, village=village)
+    messages.success(request, _("%(village)s 的 %(count)d 个待核查图斑已分派给 %(inspector)s。")
+                     % {"village": village.name, "count": count,
+                        "inspector": inspector.display_name if inspector else _("（无人）")})
+    return redirect("tuban-batch", pk=batch.pk)
