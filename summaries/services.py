@@ -26,6 +26,7 @@ from patrol.models import Campaign, User
 from summaries import charts
 from summaries.models import JurisdictionSummarySchedule, Summary
 from summaries.presentation import summary_context, summary_title
+from tuban.selectors import summary_batches as tuban_batches
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,8 @@ def _build(summary, recipients, *, now=None):
         overall = numbers["overall"]
         overall["previous"]["overdue_now"] = earlier["overall"]["current"]["overdue_now"]
         overall["change"]["overdue_now"] = overall["current"]["overdue_now"] - overall["previous"]["overdue_now"]
+    if summary.campaign_id is None:  # 卫片图斑 batches are the jurisdiction's, not a campaign's
+        numbers["tuban"] = tuban_batches(summary.jurisdiction_id, period.end)
     summary.numbers = numbers
     summary.files = _render_files(summary, scope, period, {settings.LANGUAGE_CODE, *(u.language for u in recipients)})
     summary.status, summary.built_at, summary.last_error = Summary.Status.READY, timezone.now(), ""
