@@ -1,0 +1,153 @@
+"""Backup and restore (manage.py backup / restore): a PostgreSQL custom-format dump and a manifest of every
+evidence object with its SHA-256 (docs/OPERATIONS.md "Backup and restore").
+
+Evidence files on object storage are not copied: they are locked in their bucket for the retention years
+(config/storage.py), and the manifest names each object's version and hash, so a restore can check that the bucket
+still holds exactly what the database refers to. On the local disk (no S3_ENDPOINT_URL) the files are copied into
+the backup under files/.
+"""
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.utils import timezone
+
+from documents.models import Document
+from patrol.models import Photo
+from videos.models import Video
+
+READ_SIZE = 1024 * 1024
+MANIFEST = "manifest.json"
+DUMP = "database.dump"
+
+
+class BackupError(Exception):
+    pass
+
+
+def evidence_files():
+    """(kind, id, field file, registered SHA-256) of every evidence file the database refers to."""
+    for photo in Photo.objects.only("pk", "file", "sha256").order_by("pk").iterator(chunk_size=1000):
+        yield "photo", photo.pk, photo.file, photo.sha256
+    for video in Video.objects.only("pk", "file", "sha256").order_by("pk").iterator(chunk_size=1000):
+        yield "video", video.pk, video.file, video.sha256
+    for document in Document.objects.only("pk", "pdf", "sha256").order_by("pk").iterator(chunk_size=1000):
+        yield "document", document.pk, document.pdf, document.sha256
+
+
+def sha256_of_stored(name, storage=default_storage):
+    digest, size = hashlib.sha256(), 0
+    with storage.open(name, "rb") as handle:
+        for block in iter(lambda: handle.read(READ_SIZE), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def object_version(name, storage=default_storage):
+    """The version id of the object in a versioned bucket (None on the local disk)."""
+    if not hasattr(storage, "bucket_name"):
+        return None
+    head = storage.connection.meta.client.head_object(Bucket=storage.bucket_name, Key=name)
+    return head.get("VersionId")
+
+
+def pg_environment():
+    """libpq's environment for the default database (no password on a command line)."""
+    db = connection.settings_dict
+    env = {**os.environ, "PGHOST": db.get("HOST") or "", "PGPORT": str(db.get("PORT") or ""),
+           "PGUSER": db.get("USER") or "", "PGDATABASE": db["NAME"]}
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = db["PASSWORD"]
+    return env
+
+
+def backup(directory, log=print):
+    directory = Path(directory)
+    if connection.vendor != "postgresql":
+        raise BackupError("backup needs PostGIS (DATABASE_URL=postgis://...); for SpatiaLite copy var/ while stopped")
+    directory.mkdir(parents=True, exist_ok=False)
+    started = timezone.now()
+    # The dump first: the manifest then lists at least every file the dump refers to (evidence is append-only).
+    subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(directory / DUMP)],
+                   env=pg_environment(), check=True, capture_output=True)
+    local = not hasattr(default_storage, "bucket_name")
+    entries, problems = [], []
+    for kind, pk, field_file, registered in evidence_files():
+        name = field_file.name
+        sha256, size = sha256_of_stored(name)
+        if sha256 != registered:
+            problems.append(f"{kind} {pk}: {name} does not match its registered SHA-256")
+        entries.append({"kind": kind, "id": pk, "name": name, "sha256": sha256, "size": size,
+                        "version_id": object_version(name)})
+        if local:
+            target = directory / "files" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with default_storage.open(name, "rb") as source, target.open("wb") as copy:
+                shutil.copyfileobj(source, copy, READ_SIZE)
+    manifest = {"created_at": started.isoformat(), "database": connection.settings_dict["NAME"],
+                "storage": "local" if local else f"s3:{default_storage.bucket_name}",
+                "dump_sha256": hashlib.sha256((directory / DUMP).read_bytes()).hexdigest(),
+                "objects": entries, "problems": problems}
+    (directory / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    log(f"backup {directory}: database dump {(directory / DUMP).stat().st_size} bytes, {len(entries)} evidence "
+        f"objects, {len(problems)} problems")
+    return manifest
+
+
+def database_is_empty():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'spatial_ref_sys'")
+        return cursor.fetchone()[0] == 0
+
+
+def restore(directory, log=print):
+    """Restore the dump into the configured (empty) database, then check every object of the manifest."""
+    directory = Path(directory)
+    manifest = json.loads((directory / MANIFEST).read_text())
+    if hashlib.sha256((directory / DUMP).read_bytes()).hexdigest() != manifest["dump_sha256"]:
+        raise BackupError(f"{directory / DUMP} is not the dump the manifest names (SHA-256)")
+    if connection.vendor != "postgresql":
+        raise BackupError("restore needs PostGIS (DATABASE_URL=postgis://...)")
+    if not database_is_empty():
+        raise BackupError(f"database {connection.settings_dict['NAME']} is not empty: restore only into a new one")
+    env = pg_environment()
+    # Extensions (PostGIS) the new database already has would stop pg_restore: leave them out of its list.
+    listing = subprocess.run(["pg_restore", "--list", str(directory / DUMP)], env=env, check=True,
+                             capture_output=True, text=True).stdout
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT extname FROM pg_extension")
+        installed = {row[0] for row in cursor.fetchall()}
+    def already_there(line):
+        match = re.search(r" (?:EXTENSION -|COMMENT - EXTENSION) (\S+)", line)
+        return bool(match) and match.group(1) in installed
+
+    kept = [line for line in listing.splitlines() if not already_there(line)]
+    (directory / "restore.list").write_text("\n".join(kept) + "\n")
+    connection.close()
+    subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction",
+                    "--use-list", str(directory / "restore.list"), "--dbname", env["PGDATABASE"], str(directory / DUMP)],
+                   env=env, check=True, capture_output=True, text=True)
+    local = manifest["storage"] == "local"
+    missing, different = [], []
+    for entry in manifest["objects"]:
+        name = entry["name"]
+        if local and not default_storage.exists(name):
+            with (directory / "files" / name).open("rb") as source:
+                default_storage._save(name, source)
+        try:
+            sha256, _size = sha256_of_stored(name)
+        except Exception:  # noqa: BLE001 - whatever the storage says, the object is not there
+            missing.append(name)
+            continue
+        if sha256 != entry["sha256"]:
+            different.append(name)
+    log(f"restored {directory} into {connection.settings_dict['NAME']}: {len(manifest['objects'])} evidence objects, "
+        f"{len(missing)} missing, {len(different)} different")
+    return missing, different
