@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.exceptions import exception_handler
+from api.parsers import ShallowJSONParser
 from api.schema import errors
 from api.serializers import VideoSerializer
 from patrol.inputs import BoundedDateTimeField
@@ -70,6 +71,10 @@ def upload_response(upload, status_code=status.HTTP_200_OK):
 class CaseVideoUploadView(APIView):
     """Announce a body-camera video of a case (执法记录仪, DOMAIN.md "Evidence rules"); then send its bytes in chunks
     to the upload's `url`. Safe to repeat with the same client_uuid: the answer says how far the upload got."""
+
+    # JSON only: a form has no null, so an empty `recorded_to=` would silently mean "not recorded" while the schema
+    # calls it an invalid date-time (schemathesis found the mismatch).
+    parser_classes = [ShallowJSONParser]
 
     @extend_schema(request=VideoUploadStartSerializer, responses={
         201: OpenApiResponse(VideoUploadSerializer, description="Upload started, offset 0"),

@@ -67,6 +67,18 @@ def send_all(client, upload_id, data, start=0):
     return response
 
 
+
+def test_an_announcement_is_json_only_so_an_empty_form_field_cannot_mean_null(users, case):
+    """Schemathesis sent `recorded_to=` as a form: taken as "not recorded" (201) though the schema calls it an
+    invalid date-time. A form has no null, so the announcement takes JSON only."""
+    data = mp4_bytes(1000)
+    response = client_for(users["inspector"]).post(f"/api/v1/cases/{case.pk}/videos/", {
+        "client_uuid": str(uuid.uuid4()), "size_bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+        "content_type": "video/mp4", "recorded_to": ""})
+    assert response.status_code == 415
+    assert not VideoUpload.objects.exists()
+    assert announce(client_for(users["inspector"]), case, data, recorded_to="").status_code == 400
+
 def stored_parts(media):
     return sorted(str(p.relative_to(media)) for p in media.rglob("*.part"))
 
