@@ -33,6 +33,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
 from api.filters import choice_param, refuse_empty
+from disclosure import kpis as disclosure_kpis
+from disclosure import selectors as disclosure_selectors
 from gis.constants import SRID
 from patrol import kpis, selectors
 from patrol.choices import Category, CampaignStatus, Stage, Status
@@ -484,8 +486,13 @@ class MapKpiView(APIView):
         today = timezone.localdate()
         period = parse_period(request, today)
         cases = filtered_cases(request)
-        etag = cases_etag(request, "kpis")
-        return not_modified(request, etag) or json_response(kpis.case_kpis(cases, today, period), etag=etag)
+        # 公示及时率 (disclosure.kpis) is the jurisdiction's, whatever the case filters; its entries change apart
+        # from the cases, so their version is part of the validator.
+        jurisdiction = request.user.jurisdiction
+        etag = cases_etag(request, f"kpis:{disclosure_selectors.version(jurisdiction)}")
+        return not_modified(request, etag) or json_response(
+            {**kpis.case_kpis(cases, today, period), **disclosure_kpis.timeliness(jurisdiction, period, today)},
+            etag=etag)
 
 
 @method_decorator(gzip_page, name="dispatch")

@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from api import auth, cases, docs, views
+from api import disclosure as disclosure_views
 from api import documents as document_views
 from api import exports as export_views
 from api import map as map_views
@@ -66,6 +67,11 @@ urlpatterns = [
     path("v1/tuban/<int:pk>/photos/", tuban_views.TubanPhotoUploadView.as_view(), name="api-tuban-photos"),
     path("v1/tuban/<int:pk>/verify/", tuban_views.TubanVerifyView.as_view(), name="api-tuban-verify"),
     path("v1/tuban/photos/<int:pk>/file/", tuban_views.TubanPhotoFileView.as_view(), name="api-tuban-photo-file"),
+    path("v1/disclosure/entries/", disclosure_views.DisclosureEntryListView.as_view(), name="api-disclosure-entries"),
+    path("v1/disclosure/entries/<int:pk>/hold/", disclosure_views.DisclosureHoldView.as_view(),
+         name="api-disclosure-hold"),
+    path("v1/disclosure/entries/<int:pk>/release/", disclosure_views.DisclosureReleaseView.as_view(),
+         name="api-disclosure-release"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", docs.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", docs.RedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
+from disclosure.demo import seed_disclosures
 from gis.geodesy import line_length_m
 from gis.models import Jurisdiction
 from documents.choices import DocumentKind
@@ -203,6 +204,7 @@ class DemoSeeder:
         self.cases(jurisdictions["LWG"], users, campaign, count=cases)
         # The second jurisdiction gets a few cases of its own, to show that nobody sees across.
         self.cases_demo2(jurisdictions["DEMO2"], users["other_supervisor"])
+        seed_disclosures(self.now, self.stdout)
         # The summaries already due (last week's, for the campaign): queued now, so the first start of the app
         # shows one on 汇总报告 and its email in var/mail/ within a minute, not after beat's first sweep.
         with transaction.atomic():

@@ -18,8 +18,8 @@ from patrol.workflow import ACTIONS
 # An action allowed in more states than this is "at any stage" rather than repeated in every box.
 ANY_STAGE_OVER = 4
 
-WIDTH = 340
-BOX_X, BOX_W = 10, 320
+WIDTH = 300
+BOX_X, BOX_W = 4, 292
 HEAD_H, LINE_H, PAD, GAP = 26, 20, 8, 22
 
 
@@ -47,7 +47,10 @@ def action_names(actions=None):
     return {name for box in boxes for name, _label in box.actions} | {name for name, _label in anywhere}
 
 
-def _box(y, title, items, css):
+ENDS = (Status.CLOSED, Status.DISMISSED)
+
+
+def _box(y, title, items, css, empty=""):
     height = HEAD_H + PAD + LINE_H * max(len(items), 1)
     parts = [format_html('<g class="fc-box {}"><rect x="{}" y="{}" width="{}" height="{}" rx="6"/>'
                          '<text class="fc-head" x="{}" y="{}">{}</text>',
@@ -58,17 +61,19 @@ def _box(y, title, items, css):
                                        for i, (name, label) in enumerate(items))))
     else:
         parts.append(format_html('<text class="fc-none" x="{}" y="{}">{}</text>', BOX_X + 16,
-                                 y + HEAD_H + PAD + 6, _("（程序终结）")))
+                                 y + HEAD_H + PAD + 6, empty))
     parts.append(mark_safe("</g>"))
     return mark_safe("".join(parts)), height
 
 
 def flowchart_svg(actions=None):
-    """The inline SVG (safe HTML), 340 units wide, scaled to the page's width by CSS."""
+    """The inline SVG (safe HTML), 300 units wide, scaled to the page's width by CSS."""
     boxes, anywhere = stages(actions)
     body, y = [], 10
     for index, box in enumerate(boxes):
-        svg, height = _box(y, box.label, box.actions, "fc-end" if not box.actions else "")
+        ended = box.status in ENDS
+        svg, height = _box(y, box.label, box.actions, "fc-end" if ended else "",
+                           _("（程序终结）") if ended else _("（本环节暂无可登记的步骤）"))
         body.append(format_html('<g data-status="{}">{}</g>', box.status, svg))
         y += height
         following = boxes[index + 1].status if index < len(boxes) - 1 else None

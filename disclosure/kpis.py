@@ -22,12 +22,16 @@ def _percent(part, whole):
     return round(100 * part / whole, 1) if whole else None
 
 
-def timeliness(jurisdiction, period, today=None):
+def timeliness(jurisdiction, period, today=None, campaign=None):
+    """The numbers above for ``period`` (a patrol.kpis.Period); a campaign's are its cases' decisions only."""
     today = today or timezone.localdate()
     last = min(period.end, today)
     never_up = Q(withdrawn_at__isnull=False, published_at__isnull=True)
     due = Q(due_on__gte=period.start, due_on__lte=last) & ~never_up
-    sums = PublishedDecision.objects.filter(jurisdiction=jurisdiction).aggregate(
+    entries = PublishedDecision.objects.filter(jurisdiction=jurisdiction)
+    if campaign is not None:
+        entries = entries.filter(document__case__campaign=campaign)
+    sums = entries.aggregate(
         due=Count("pk", filter=due),
         on_time=Count("pk", filter=due & Q(published_at__date__lte=F("due_on"))),
         held_overdue=Count("pk", filter=Q(held_back_at__isnull=False, published_at__isnull=True, due_on__lt=today)
@@ -36,3 +40,17 @@ def timeliness(jurisdiction, period, today=None):
     return {"disclosure_due": sums["due"], "disclosure_on_time": sums["on_time"],
             "disclosure_rate": _percent(sums["on_time"], sums["due"]),
             "disclosure_held_overdue": sums["held_overdue"]}
+
+
+def add_to_summary(numbers, scope, period, today):
+    """Put 公示及时率 and the late holds into a summary's overall figures (patrol.kpis.build_summary's shape), for the
+    period and the previous one, with the change: the summaries show them beside the case KPIs."""
+    overall = numbers["overall"]
+    current = timeliness(scope.jurisdiction, period, today, scope.campaign)
+    previous = timeliness(scope.jurisdiction, period.previous, today, scope.campaign)
+    for key in ("disclosure_rate", "disclosure_held_overdue"):
+        overall["current"][key], overall["previous"][key] = current[key], previous[key]
+        before = previous[key]
+        overall["change"][key] = (None if current[key] is None or before is None
+                                  else round(current[key] - before, 1))
+    return numbers

@@ -18,6 +18,9 @@ KPI_LABELS = {
     "patrols": gettext_lazy("巡查次数"),
     "patrol_km": gettext_lazy("巡查里程（公里）"),
     "villages_not_patrolled": gettext_lazy("近7日未巡查村"),
+    # 执法公示 (disclosure.kpis): decisions published within their window ÷ due, and holds past the last day.
+    "disclosure_rate": gettext_lazy("公示及时率"),
+    "disclosure_held_overdue": gettext_lazy("暂缓公示超期"),
 }
 OVERALL_KPIS = list(KPI_LABELS)
 CASE_KPIS = ["new_findings", "filed", "closed", "rectification_rate", "on_time_rate", "overdue_now",
@@ -26,7 +29,7 @@ GROUP_KPIS = {"by_village": CASE_KPIS + ["patrols"], "by_category": CASE_KPIS,
               "by_inspector": CASE_KPIS + ["patrols", "patrol_km"]}
 GROUP_TITLES = {"by_village": gettext_lazy("分村情况"), "by_category": gettext_lazy("分类别情况"),
                 "by_inspector": gettext_lazy("分执法队员情况")}
-PERCENT_KPIS = {"rectification_rate", "on_time_rate"}
+PERCENT_KPIS = {"rectification_rate", "on_time_rate", "disclosure_rate"}
 
 
 def format_value(key, value):

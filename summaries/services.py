@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from core.queue import enqueue_on_commit
+from disclosure import kpis as disclosure_kpis
 from exports.formats import write_ledger_xlsx
 from notifications.models import Delivery
 from notifications.services import record_email
@@ -104,7 +105,8 @@ def recipients_for(summary):
 
 def _build(summary, recipients, *, now=None):
     scope, period = Scope.of(summary), Period(summary.period_start, summary.period_end)
-    numbers = build_summary(scope, period, now=now)
+    numbers = disclosure_kpis.add_to_summary(build_summary(scope, period, now=now), scope, period,
+                                             timezone.localdate(now))
     earlier = (Summary.objects.filter(jurisdiction_id=summary.jurisdiction_id, campaign_id=summary.campaign_id,
                                       kind=summary.kind, period_end=period.start - timedelta(days=1),
                                       status=Summary.Status.READY).values_list("numbers", flat=True).first())

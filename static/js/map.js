@@ -480,7 +480,7 @@ import { addBaseMaps } from "./basemap.js";
     return request("kpis", apiUrl(site.urls.map_kpis)).then(function (kpi) {
       document.querySelectorAll("[data-kpi]").forEach(function (node) {
         var value = kpi[node.dataset.kpi];
-        node.textContent = value === null ? "—" : node.dataset.kpi === "rectification_rate" ? value + "%" : String(value);
+        node.textContent = value === null ? "—" : /_rate$/.test(node.dataset.kpi) ? value + "%" : String(value);
       });
       document.querySelectorAll("[data-legend-count]").forEach(function (node) {
         node.textContent = countLabel(kpi.by_status[node.dataset.legendCount] || 0);

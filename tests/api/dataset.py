@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
+from disclosure import services as disclosure_services
+from disclosure.models import PublishedDecision
 from documents.choices import DocumentKind
 from documents.services import issue_document, record_service
 from patrol import workflow
@@ -182,6 +184,28 @@ class World:
                 return issue_document(case=case, kind=DocumentKind.RECTIFICATION_ORDER, content={},
                                       actor=self.user(code, Role.SUPERVISOR), period_days=10)
         return self._once(("document", code), build)
+
+    def disclosure_entry(self, code):
+        """The 执法公示 entry of the document above (registered as the daily run would, not yet published)."""
+        def build():
+            document = self.document(code)
+            disclosure_services.register_decisions()
+            return PublishedDecision.objects.get(document=document)
+        return self._once(("disclosure", code), build)
+
+    def held_entry(self, code):
+        """Another decision's entry, held back by the supervisor."""
+        def build():
+            filed = self.case(code, Status.FILED)
+            supervisor = self.user(code, Role.SUPERVISOR)
+            with transaction.atomic():
+                case = Case.objects.select_for_update().select_related("jurisdiction").get(pk=filed.pk)
+                document = issue_document(case=case, kind=DocumentKind.STOP_CONSTRUCTION_ORDER, content={},
+                                          actor=supervisor, period_days=3)
+            disclosure_services.register_decisions()
+            entry = PublishedDecision.objects.get(document=document)
+            return disclosure_services.hold_back(entry_id=entry.pk, actor=supervisor, reason="核实中")
+        return self._once(("held", code), build)
 
     def posted_service(self, code):
         """The document above, posted today; its return receipt not back yet."""

@@ -236,6 +236,16 @@ MATRIX = {
     ("api-service-receipt-date", "POST"): Entry(
         url=lambda w, code, role: f"/api/v1/services/{w.posted_service(code).pk}/receipt-date/", allowed=SUPERVISOR,
         body=lambda w, c, r: {"receipt_date": TODAY()}),
+    # 执法公示: the jurisdiction's entries for its staff; only a supervisor holds one back or releases it.
+    ("api-disclosure-entries", "GET"): Entry(url=lambda w, code, role: "/api/v1/disclosure/entries/",
+                                             away_check="list", rows=lambda w, code: {w.disclosure_entry(code).pk},
+                                             seen=ids_of_results),
+    ("api-disclosure-hold", "POST"): Entry(
+        url=lambda w, code, role: f"/api/v1/disclosure/entries/{w.disclosure_entry(code).pk}/hold/",
+        allowed=SUPERVISOR, body=lambda w, c, r: {"reason": "当事人已申请复议，待核实"}),
+    ("api-disclosure-release", "POST"): Entry(
+        url=lambda w, code, role: f"/api/v1/disclosure/entries/{w.held_entry(code).pk}/release/",
+        allowed=SUPERVISOR),
     ("api-photo-file", "GET"): Entry(url=lambda w, code, role: f"/api/v1/photos/{w.photo(code).pk}/file/"),
     ("api-photo-thumbnail", "GET"): Entry(url=lambda w, code, role: f"/api/v1/photos/{w.photo(code).pk}/thumbnail/"),
     ("api-patrols", "GET"): Entry(url=lambda w, code, role: "/api/v1/patrols/", away_check="list",
