@@ -86,6 +86,7 @@ def _map_config(user, villages):
             "tiles_failed": _("底图加载失败（可能没有网络）；案件、村界和筛选仍可使用。"),
             "dismiss": _("点击关闭"),
             "load_failed": _("数据加载失败：%(message)s"),
+            "throttled": _("请求过于频繁，%(seconds)s 秒后自动重试"),
             "loading": _("正在加载…"),
             "overdue": _("逾期"),
             "overdue_count": _("逾期 %(count)s 件"),

@@ -52,10 +52,23 @@ import { addBaseMaps } from "./basemap.js";
   function villageName(id) { return id === null || id === undefined ? "" : config.villages[String(id)] || ""; }
   function caseUrl(id) { return url("case_page", { id: id }); }
 
+  // A 429 (the API's throttle) says when to come back (Retry-After): say so, wait, and ask again.
+  function retryAfter(response, url, signal) {
+    var seconds = Math.max(1, Math.min(3600, parseInt(response.headers.get("Retry-After"), 10) || 30));
+    showStatus(fmt(T.throttled, { seconds: seconds }), true);
+    return new Promise(function (resolve, reject) {
+      var timer = setTimeout(function () { resolve(getJSON(url, signal)); }, seconds * 1000);
+      if (signal) signal.addEventListener("abort", function () {
+        clearTimeout(timer);
+        reject(new DOMException("aborted", "AbortError"));
+      });
+    });
+  }
   function getJSON(url, signal) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" }, signal: signal })
       .then(function (response) {
         if (response.ok) return response.json();
+        if (response.status === 429) return retryAfter(response, url, signal);
         return response.json().catch(function () { return {}; }).then(function (body) {
           throw new Error((body.error && body.error.message) || String(response.status));
         });
