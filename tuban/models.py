@@ -154,7 +154,8 @@ class Tuban(models.Model):
 def evidence_upload_to(photo, filename):
     extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}.get(
         photo.content_type, "bin")
-    return f"tuban/{photo.tuban.jurisdiction.code}/{photo.tuban.batch_id}/{photo.client_uuid}.{extension}"
+    # Under photos/<code>/: evidence, locked on object storage like every photo (config.storage).
+    return f"photos/{photo.tuban.jurisdiction.code}/tuban/{photo.tuban.batch_id}/{photo.client_uuid}.{extension}"
 
 
 class TubanPhoto(models.Model):
