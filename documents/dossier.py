@@ -98,7 +98,7 @@ def _position(photo):
 
 
 def _photo_entry(photo):
-    return {"uri": print_copy(photo, PHOTO_PRINT_MAX_PX, PHOTO_PRINT_QUALITY), "stage": photo.get_stage_display(),
+    return {"uri": print_copy(photo, PHOTO_PRINT_MAX_PX, PHOTO_PRINT_QUALITY, draft=True), "stage": photo.get_stage_display(),
             "taken_at": _local(photo.taken_at), "position": _position(photo), "sha256_prefix": photo.sha256[:16],
             "taken_by": photo.uploaded_by.display_name}
 

@@ -18,19 +18,25 @@ logger = logging.getLogger(__name__)
 PRINT_MAX_PX = 600
 
 
-def print_copy(photo, max_px=PRINT_MAX_PX, quality=85):
+def print_copy(photo, max_px=PRINT_MAX_PX, quality=85, *, draft=False):
     """A ``data:`` URI of the photo, at most ``max_px`` on its longer side, as JPEG; None when it cannot be
-    decoded here (the document then names the photo by its SHA-256 only)."""
+    decoded here (the document then names the photo by its SHA-256 only).
+
+    ``draft``: let libjpeg decode a JPEG at 1/2, 1/4 or 1/8 of its size (never below ``max_px``) before the
+    resize, about twice as fast for a 12 MP photo (the dossier's photo pages). Issued documents keep the full
+    decode, so a document re-rendered from its row gets the same image it was issued with."""
     try:
-        return _jpeg_uri(photo, max_px, quality)
+        return _jpeg_uri(photo, max_px, quality, draft)
     except (OSError, UnidentifiedImageError, ValueError):
         logger.warning("Photo %s cannot be placed in a document", photo.pk, exc_info=True)
         return None
 
 
-def _jpeg_uri(photo, max_px, quality):
+def _jpeg_uri(photo, max_px, quality, draft=False):
     with photo.file.open("rb") as handle:
         image = Image.open(handle)
+        if draft:
+            image.draft("RGB", (max_px, max_px))
         image = ImageOps.exif_transpose(image)
         image.thumbnail((max_px, max_px))
         if image.mode not in ("RGB", "L"):
