@@ -7,6 +7,7 @@ from api import documents as document_views
 from api import exports as export_views
 from api import map as map_views
 from api import patrols as patrol_views
+from api import signatures as signature_views
 from api import summaries as summary_views
 from api import tuban as tuban_views
 from api import videos as video_views
@@ -40,6 +41,9 @@ urlpatterns = [
          name="api-document-services"),
     path("v1/services/<int:pk>/receipt-date/", document_views.ServiceReceiptDateView.as_view(),
          name="api-service-receipt-date"),
+    path("v1/cases/<int:pk>/signatures/", signature_views.CaseSignatureUploadView.as_view(),
+         name="api-case-signatures"),
+    path("v1/signatures/<int:pk>/file/", signature_views.SignatureFileView.as_view(), name="api-signature-file"),
     path("v1/photos/<int:pk>/file/", cases.PhotoFileView.as_view(), {"variant": "file"}, name="api-photo-file"),
     path("v1/photos/<int:pk>/thumbnail/", cases.PhotoFileView.as_view(), {"variant": "thumbnail"},
          name="api-photo-thumbnail"),

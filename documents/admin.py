@@ -1,7 +1,7 @@
 """Issued documents and their services in the admin: read-only, as the database keeps them."""
 from django.contrib import admin
 
-from documents.models import Document, DossierJob, ServiceRecord
+from documents.models import Document, DossierJob, ServiceRecord, Signature
 from patrol.admin import ReadOnlyAdmin
 
 
@@ -29,3 +29,13 @@ class DossierJobAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     search_fields = ["case__reference"]
     list_select_related = ["case"]
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyAdmin):
+    """Drawn signatures and refusals: evidence, as the database keeps them."""
+
+    list_display = ["case", "role", "signer_name", "refused", "witness_name", "drawn_at", "uploaded_by", "sha256"]
+    list_filter = ["role", "refused"]
+    search_fields = ["case__reference", "signer_name"]
+    list_select_related = ["case", "uploaded_by"]

@@ -1,4 +1,5 @@
-"""Evidence images placed in a document (a recipient's signature on a 送达回证), scaled down for print.
+"""Evidence images placed in a document (a signature drawn on the phone, a recipient's signature photo on a
+送达回证), scaled down for print.
 
 The photo itself stays in the evidence store untouched; the document holds a copy no larger than print needs,
 made the same way every time (same bytes in, same JPEG out), so a document re-rendered from its row and the
@@ -10,6 +11,7 @@ import logging
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from documents.models import Signature
 from patrol.models import Photo
 
 logger = logging.getLogger(__name__)
@@ -49,8 +51,11 @@ def _jpeg_uri(photo, max_px, quality, draft=False):
 
 
 def images_for(case, content):
-    """The images a document shows, from the photos its content names by SHA-256 (``content["images"]``)."""
+    """The images a document shows, from the photos and drawn signatures its content names by SHA-256
+    (``content["images"]``)."""
     named = content.get("images") or {}
     photos = {p.sha256: p for p in Photo.objects.filter(case=case, sha256__in=list(named.values()))}
+    photos.update({s.sha256: s for s in Signature.objects.filter(case=case, refused=False,
+                                                                 sha256__in=list(named.values()))})
     copies = {name: print_copy(photos[sha]) for name, sha in named.items() if sha in photos}
     return {name: uri for name, uri in copies.items() if uri}

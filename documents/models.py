@@ -169,3 +169,58 @@ class DossierJob(models.Model):
 
     def __str__(self):
         return f"{self.case_id} v{self.case_version} {self.status}"
+
+
+def signature_upload_to(signature, filename):
+    drawn = timezone.localtime(signature.drawn_at)
+    return f"signatures/{signature.case.jurisdiction.code}/{drawn:%Y/%m}/{signature.client_uuid}.png"
+
+
+class Signature(models.Model):
+    """签名: drawn with a finger on the phone by the party, a recipient or an officer, kept as evidence like a
+    photo (PNG and its SHA-256, computed on the phone and checked here); or the signer's refusal, with the
+    witness who saw it. Never changed or deleted (database triggers, migration 0005); documents place it by its
+    SHA-256 (documents.images)."""
+
+    JURISDICTION_PATH = "case__jurisdiction"
+    EVIDENCE_COLUMNS = ("client_uuid", "case", "role", "signer_name", "officer", "refused", "witness_name", "file",
+                        "sha256", "drawn_at", "uploaded_by", "uploaded_at")
+
+    class Role(models.TextChoices):
+        PARTY = "party", _("当事人")
+        RECIPIENT = "recipient", _("受送达人")
+        OFFICER = "officer", _("执法人员")
+
+    client_uuid = models.UUIDField(_("客户端编号"), unique=True)
+    case = models.ForeignKey("patrol.Case", verbose_name=_("案件"), on_delete=models.PROTECT,
+                             related_name="signatures")
+    role = models.CharField(_("签名人身份"), max_length=12, choices=Role.choices)
+    signer_name = models.CharField(_("签名人"), max_length=100)
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("执法人员"), on_delete=models.PROTECT,
+                                null=True, blank=True, related_name="+")
+    refused = models.BooleanField(_("拒绝签名"), default=False)
+    witness_name = models.CharField(_("见证人"), max_length=100, blank=True)
+    file = models.FileField(_("签名图像"), upload_to=signature_upload_to, max_length=200, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    drawn_at = models.DateTimeField(_("签名时间"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("签名")
+        verbose_name_plural = _("签名")
+        ordering = ["drawn_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=["party", "recipient", "officer"]), name="signature_role_valid"),
+            # A drawn signature has its image and hash; a refusal has neither, and names its witness.
+            models.CheckConstraint(
+                condition=(Q(refused=False, sha256__regex=r"^[0-9a-f]{64}$") & ~Q(file=""))
+                | (Q(refused=True, sha256="", file="") & ~Q(witness_name="")),
+                name="signature_drawn_or_refused_with_witness"),
+        ]
+
+    def __str__(self):
+        return f"{self.case} {self.get_role_display()} {self.signer_name}"

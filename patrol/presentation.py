@@ -17,6 +17,7 @@ EVENT_LABELS = {
     "report": _("登记线索"),
     "add_photo": _("上传照片"),
     "add_video": _("上传执法记录仪视频"),
+    "add_signature": _("签名"),
     "synthetic_import": _("合成数据导入"),
     "admin_correct": _("管理员更正"),
     "migrate_procedure": _("迁移至新的法定程序"),

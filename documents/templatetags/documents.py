@@ -82,3 +82,9 @@ def cn_num(value):
     if value in (None, ""):
         return ""
     return chinese_number(value)
+
+
+@register.filter
+def image_of(images, name):
+    """``images|image_of:key`` — the image named by a key built in the template (``officer_signature_2``)."""
+    return (images or {}).get(str(name))

@@ -18,6 +18,7 @@ from disclosure import services as disclosure_services
 from disclosure.models import PublishedDecision
 from documents.choices import DocumentKind
 from documents.services import issue_document, record_service
+from documents.signatures import record_signature
 from patrol import workflow
 from patrol.choices import (AppealKind, CampaignStatus, LegalBasis, NoticeKind, ReinspectionResult, Role,
                             ServiceMethod, Status)
@@ -239,6 +240,17 @@ class World:
             return receive_chunk(upload_id=upload.pk, actor=self.user(code, Role.INSPECTOR), offset=0,
                                  length=len(data), stream=io.BytesIO(data)).video
         return self._once(("video", code, case.pk if case else None), build)
+
+    def signature(self, code):
+        """A signature drawn by the party of the reported case."""
+        def build():
+            out = io.BytesIO()
+            Image.new("RGBA", (120, 40), (0, 0, 0, 0)).save(out, "PNG")
+            png = out.getvalue()
+            return record_signature(case_id=self.reported(code).pk, actor=self.user(code, Role.INSPECTOR),
+                                    client_uuid=uuid.uuid4(), role="party", signer_name="张三", drawn_at=None,
+                                    png=png, sha256=hashlib.sha256(png).hexdigest())[0]
+        return self._once(("signature", code), build)
 
     def notice(self, code):
         return self.case(code, Status.ORDERED).notices.get()

@@ -14,7 +14,8 @@ describes well-formed requests, not which accounts exist); a finding's point mus
 a time sent by a phone may not be in the future nor a patrol end before its start (400); a campaign or patrol
 named in a body must be the user's jurisdiction's (400); a summary's (and the map KPIs') period may not end before it
 starts, and a summary's not last more than 400 days (400); a summary is resent only to members of the
-jurisdiction with an email address (400 for other user ids); a chunk of a video upload names its offset in one of two headers, Upload-Offset or
+jurisdiction with an email address (400 for other user ids); a drawn signature must be a PNG matching its SHA-256
+and a refusal name its witness, ties a schema cannot state (400); a chunk of a video upload names its offset in one of two headers, Upload-Offset or
 Content-Range, and OpenAPI cannot require one of two (400 without either); and a case action's body is the body of the action
 named in the path, a tie OpenAPI cannot state (the body is anyOf the actions' bodies): a valid body of another
 action, or the stale If-Match sent on purpose for half of the examples, is a 400 or a 412 there.
@@ -67,6 +68,7 @@ CONFIG = schemathesis.Config.from_dict({
                                ("POST", "/api/v1/patrols/{id}/track/"), ("POST", "/api/v1/patrols/{id}/finish/"),
                                ("GET", "/api/v1/campaigns/{id}/summary/"), ("GET", "/api/v1/map/kpis/"),
                                ("POST", "/api/v1/campaigns/{id}/summary/send/"),
+                               ("POST", "/api/v1/cases/{id}/signatures/"),
                                ("PATCH", "/api/v1/uploads/{id}/"))),
     ],
 })
@@ -87,6 +89,7 @@ def dataset(jurisdiction, other_jurisdiction, settings, tmp_path):
         "services": [world.posted_service(code).pk for code in ("TST", "OTH")],
         "uploads": [world.video_upload(code).pk for code in ("TST", "OTH")],
         "videos": [world.video(code).pk for code in ("TST", "OTH")],
+        "signatures": [world.signature(code).pk for code in ("TST", "OTH")],
         "patrols": [world.patrol(code).pk for code in ("TST", "OTH")],
         "campaigns": [world.campaign(code).pk for code in ("TST", "OTH")],
         "summaries": [world.summary(code).pk for code in ("TST", "OTH")],
