@@ -56,7 +56,10 @@ trap stop EXIT
 
 # --pool=solo: the task runs in the worker's own process. A prefork pool's children also receive the TERM sent
 # to the process group and die mid-task, and the parent then sat in "Warm shutdown" for minutes (issue #16).
-.venv/bin/celery -A worker worker --loglevel=INFO --pool=solo --hostname="worker@%h" >"$VAR/log/worker.log" 2>&1 &
+# REMAP_SIGTERM=SIGQUIT: a TERM starts Celery's cold shutdown, which gives a running task
+# CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT (6 s) and puts what it could not finish back in the queue, instead of a warm
+# shutdown that kept taking new work until the script's 10 s were up.
+REMAP_SIGTERM=SIGQUIT .venv/bin/celery -A worker worker --loglevel=INFO --pool=solo --hostname="worker@%h" >"$VAR/log/worker.log" 2>&1 &
 pids+=($!)
 .venv/bin/celery -A worker beat --loglevel=INFO --schedule="$VAR/celerybeat-schedule" >"$VAR/log/beat.log" 2>&1 &
 pids+=($!)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from documents.models import Document
 from patrol.models import Photo
+from tuban.models import TubanPhoto
 from videos.models import Video
 
 READ_SIZE = 1024 * 1024
@@ -39,6 +40,8 @@ def evidence_files():
         yield "video", video.pk, video.file, video.sha256
     for document in Document.objects.only("pk", "pdf", "sha256").order_by("pk").iterator(chunk_size=1000):
         yield "document", document.pk, document.pdf, document.sha256
+    for photo in TubanPhoto.objects.only("pk", "file", "sha256").order_by("pk").iterator(chunk_size=1000):
+        yield "tuban_photo", photo.pk, photo.file, photo.sha256
 
 
 def sha256_of_stored(name, storage=default_storage):

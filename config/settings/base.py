@@ -209,6 +209,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A cold shutdown (SIGQUIT, or a TERM where REMAP_SIGTERM=SIGQUIT, as `make run` sets) gives running tasks this many
+# seconds, then cancels them back to the queue (acks_late) and exits; a plain TERM still waits for them (warm).
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env_int("CELERY_SOFT_SHUTDOWN_TIMEOUT", 6)
 CELERY_TASK_ALWAYS_EAGER = False
 # Publishing from a request must not wait for a broker that is down (kombu would retry for about 6 s):
 # one attempt, a short connect timeout, and the work is recorded in the database for a beat sweep anyway
