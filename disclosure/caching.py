@@ -1,5 +1,7 @@
 """Shared caching of the public pages: ``Cache-Control: public`` with an ETag, and 304 for a repeat that sends it
-(``If-None-Match``) before anything is rendered."""
+(``If-None-Match``) before anything is rendered. The decisions list also keeps each rendered page in Django's cache
+(Redis in production) under its ETag for MAX_AGE seconds: a page many visitors read is rendered once per change of
+the entries, and a stale copy can never be served (a change moves the ETag, so the key)."""
 import hashlib
 
 from django.utils.cache import get_conditional_response, patch_cache_control
