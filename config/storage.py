@@ -1,7 +1,7 @@
 """Evidence on S3-compatible object storage (S3_ENDPOINT_URL; SeaweedFS in the tests, MinIO or a cloud's own in
 production): Django's storage API over django-storages' S3 backend, with the evidence locked.
 
-Photos, videos, issued documents and 卫片 evidence photos (the prefixes in EVIDENCE_PREFIXES) are written with an object lock in
+Photos, videos, issued documents, signatures and 卫片 evidence photos (the prefixes in EVIDENCE_PREFIXES) are written with an object lock in
 COMPLIANCE mode until the jurisdiction's evidence-retention years have passed (gis.Jurisdiction.
 evidence_retention_years; the jurisdiction's code is the second part of each evidence name). In a bucket with
 versioning and object lock, nobody — not the application's key, not an administrator — can delete or overwrite
@@ -19,7 +19,7 @@ from storages.backends.s3 import S3Storage
 
 from gis.models import Jurisdiction
 
-EVIDENCE_PREFIXES = ("photos/", "videos/", "documents/", "tuban/")
+EVIDENCE_PREFIXES = ("photos/", "videos/", "documents/", "signatures/", "tuban/")
 DEFAULT_RETENTION_YEARS = 30
 
 

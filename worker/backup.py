@@ -18,7 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
-from documents.models import Document
+from documents.models import Document, Signature
 from patrol.models import Photo
 from tuban.models import TubanPhoto
 from videos.models import Video
@@ -40,6 +40,9 @@ def evidence_files():
         yield "video", video.pk, video.file, video.sha256
     for document in Document.objects.only("pk", "pdf", "sha256").order_by("pk").iterator(chunk_size=1000):
         yield "document", document.pk, document.pdf, document.sha256
+    for signature in (Signature.objects.exclude(file="").only("pk", "file", "sha256").order_by("pk")
+                      .iterator(chunk_size=1000)):
+        yield "signature", signature.pk, signature.file, signature.sha256
     for photo in TubanPhoto.objects.only("pk", "file", "sha256").order_by("pk").iterator(chunk_size=1000):
         yield "tuban_photo", photo.pk, photo.file, photo.sha256
 
