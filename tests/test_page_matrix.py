@@ -40,6 +40,7 @@ PAGES = {
     # Filing is the supervisor's (DOMAIN.md); the form answers with the case page again on a refusal.
     "case-action": ("POST", {"supervisor"}, 302, True),
     "notice-print": ("GET", EVERYONE, 200, True),
+    "case-sign": ("GET", {"inspector", "supervisor"}, 200, True),  # those who take signatures in the field
     "settings": ("GET", EVERYONE, 200, False),
     "settings-language": ("POST", EVERYONE, 302, False),
     "settings-token-create": ("POST", EVERYONE, 302, False),
@@ -108,6 +109,7 @@ def _request(client, name, world):
         "case": ([case.pk], None),
         "case-action": ([case.pk, "file"], {"note": "立案", "version": case.version}),
         "notice-print": ([world["noticed"].pk, world["notice"].pk], None),
+        "case-sign": ([case.pk], None),
         "settings-language": ([], {"language": "zh-hans"}),
         "settings-token-create": ([], {"name": "matrix"}),
         "settings-token-revoke": ([world["token"].pk], {}),

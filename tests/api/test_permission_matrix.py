@@ -10,6 +10,7 @@ For each endpoint, each role, and a user of each of two jurisdictions (TST and O
 - without credentials the answer is 401 in the API's error shape.
 """
 import hashlib
+import io
 import json
 import uuid
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Callable
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from PIL import Image
 from rest_framework.test import APIClient
 
 from patrol import workflow
@@ -162,6 +164,14 @@ def video_body(w, code, role):
             "content_type": "video/mp4", "filename": "body-cam.mp4"}
 
 
+def signature_body(w, code, role):
+    out = io.BytesIO()
+    Image.new("RGBA", (120, 40), (0, 0, 0, 0)).save(out, "PNG")
+    data = out.getvalue()
+    return {"file": ContentFile(data, name="s.png"), "client_uuid": str(uuid.uuid4()), "role": "party",
+            "signer_name": "张三", "sha256": hashlib.sha256(data).hexdigest()}
+
+
 MATRIX = {
     ("api-token", "POST"): Entry(
         url=lambda w, code, role: "/api/v1/auth/token/",
@@ -246,6 +256,11 @@ MATRIX = {
     ("api-disclosure-release", "POST"): Entry(
         url=lambda w, code, role: f"/api/v1/disclosure/entries/{w.held_entry(code).pk}/release/",
         allowed=SUPERVISOR),
+    # A signature drawn on the phone: taken by field staff (documents.signatures), read by the jurisdiction.
+    ("api-case-signatures", "POST"): Entry(
+        url=lambda w, code, role: f"/api/v1/cases/{w.reported(code).pk}/signatures/", allowed=FIELD, ok=201,
+        body=signature_body, fmt="multipart"),
+    ("api-signature-file", "GET"): Entry(url=lambda w, code, role: f"/api/v1/signatures/{w.signature(code).pk}/file/"),
     ("api-photo-file", "GET"): Entry(url=lambda w, code, role: f"/api/v1/photos/{w.photo(code).pk}/file/"),
     ("api-photo-thumbnail", "GET"): Entry(url=lambda w, code, role: f"/api/v1/photos/{w.photo(code).pk}/thumbnail/"),
     ("api-patrols", "GET"): Entry(url=lambda w, code, role: "/api/v1/patrols/", away_check="list",

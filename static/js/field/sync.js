@@ -24,7 +24,21 @@ export function sendItem(item, { onProgress, onNearby }) {
   if (item.kind === "patrol_finish") {
     return patrolId(item.patrol_client_uuid).then((id) => send("POST", url("patrol_finish", { id: id }), item.body));
   }
+  if (item.kind === "signature") return sendSignature(item);
   return sendFinding(item, onProgress, onNearby);
+}
+
+// A signature drawn on the phone (static/js/signature.js): the PNG with its SHA-256, or the refusal and its witness.
+function sendSignature(item) {
+  const form = new FormData();
+  ["client_uuid", "role", "signer_name", "drawn_at", "witness_name"].forEach((k) => { form.append(k, item[k]); });
+  form.append("refused", item.refused ? "true" : "false");
+  if (item.officer) form.append("officer", item.officer);
+  if (item.blob) {
+    form.append("file", item.blob, item.client_uuid + ".png");
+    form.append("sha256", item.sha256);
+  }
+  return send("POST", url("case_signatures", { id: item.case_id }), form);
 }
 
 function sendFinding(item, onProgress, onNearby) {
