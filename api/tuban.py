@@ -352,7 +352,9 @@ class BatchReportView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH,
                                                 enum=list(REPORT_FORMATS))],
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+                   responses={(200, REPORT_FORMATS["xlsx"][0]): OpenApiTypes.BINARY,
+                              (200, REPORT_FORMATS["geojson"][0]): OpenApiTypes.OBJECT,
+                              (200, REPORT_FORMATS["kml"][0]): OpenApiTypes.BINARY,
                               **errors(404, d404="No such batch in the user's jurisdiction, or no such format")})
     def get(self, request, pk, fmt):
         if fmt not in REPORT_FORMATS:

@@ -69,7 +69,11 @@ CONFIG = schemathesis.Config.from_dict({
                                ("GET", "/api/v1/campaigns/{id}/summary/"), ("GET", "/api/v1/map/kpis/"),
                                ("POST", "/api/v1/campaigns/{id}/summary/send/"),
                                ("POST", "/api/v1/cases/{id}/signatures/"),
-                               ("PATCH", "/api/v1/uploads/{id}/"))),
+                               ("PATCH", "/api/v1/uploads/{id}/"),
+                               # A 图斑's check needs its far, near and inside photos uploaded first and a position
+                               # near it (or a reason); an assignment names the jurisdiction's own inspector.
+                               ("POST", "/api/v1/tuban/{id}/verify/"), ("POST", "/api/v1/tuban/{id}/photos/"),
+                               ("POST", "/api/v1/tuban/assign/"))),
     ],
 })
 
@@ -96,6 +100,8 @@ def dataset(jurisdiction, other_jurisdiction, settings, tmp_path):
         "exports": [world.export_job("TST", supervisor).pk, world.export_job("OTH", world.user("OTH", Role.SUPERVISOR)).pk],
         "jurisdictions": [jurisdiction.pk, other_jurisdiction.pk],
         "villages": [world.village(code).pk for code in ("TST", "OTH")],
+        "tuban": [world.tuban(code).pk for code in ("TST", "OTH")],
+        "batches": [world.tuban(code).batch_id for code in ("TST", "OTH")],
     }
     _row, key = ApiToken.issue(supervisor, "schemathesis")
     return {"ids": ids, "token": key}
