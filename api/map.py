@@ -36,12 +36,13 @@ from api.filters import choice_param, refuse_empty
 from disclosure import kpis as disclosure_kpis
 from disclosure import selectors as disclosure_selectors
 from gis.constants import SRID
-from patrol import kpis, selectors
+from patrol import kpis, rollup, selectors
 from patrol.choices import Category, CampaignStatus, Stage, Status
 from patrol.filters import ID_SCHEMA, CaseFilter
 from patrol.models import overdue_q
 from patrol.ordering import ORDERING_CHOICES, order_cases, valid_ordering
 from patrol.models import is_overdue
+from patrol.choices import OPEN_STATUSES
 
 # Bump when the shape of a response changes, so that no client keeps a cached body of the old shape.
 FORMAT_VERSION = 1
@@ -100,6 +101,13 @@ def parse_zoom(value):
     if not 0 <= zoom <= MAX_ZOOM:
         raise ValidationError({"zoom": [_("zoom 应为 0 到 %(max)s 之间的整数") % {"max": MAX_ZOOM}]})
     return zoom
+
+
+def unfiltered(request):
+    """The jurisdiction whose cases a request reads, when it sends no filter (patrol.rollup then answers), else None."""
+    if any(request.GET.getlist(name) for name in CaseFilter.base_filters):
+        return None
+    return request.user.jurisdiction_id
 
 
 def filtered_cases(request):
@@ -196,17 +204,24 @@ def grid_rows(queryset, cell, today):
         return cursor.fetchall()
 
 
-def cluster_features(queryset, zoom, today):
+def cluster_features(queryset, zoom, today, rows=None):
     """Cases counted per grid cell of the zoom level, each cell a Point at the centroid of its cases.
 
     The database groups by cell, status and overdue (no per-case rows leave it); Python folds the few statuses
-    of a cell into one feature.
+    of a cell into one feature. ``rows`` (from ``rollup_grid_rows``) replace the live grid when given; a row with
+    status None only counts overdue cases.
     """
     cells = {}
-    for gx, gy, status, late, n, sx, sy in grid_rows(queryset, cell_size(zoom, CLUSTER_CELLS_PER_TILE), today):
+    if rows is None:
+        rows = grid_rows(queryset, cell_size(zoom, CLUSTER_CELLS_PER_TILE), today)
+    for gx, gy, status, late, n, sx, sy in rows:
+        n = int(n)
         entry = cells.get((gx, gy))
         if entry is None:
             entry = cells[(gx, gy)] = {"count": 0, "sx": 0.0, "sy": 0.0, "by_status": {}, "overdue": 0}
+        if status is None:
+            entry["overdue"] += n
+            continue
         entry["count"] += n
         entry["sx"] += sx
         entry["sy"] += sy
@@ -219,21 +234,61 @@ def cluster_features(queryset, zoom, today):
                                                        round(e["sy"] / e["count"], COORDINATE_DECIMALS)]},
          "properties": {"cluster": True, "count": e["count"], "by_status": e["by_status"],
                         "overdue": e["overdue"]}}
-        for e in cells.values()
+        for e in cells.values() if e["count"]
     ]
 
 
-def map_cases(queryset, bbox, zoom, today, limit=None):
-    """The FeatureCollection for a viewport: single cases up to ``limit``, grid clusters above it."""
+def rollup_grid_rows(queryset, jurisdiction_id, bbox, zoom, today):
+    """The rows of ``grid_rows`` for the viewport, with the rollup cells wholly inside it read from patrol.rollup
+    and only the strip along its edges counted from the cases, in one statement (one snapshot); None when the
+    viewport holds no whole rollup cell or the zoom is finer than the rollup's."""
+    cells = rollup.interior(bbox) if zoom <= rollup.ROLLUP_ZOOM else None
+    if cells is None:
+        return None
+    ix0, iy0, ix1, iy1 = cells
+    west, south, east, north = bbox
+    inner_west, inner_south = ix0 * rollup.CELL, iy0 * rollup.CELL
+    inner_east, inner_north = (ix1 + 1) * rollup.CELL, (iy1 + 1) * rollup.CELL
+    strips = Q()
+    for strip in ((west, south, inner_west, north), (inner_east, south, east, north),
+                  (west, south, east, inner_south), (west, inner_north, east, north)):
+        box = Polygon.from_bbox(strip)
+        box.srid = SRID
+        strips |= Q(location__bboverlaps=box)
+    # The strips' boxes are closed, so a case on the inner edge is in a strip's box and in an inner cell: the cell
+    # test, the same arithmetic as the trigger's, decides.
+    edge = (queryset.filter(strips)
+            .annotate(rollup_gx=Floor(X / rollup.CELL), rollup_gy=Floor(Y / rollup.CELL))
+            .exclude(rollup_gx__gte=ix0, rollup_gx__lte=ix1, rollup_gy__gte=iy0, rollup_gy__lte=iy1)
+            .annotate(x=X, y=Y, late=overdue_expression(today)).values_list("x", "y", "status", "late"))
+    edge_sql, edge_params = edge.query.sql_with_params()
+    inner_sql, inner_params = rollup.cell_grid_sql(jurisdiction_id, cells, zoom, today)
+    cell = cell_size(zoom, CLUSTER_CELLS_PER_TILE)
+    sql = (f"{inner_sql} UNION ALL SELECT FLOOR(x / %s), FLOOR(y / %s), status, late, COUNT(*), SUM(x), SUM(y) "
+           f"FROM ({edge_sql} OFFSET 0) cases GROUP BY 1, 2, 3, 4")
+    with without_jit(queryset.db), connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, [*inner_params, cell, cell, *edge_params])
+        return cursor.fetchall()
+
+
+def map_cases(queryset, bbox, zoom, today, limit=None, rollup_jurisdiction=None):
+    """The FeatureCollection for a viewport: single cases up to ``limit``, grid clusters above it.
+
+    ``rollup_jurisdiction``: the id of the jurisdiction whose cases ``queryset`` is, unfiltered; a view holding whole
+    rollup cells (the whole jurisdiction) is then counted from patrol.rollup (a few hundred rows), not the cases.
+    """
     limit = max_points() if limit is None else limit
     in_view = in_bbox(queryset, bbox)
     # One query in the usual case: fetch one case more than the limit. Only a crowded viewport pays for both
     # that fetch (it stops after limit + 1 rows) and the grid.
-    rows = point_rows(in_view, limit + 1)
-    if len(rows) <= limit:
-        return {"type": "FeatureCollection", "mode": "points", "zoom": zoom, "total": len(rows),
-                "features": point_features(rows, today)}
-    features = cluster_features(in_view, zoom, today)
+    points = point_rows(in_view, limit + 1)
+    if len(points) <= limit:
+        return {"type": "FeatureCollection", "mode": "points", "zoom": zoom, "total": len(points),
+                "features": point_features(points, today)}
+    rows = None
+    if rollup_jurisdiction is not None and rollup.available(queryset.db):
+        rows = rollup_grid_rows(queryset, rollup_jurisdiction, bbox, zoom, today)
+    features = cluster_features(in_view, zoom, today, rows=rows)
     return {"type": "FeatureCollection", "mode": "clusters", "zoom": zoom,
             "cell": cell_size(zoom, CLUSTER_CELLS_PER_TILE),
             "total": sum(f["properties"]["count"] for f in features), "features": features}
@@ -256,13 +311,28 @@ def heat_cells(queryset, bbox, zoom):
 DEFAULT_LIST_ORDERING = "deadline"
 
 
+LIST_FIELDS = ("id", "reference", "status", "deadline", "category", "village_id", "address", "created_at", "lng", "lat")
+
+
 def case_rows(queryset, bbox, ordering, today, limit=LIST_LIMIT):
-    """The first ``limit`` cases of the viewport in the chosen order, for the list beside the map."""
+    """The first ``limit`` cases of the viewport in the chosen order, for the list beside the map.
+
+    By deadline (open cases first), the open cases are read first and the ended ones only when fewer than
+    ``limit + 1`` are open: each part follows an index in order ((jurisdiction, deadline, id), partial over the open
+    statuses), where one query sorted every case of the viewport by a CASE expression.
+    """
     ordering = valid_ordering(ordering, DEFAULT_LIST_ORDERING)
-    ordered = order_cases(in_bbox(queryset, bbox), ordering, open_first=ordering.lstrip("-") == "deadline")
-    rows = list(ordered.annotate(lng=X, lat=Y).values_list(
-        "id", "reference", "status", "deadline", "category", "village_id", "address", "created_at", "lng", "lat",
-    )[: limit + 1])
+    in_view = in_bbox(queryset, bbox)
+    if ordering == "deadline":
+        parts = [in_view.filter(status__in=OPEN_STATUSES), in_view.exclude(status__in=OPEN_STATUSES)]
+    else:
+        parts = [in_view]
+    rows = []
+    for part in parts:
+        ordered = order_cases(part, ordering, open_first=ordering == "-deadline")
+        rows += list(ordered.annotate(lng=X, lat=Y).values_list(*LIST_FIELDS)[: limit + 1 - len(rows)])
+        if len(rows) > limit:
+            break
     results = [
         {"id": pk, "reference": reference, "status": status,
          "overdue": is_overdue(status, deadline, today),
@@ -433,7 +503,8 @@ class MapCasesView(APIView):
         cases = filtered_cases(request)
         etag = cases_etag(request, "cases")
         return not_modified(request, etag) or json_response(
-            map_cases(cases, bbox, zoom, timezone.localdate()), "application/geo+json", etag)
+            map_cases(cases, bbox, zoom, timezone.localdate(), rollup_jurisdiction=unfiltered(request)),
+            "application/geo+json", etag)
 
 
 @method_decorator(gzip_page, name="dispatch")
@@ -452,6 +523,13 @@ class MapCaseListView(APIView):
             case_rows(cases, bbox, choice_param(request.GET, "ordering", ORDERING_CHOICES, DEFAULT_LIST_ORDERING),
                       timezone.localdate()),
             etag=etag)
+
+
+def rollup_counts(jurisdiction_id, using, today):
+    """({status: count}, overdue) of a whole jurisdiction from patrol.rollup, or None to count live."""
+    if jurisdiction_id is None or not rollup.available(using):
+        return None
+    return rollup.totals(jurisdiction_id, today)
 
 
 def parse_period(request, today):
@@ -491,7 +569,8 @@ class MapKpiView(APIView):
         jurisdiction = request.user.jurisdiction
         etag = cases_etag(request, f"kpis:{disclosure_selectors.version(jurisdiction)}")
         return not_modified(request, etag) or json_response(
-            {**kpis.case_kpis(cases, today, period), **disclosure_kpis.timeliness(jurisdiction, period, today)},
+            {**kpis.case_kpis(cases, today, period, now_counts=rollup_counts(unfiltered(request), cases.db, today)),
+             **disclosure_kpis.timeliness(jurisdiction, period, today)},
             etag=etag)
 
 

@@ -14,6 +14,8 @@ from patrol.models import (
     ApiToken,
     Campaign,
     Case,
+    CaseCell,
+    CaseCellDeadline,
     CaseEvent,
     DocumentSequence,
     Notice,
@@ -145,6 +147,17 @@ class DocumentSequenceAdmin(ReadOnlyAdmin):
 @admin.register(PatrolTrackBatch)
 class PatrolTrackBatchAdmin(ReadOnlyAdmin):
     list_display = ["patrol", "seq", "received_at"]
+
+
+# The map's rollup (patrol.rollup): written by a database trigger only, shown for checking.
+@admin.register(CaseCell)
+class CaseCellAdmin(ReadOnlyAdmin):
+    list_display = ["jurisdiction_id", "gx", "gy", "status", "n"]
+
+
+@admin.register(CaseCellDeadline)
+class CaseCellDeadlineAdmin(ReadOnlyAdmin):
+    list_display = ["jurisdiction_id", "gx", "gy", "deadline", "n"]
 
 
 @admin.register(ApiToken)

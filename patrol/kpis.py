@@ -251,16 +251,56 @@ def this_month(today):
     return Period(today.replace(day=1), today)
 
 
-def case_kpis(cases, today, period=None):
+# Which cases each measure of ``period_measures`` can count: those registered, closed or filed (立案) in the period.
+# Each is an index range ((jurisdiction, created_at), the closed cases' (jurisdiction, closed_at) with the columns the
+# measures read, the file events' created_at), so the KPI strip reads the period's cases, not the jurisdiction's
+# joined to their events (issue #20). A measure not named here is counted over all three.
+MEASURE_CASES = {"new": "registered", "filed": "filed", "filed_closed": "filed", "closed": "closed",
+                 "on_time": "closed", "demolished_m2": "closed", "days_to_close": "closed"}
+
+
+def period_sums(cases, period, label):
+    """The aggregates of ``period_measures(period, label)`` over ``cases``, each counted over the cases it can
+    count (MEASURE_CASES), which gives the same numbers as over all of ``cases``."""
+    lo, hi = period.bounds()
+    plain = with_filing(cases.order_by())
+    subsets = {
+        "registered": plain.filter(created_at__gte=lo, created_at__lt=hi),
+        "closed": plain.filter(status=Status.CLOSED, closed_at__gte=lo, closed_at__lt=hi),
+        "filed": plain.filter(filing__created_at__gte=lo, filing__created_at__lt=hi),
+    }
+    measures = period_measures(period, label)
+    groups = {}
+    for name, measure in measures.items():
+        groups.setdefault(MEASURE_CASES.get(name.removeprefix(f"{label}_")), {})[name] = measure
+    sums = {}
+    for subset, chosen in groups.items():
+        if subset is None:
+            registered, closed, filed = (subsets[key].values("pk") for key in ("registered", "closed", "filed"))
+            sums.update(plain.filter(pk__in=registered.union(closed, filed)).aggregate(**chosen))
+        else:
+            sums.update(subsets[subset].aggregate(**chosen))
+    return sums
+
+
+def case_kpis(cases, today, period=None, *, now_counts=None):
     """The map's KPI strip for a filtered set of cases: open and overdue now, counts by status, and the case KPIs
-    of ``period`` (this month unless given), with the same measures and formulas as a summary's."""
+    of ``period`` (this month unless given), with the same measures and formulas as a summary's.
+
+    ``now_counts``: ({status: count}, overdue) of all of ``cases`` when the caller has them (patrol.rollup, for a
+    whole jurisdiction); otherwise they are counted here.
+    """
     period = period or this_month(today)
-    by_status = {f"status_{value}": Count("pk", filter=Q(status=value)) for value in Status.values}
-    sums = with_filing(cases).aggregate(open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-                                        **overdue_measure(today), **period_measures(period, "cur"), **by_status)
+    sums = period_sums(cases, period, "cur")
+    if now_counts is None:
+        by_status = {f"status_{value}": Count("pk", filter=Q(status=value)) for value in Status.values}
+        counted = cases.order_by().aggregate(**overdue_measure(today), **by_status)
+        now_counts = ({value: counted[f"status_{value}"] for value in Status.values}, counted["overdue_now"])
+    statuses, overdue = now_counts
     numbers = {key: value for key, value in period_kpis(sums, "cur").items() if key in CASE_PERIOD_KPIS}
-    return {"period": period.as_json(), "open": sums["open"], "overdue": sums["overdue_now"], **numbers,
-            "by_status": {value: sums[f"status_{value}"] for value in Status.values}}
+    return {"period": period.as_json(), "open": sum(statuses.get(value, 0) for value in OPEN_STATUSES),
+            "overdue": overdue, **numbers,
+            "by_status": {value: statuses.get(value, 0) for value in Status.values}}
 
 
 def _case_groups(scope, period, today):

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from patrol import kpis, selectors
+from patrol import kpis, rollup, selectors
 from patrol.filters import CaseFilter
 from patrol.choices import Category, Role, Stage, Status
 from patrol.models import User, overdue_q
@@ -32,7 +32,8 @@ def map_page(request):
     campaigns = list(selectors.campaigns_for(user).values_list("id", "name"))
     inspectors = selectors.field_users(user.jurisdiction_id) if user.jurisdiction_id else User.objects.none()
     return render(request, "gis/map.html", {
-        "kpi": kpis.case_kpis(filterset.qs if filters_valid else cases, today),
+        "kpi": kpis.case_kpis(filterset.qs if filters_valid else cases, today,
+                              now_counts=_rollup_counts(request, user, filters_valid, today)),
         "filters_valid": filters_valid,
         "selected": {name: request.GET.getlist(name) if name in ("status", "category") else request.GET.get(name, "")
                      for name in FILTER_NAMES},
@@ -48,6 +49,14 @@ def map_page(request):
         },
         "map_config": _map_config(user, villages),
     })
+
+
+def _rollup_counts(request, user, filters_valid, today):
+    """Counts by status and overdue of the whole jurisdiction from patrol.rollup when no filter narrows them."""
+    narrowed = filters_valid and any(request.GET.getlist(name) for name in FILTER_NAMES)
+    if narrowed or user.jurisdiction_id is None or not rollup.available():
+        return None
+    return rollup.totals(user.jurisdiction_id, today)
 
 
 def _todo_cases(user, cases, today):

@@ -321,6 +321,13 @@ class Case(models.Model):
             models.Index(fields=["reported_by", "created_at", "id"], name="case_reporter_created"),
             models.Index(fields=["responsible", "deadline", "id"], condition=Q(status__in=DEADLINE_STATUSES),
                          name="case_responsible_due"),
+            # The KPIs of a period (patrol.kpis.period_sums): the cases closed in it, read from the index alone.
+            models.Index(fields=["jurisdiction", "closed_at"], condition=Q(status=Status.CLOSED),
+                         include=["id", "created_at", "deadline", "resolution", "estimated_area_m2"],
+                         name="case_jur_closed"),
+            # The map's list by deadline, open cases first (api.map.case_rows): the open ones in deadline order.
+            models.Index(fields=["jurisdiction", "deadline", "id"], condition=Q(status__in=OPEN_STATUSES),
+                         name="case_jur_open_deadline"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["jurisdiction", "year", "seq"], name="case_unique_seq"),
@@ -473,6 +480,8 @@ class CaseEvent(models.Model):
         verbose_name_plural = _("案件记录")
         ordering = ["case", "seq"]
         constraints = [models.UniqueConstraint(fields=["case", "seq"], name="event_unique_seq_per_case")]
+        # The KPIs of a period (patrol.kpis.period_sums): the cases filed (立案) in it.
+        indexes = [models.Index(fields=["created_at"], condition=Q(action="file"), name="event_filed_at")]
 
     def __str__(self):
         return f"{self.case} #{self.seq} {self.action}"
@@ -518,3 +527,43 @@ class ApiToken(models.Model):
         key = TOKEN_PREFIX + secrets.token_urlsafe(32)
         row = cls.objects.create(user=user, name=name[:100], key_hash=hash_token(key), prefix=key[:10])
         return row, key
+
+
+# --- the map's rollup of cases per grid cell (patrol.rollup), maintained by a trigger on patrol_case ---
+
+
+class CaseCell(models.Model):
+    """How many cases of a jurisdiction lie in one cell of the rollup grid in one status, with the sums of their
+    coordinates (for the centroid). Written only by the database trigger of migration 0014, in the transaction that
+    writes the case; read by patrol.rollup. A count may reach 0 and stay as a row."""
+
+    jurisdiction_id = models.BigIntegerField()
+    gx = models.IntegerField()
+    gy = models.IntegerField()
+    status = models.CharField(max_length=20)
+    n = models.BigIntegerField(default=0)
+    sx = models.FloatField(default=0)
+    sy = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = _("网格案件数")
+        verbose_name_plural = _("网格案件数")
+        constraints = [models.UniqueConstraint(fields=["jurisdiction_id", "gx", "gy", "status"],
+                                               name="casecell_unique_key")]
+
+
+class CaseCellDeadline(models.Model):
+    """How many cases of a cell wait on each deadline (status in DEADLINE_STATUSES, deadline set): the cell's
+    overdue cases are those with a deadline before today. Written by the same trigger as CaseCell."""
+
+    jurisdiction_id = models.BigIntegerField()
+    gx = models.IntegerField()
+    gy = models.IntegerField()
+    deadline = models.DateField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("网格期限案件数")
+        verbose_name_plural = _("网格期限案件数")
+        constraints = [models.UniqueConstraint(fields=["jurisdiction_id", "gx", "gy", "deadline"],
+                                               name="casecelldeadline_unique_key")]

@@ -47,5 +47,8 @@ app.conf.beat_schedule = {
     "send-due-summaries": {"task": "worker.tasks.send_due_summaries", "schedule": 300.0},
     # Every day at 06:00 Beijing time: 执法公示 — publish the decisions made before today (the supervisor had the
     # decision's day to hold one back), withdraw revoked ones, take down those past their retention.
+    # Every day at 00:05 Beijing time: the map rollup's deadlines now past are merged per cell (patrol.rollup), so
+    # the overdue counts read one row per cell. The counts are exact with or without it.
+    "fold-past-deadlines": {"task": "worker.tasks.fold_past_deadlines", "schedule": crontab(hour=0, minute=5)},
     "publish-disclosures": {"task": "worker.tasks.publish_disclosures", "schedule": crontab(hour=6, minute=0)},
 }

@@ -14,7 +14,7 @@ from disclosure import services as disclosure
 from documents import dossier
 from exports import services as exports
 from notifications import services as notifications
-from patrol import photos
+from patrol import photos, rollup
 from patrol.models import Photo
 from patrol.notifications import record_daily_reminders
 from summaries import services as summaries
@@ -123,6 +123,12 @@ def delete_old_dossiers():
 def delete_abandoned_video_uploads():
     """Video uploads that stopped half-way more than VIDEO_UPLOAD_ABANDONED_HOURS ago: their parts go."""
     uploads.delete_abandoned_uploads(settings.VIDEO_UPLOAD_ABANDONED_HOURS)
+
+
+@shared_task(ignore_result=True)
+def fold_past_deadlines():
+    """The map rollup's deadline rows before today, merged per cell (patrol.rollup)."""
+    rollup.fold_past_deadlines(timezone.localdate())
 
 
 # --- summaries (汇总报告, summaries/services.py) ------------------------------------------------------

@@ -8,10 +8,13 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from api.map import case_rows, map_cases
 from exports.views import table_rows
-from patrol import selectors
+from patrol import kpis, rollup, selectors
 from patrol.filters import CaseFilter
 from patrol.ordering import valid_ordering
 from patrol.selectors import cases_for
@@ -93,3 +96,47 @@ def test_field_page_lists_are_bounded_index_ranges(db, big, client):
         top = plan(context[name])
         assert not seq_scans(top), (name, top)
         assert not [n for n in nodes(top) if n["Node Type"] == "Sort" and n.get("Plan Rows", 0) > 1000], (name, top)
+
+
+def explained(run):
+    """The JSON plans of every SELECT that ``run()`` sends."""
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    plans = []
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if sql.lstrip().upper().startswith(("SELECT", "(SELECT", "WITH")):
+                cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+                plans.append((sql, cursor.fetchone()[0][0]["Plan"]))
+    return plans
+
+
+# The whole of the big jurisdiction (111.50-111.70, 40.60-40.80) with a margin, as the map opens on it.
+WHOLE = (111.45, 40.55, 111.75, 40.85)
+
+
+def test_whole_jurisdiction_map_list_and_kpis_do_not_scan_the_cases(db, big):
+    jurisdiction, people = big
+    today = timezone.localdate()
+    cases = cases_for(people["supervisor"])
+    result = {}
+
+    def overview():
+        result["map"] = map_cases(cases, WHOLE, 12, today, rollup_jurisdiction=jurisdiction.pk)
+        result["list"] = case_rows(cases, WHOLE, "deadline", today)
+        result["kpis"] = kpis.case_kpis(cases, today, now_counts=rollup.totals(jurisdiction.pk, today))
+
+    plans = explained(overview)
+    assert result["map"]["mode"] == "clusters" and result["map"]["total"] == BIG
+    assert len(result["list"]["results"]) == 100 and result["list"]["truncated"]
+    assert sum(result["kpis"]["by_status"].values()) == BIG
+    for sql, top in plans:
+        if top["Node Type"] == "Limit" and not [n for n in nodes(top) if "Sort" in n["Node Type"]]:
+            # The map's first fetch, one point more than the limit: a scan that stops after 5,001 rows.
+            assert top["Plan Rows"] <= 5001, sql
+            continue
+        assert not seq_scans(top), sql
+        # The grid never reads the cases row by row: only the edge strips (empty here) are read from patrol_case.
+        big_reads = [n for n in nodes(top) if n.get("Relation Name") == "patrol_case" and n.get("Plan Rows", 0) > 20_000]
+        assert not big_reads or "patrol_casecell" not in sql, sql
