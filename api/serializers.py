@@ -3,6 +3,7 @@
 The bodies of the case actions are the domain's (patrol.action_inputs, named by the registry workflow.ACTIONS), and
 so are the fields that check dates, points and text (patrol.inputs).
 """
+from django.conf import settings
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -234,6 +235,21 @@ class FindingSerializer(JsonTypes, serializers.Serializer):
         if value > timezone.now() + timezone.timedelta(minutes=10):
             raise serializers.ValidationError(_("发现时间不能晚于现在"))
         return value
+
+    def validate(self, attrs):
+        # Evidence of where: a phone fix always comes with its accuracy, and the point a map opens on when it
+        # knows nothing (LEAFLET_CONFIG's default centre) is nobody's finding: a page that sent it had no fix
+        # and no pick (#15).
+        if attrs.get("location_source", LocationSource.DEVICE_GPS) == LocationSource.DEVICE_GPS \
+                and attrs.get("accuracy_m") is None:
+            raise serializers.ValidationError({"accuracy_m": [
+                _("手机定位须附定位精度；没有定位时请在地图上选点")]})
+        point = attrs.get("location")
+        lat, lng = settings.LEAFLET_CONFIG["DEFAULT_CENTER"]
+        if point is not None and round(point.x, 6) == round(lng, 6) and round(point.y, 6) == round(lat, 6):
+            raise serializers.ValidationError({"location": [
+                _("这是地图的默认中心，不是发现的位置：请等待定位或在地图上把标记拖到现场")]})
+        return attrs
 
 
 class PhotoUploadSerializer(serializers.Serializer):

@@ -78,6 +78,18 @@ class Jurisdiction(models.Model):
     duties = models.TextField(_("执法职责"), blank=True,
                               help_text=_("公示的职责范围，每行一项；为空时按可适用的法律依据列出"))
 
+    # --- evidence captured in the field (#15) ---
+    # A finding saved from the phone's GPS needs a fix at least this good; otherwise the inspector places the
+    # marker on the map (recorded as map_pick).
+    finding_accuracy_max_m = models.PositiveSmallIntegerField(
+        _("线索定位精度要求（米）"), default=30, validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text=_("手机定位精度达到此值才可保存线索；达不到时须在地图上选点"))
+    # Photos of the site before anything changed (stage "before"): the field page asks for this many before a
+    # finding can be saved, and 立案 is refused on a case without any photo.
+    finding_min_photos = models.PositiveSmallIntegerField(
+        _("线索至少照片数"), default=1, validators=[MaxValueValidator(10)],
+        help_text=_("登记线索时至少须拍的现场照片张数；0 表示不要求"))
+
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:

@@ -321,3 +321,26 @@ def test_reading_a_case_takes_the_same_queries_however_long_its_record(users, wo
     add_comments(30)
     with django_assert_num_queries(5):
         assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
+
+
+def test_a_phone_fix_without_its_accuracy_is_refused_in_the_users_language(users):
+    body = finding_body()
+    del body["accuracy_m"]
+    response = api(users["inspector"]).post("/api/v1/cases/", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "accuracy" in " ".join(response.json()["error"]["fields"]["accuracy_m"])
+    assert Case.objects.count() == 0
+    # A point picked on the map has no GPS accuracy, and needs none.
+    picked = api(users["inspector"]).post("/api/v1/cases/", {**body, "location_source": "map_pick"}, format="json")
+    assert picked.status_code == 201, picked.json()
+
+
+def test_the_maps_default_centre_is_refused_as_a_position(users, settings):
+    lat, lng = settings.LEAFLET_CONFIG["DEFAULT_CENTER"]
+    for source in ("device_gps", "map_pick"):
+        body = finding_body(location={"type": "Point", "coordinates": [lng, lat]}, location_source=source)
+        response = api(users["inspector"]).post("/api/v1/cases/", body, format="json",
+                                                HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 400
+        assert "默认中心" in response.json()["error"]["fields"]["location"][0]
+    assert Case.objects.count() == 0

@@ -149,7 +149,7 @@ ACTION_MATRIX = {
 def finding_body(w, code, role):
     lng, lat = POINT[code]
     return {"client_uuid": str(uuid.uuid4()), "location": {"type": "Point", "coordinates": [lng, lat]},
-            "category": "extension", "stage": "under_construction", "address": "村东头"}
+            "accuracy_m": 8, "category": "extension", "stage": "under_construction", "address": "村东头"}
 
 
 def photo_body(w, code, role):

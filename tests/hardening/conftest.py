@@ -25,7 +25,7 @@ def assert_error_shape(response, status):
 
 def finding_body(**overrides):
     body = {"client_uuid": str(uuid.uuid4()), "location": {"type": "Point", "coordinates": [111.605, 40.705]},
-            "category": "extension", "stage": "under_construction", "address": "村东头",
+            "accuracy_m": 8, "category": "extension", "stage": "under_construction", "address": "村东头",
             "description": "院外加盖彩钢房", "party_name": "张三"}
     body.update(overrides)
     return body

@@ -579,7 +579,7 @@ def test_work_queued_while_the_broker_is_down_runs_once_it_returns(users, smtp_s
     try:
         started = time.monotonic()
         body = {"client_uuid": str(uuid.uuid4()), "location": {"type": "Point", "coordinates": [111.605, 40.705]},
-                "category": Category.EXTENSION, "stage": "under_construction", "address": "村东头"}
+                "accuracy_m": 8, "category": Category.EXTENSION, "stage": "under_construction", "address": "村东头"}
         created = inspector.post("/api/v1/cases/", body, format="json")
         assert created.status_code == 201, created.content
         case = Case.objects.get(pk=created.json()["id"])
