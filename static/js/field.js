@@ -6,14 +6,16 @@ import { setUpFindingForm } from "./field/form.js";
 import { showNearbyCases } from "./field/nearby.js";
 import { drain as drainOutbox, outbox } from "./field/outbox.js";
 import { $, T, app, remember } from "./field/page.js";
-import { setUpPatrols } from "./field/patrol.js";
-import { clearProgress, renderQueue, setProgress } from "./field/queue.js";
+import { patrolVillages, setUpPatrols } from "./field/patrol.js";
+import { clearProgress, rememberDelivered, renderQueue, setProgress } from "./field/queue.js";
 import { sendItem } from "./field/sync.js";
 import { fmt } from "./field/util.js";
 
 const DRAIN_EVERY_MS = 15000;
 
-function render() { return renderQueue(retry); }
+let form = null;  // the finding form's handle: edit(item) opens a refused finding again
+
+function render() { return renderQueue(retry, (item) => form.edit(item)); }
 
 function retry(item) {
   item.state = "waiting";
@@ -28,6 +30,7 @@ function drain() {
       render();
       return sendItem(item, {
         onProgress: (sent, fraction) => setProgress(sent.id, fraction),
+        onVillages: patrolVillages,
         onNearby: (sent) => {
           const n = sent.nearby[0];
           remember(fmt(T.nearby_found, { ref: n.reference, m: Math.round(n.distance_m) }) + " — " + sent.reference);
@@ -35,7 +38,10 @@ function drain() {
       });
     },
     // How many items this page has delivered (also lets tests and the bench wait for delivery).
-    delivered: () => { app.dataset.sent = String(Number(app.dataset.sent || 0) + 1); },
+    delivered: (item) => {
+      rememberDelivered(item);
+      app.dataset.sent = String(Number(app.dataset.sent || 0) + 1);
+    },
     settled: (item) => clearProgress(item.id),
     signedOut: () => {
       window.location.href = url("login") + "?next=" + encodeURIComponent(config.urls.field_page);
@@ -45,7 +51,7 @@ function drain() {
 }
 
 if (app) {
-  setUpFindingForm({ saved: () => render().then(drain) });
+  form = setUpFindingForm({ saved: () => render().then(() => { app.dataset.saved = String(Number(app.dataset.saved || 0) + 1); drain(); }) });
   setUpPatrols({ changed: () => { render(); drain(); } });
   $("btn-nearby").addEventListener("click", showNearbyCases);
 

@@ -22,6 +22,11 @@ def test_a_patrol_records_its_track_and_a_note_that_nothing_was_found(new_page, 
     for step in range(1, 25):
         page.context.set_geolocation({"latitude": 40.705, "longitude": 111.605 + step * 0.001, "accuracy": 5})
         page.wait_for_timeout(150)
+    # The bar says how long, how far and where (the villages come back with the first batch sent).
+    page.wait_for_selector("#patrol-bar:has-text('东村')", timeout=30000)
+    bar = page.inner_text("#patrol-bar")
+    assert "公里" in bar and "0:0" in bar
+    assert 1500 < int(page.get_attribute("#patrol-bar", "data-distance")) < 2600
     screenshot(page, "field-patrolling-phone")
     page.click("#btn-patrol")
     page.fill("#finish-note", "未发现违法建设")

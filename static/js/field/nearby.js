@@ -2,7 +2,7 @@
 // behind the "附近案件" button, nearest first. Both need the network; offline, the server checks a finding again
 // when it arrives.
 import { url } from "../config.js";
-import { currentPoint } from "./location.js";
+import { roughPoint } from "./location.js";
 import { $, T, button } from "./page.js";
 import { fmt } from "./util.js";
 
@@ -16,7 +16,7 @@ let nearbyTimer = null;
 export function checkNearby() {
   clearTimeout(nearbyTimer);
   nearbyTimer = setTimeout(() => {
-    const point = currentPoint();
+    const point = roughPoint();
     if (!point || !navigator.onLine) return;
     fetch(nearbyUrl(point.coordinates[0], point.coordinates[1]), { credentials: "same-origin" })
       .then((r) => (r.ok ? r.json() : { results: [] }))

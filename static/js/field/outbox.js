@@ -25,6 +25,16 @@ function store(name, mode, work) {
 
 export const outbox = {
   add: (item) => store("outbox", "readwrite", (s) => s.add(item)),
+  // One item per client_uuid and kind: a second add of the same finding (a double tap) gives the first's id.
+  addOnce: (item) => store("outbox", "readwrite", (s) => {
+    const answer = { result: null };
+    s.getAll().onsuccess = (event) => {
+      const same = event.target.result.find((x) => x.kind === item.kind && x.client_uuid === item.client_uuid);
+      if (same) answer.result = same.id;
+      else s.add(item).onsuccess = (added) => { answer.result = added.target.result; };
+    };
+    return answer;
+  }),
   put: (item) => store("outbox", "readwrite", (s) => s.put(item)),
   remove: (id) => store("outbox", "readwrite", (s) => s.delete(id)),
   all: () => store("outbox", "readonly", (s) => s.getAll()),
@@ -83,6 +93,7 @@ function failed(item, error, signedOut) {
   }
   if (error instanceof HttpError) {
     item.state = "failed";
+    item.http_status = error.status;  // the queue says in plain words what it means (queue.js plainReason)
     item.error = errorText(error.body) || ("HTTP " + error.status);
     return outbox.put(item).then(() => true);
   }

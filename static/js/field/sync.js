@@ -13,13 +13,16 @@ function patrolId(clientUuid) {
 }
 
 // onProgress(item, fraction) while photos upload; onNearby(item) when the server knows open cases close by.
-export function sendItem(item, { onProgress, onNearby }) {
+// onVillages(patrolClientUuid, names) when a track batch's receipt names the villages the patrol passed through.
+export function sendItem(item, { onProgress, onNearby, onVillages }) {
   if (item.kind === "patrol_start") {
     return send("POST", url("patrols"), item.body).then((patrol) => meta.set("patrol:" + item.client_uuid, patrol.id));
   }
   if (item.kind === "track") {
     return patrolId(item.patrol_client_uuid).then((id) => (
-      send("POST", url("patrol_track", { id: id }), { seq: item.seq, points: item.points })));
+      send("POST", url("patrol_track", { id: id }), { seq: item.seq, points: item.points })))
+      .then((receipt) => (receipt && receipt.patrol && onVillages
+        ? onVillages(item.patrol_client_uuid, receipt.patrol.villages.map((v) => v.name)) : null));
   }
   if (item.kind === "patrol_finish") {
     return patrolId(item.patrol_client_uuid).then((id) => send("POST", url("patrol_finish", { id: id }), item.body));
