@@ -5,7 +5,9 @@ those filters, the to-do list and the map's settings. static/js/map.js draws the
 markers, boundaries and filters keep working when map tiles cannot load.
 """
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import F, Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +16,11 @@ from patrol import kpis, rollup, selectors
 from patrol.filters import CaseFilter
 from patrol.choices import Category, Role, Stage, Status
 from patrol.models import User, overdue_q
+
+# The 待办 list is paged (the badge counts all of it).
+TODO_PAGE_SIZE = 20
+# Filed and not yet decided: 行政处罚法 第60条's clock (the jurisdiction's decision_period_days) runs.
+PRE_DECISION_STATUSES = (Status.FILED, Status.ORDERED, Status.NOTIFIED, Status.HEARING, Status.IN_REVIEW)
 
 # The list beside the map starts by deadline (api.map orders open cases first for it).
 MAP_LIST_ORDERING = "deadline"
@@ -38,7 +45,8 @@ def map_page(request):
         "selected": {name: request.GET.getlist(name) if name in ("status", "category") else request.GET.get(name, "")
                      for name in FILTER_NAMES},
         "active_filter_count": sum(1 for name in FILTER_NAMES if any(request.GET.getlist(name))),
-        "todo": _todo_cases(user, cases, today),
+        "todo": _todo_cases(user, cases, today, request.GET.get("todo_page")),
+        "todo_query": _without(request.GET, "todo_page"),
         "choices": {
             "statuses": Status.choices,
             "categories": Category.choices,
@@ -59,17 +67,33 @@ def _rollup_counts(request, user, filters_valid, today):
     return rollup.totals(user.jurisdiction_id, today)
 
 
-def _todo_cases(user, cases, today):
-    """What waits for this role: filing and overdue cases for supervisors, escalations for legal review."""
+def _todo_cases(user, cases, today, page_number=None):
+    """What waits for this role, most urgent first: overdue cases, then late ones (filed longer ago than the
+    decision period without a decision, DOMAIN.md), then by deadline; one page of it, with the true count.
+    Supervisors: filing and the steps that are theirs; legal review: escalations; leaders: overdue and late."""
     overdue = overdue_q(today)
+    period = user.jurisdiction.decision_period_days if user.jurisdiction_id else 90
+    late = Q(status__in=PRE_DECISION_STATUSES, filing__created_at__lt=timezone.now() - timezone.timedelta(days=period))
     if user.role == Role.SUPERVISOR:
         waiting = Q(status__in=[Status.REPORTED, Status.DECIDED, Status.ENFORCEMENT_DECIDED, Status.ANNOUNCED,
-                                  Status.COURT_GRANTED, Status.EXECUTED]) | overdue
+                                  Status.COURT_GRANTED, Status.EXECUTED]) | overdue | late
     elif user.role == Role.LEGAL_REVIEWER:
         waiting = Q(status=Status.IN_REVIEW)
     else:
-        waiting = overdue
-    return cases.filter(waiting).select_related("village").order_by("deadline", "created_at")[:20]
+        waiting = overdue | late
+    todo = (kpis.with_filing(cases).filter(waiting)
+            .annotate(urgency=models.Case(models.When(overdue, then=0), models.When(late, then=1), default=2,
+                                          output_field=models.IntegerField()))
+            .select_related("village")
+            .order_by("urgency", F("deadline").asc(nulls_last=True), "created_at", "pk"))
+    return Paginator(todo, TODO_PAGE_SIZE).get_page(page_number)
+
+
+def _without(query, name):
+    """The query string without ``name`` (the 待办 pages keep the filters of the map beside them)."""
+    query = query.copy()
+    query.pop(name, None)
+    return query.urlencode()
 
 
 def _map_config(user, villages):

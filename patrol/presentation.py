@@ -10,7 +10,7 @@ from patrol.choices import (
     Stage,
 )
 from patrol.choices import status_label as _status_label
-from patrol.models import Case
+from patrol.models import Case, User
 from patrol.workflow import ACTIONS
 
 EVENT_LABELS = {
@@ -73,10 +73,21 @@ def payload_lines(payload):
                 break
         if value is True:
             value = _("是")
+        if key in _PERSON_KEYS:
+            value = _person(value)
         lines.append((label, value))
     for field, change in (payload.get("corrections") or {}).items():
         lines.append((_field_label(field), f"{change.get('from') or '—'} → {change.get('to') or '—'}"))
     return lines
+
+
+# Payload keys that hold a login name (an assignment's inspector): people read the person's name.
+_PERSON_KEYS = {"inspector"}
+
+
+def _person(username):
+    user = User.objects.filter(username=username).only("username", "first_name", "last_name").first()
+    return str(user) if user else username
 
 
 def _field_label(name):

@@ -114,6 +114,10 @@ import { addBaseMaps } from "./basemap.js";
   // Campaign areas under the village outlines (overlayPane, 400), tracks above them, markers on top.
   map.createPane("campaigns").style.zIndex = 350;
   map.createPane("tracks").style.zIndex = 450;
+  // Village names under the case markers and cluster bubbles (markerPane, 600): a label never hides a count or an
+  // overdue badge (tooltips would otherwise sit on top, 650).
+  map.createPane("villageLabels").style.zIndex = 550;
+  map.getPane("villageLabels").style.pointerEvents = "none";
 
   // Said once, and out of the way again on a click, after a while, or when a popup needs the room.
   var tilesFailed = false;
@@ -143,7 +147,7 @@ import { addBaseMaps } from "./basemap.js";
       var p = feature.properties;
       var label = h("span", {}, [h("span", { text: p.name })]);
       if (!p.patrolled_recently) label.appendChild(h("small", { text: T.not_patrolled }));
-      layer.bindTooltip(label, { permanent: true, direction: "center",
+      layer.bindTooltip(label, { permanent: true, direction: "center", pane: "villageLabels",
                                  className: "village-label" + (p.patrolled_recently ? "" : " stale") });
       var when = p.last_patrol_at ? fmt(T.last_patrol, { when: new Date(p.last_patrol_at).toLocaleString(lang) })
                                   : T.never_patrolled;
@@ -546,6 +550,12 @@ import { addBaseMaps } from "./basemap.js";
   map.on("moveend", debounce(reloadView, 250));
 
   // --- filters ----------------------------------------------------------------------------------
+  // A dropdown of the filters (状态, 类别) closes when the person clicks or taps anywhere else, as a select does.
+  document.addEventListener("click", function (event) {
+    form.querySelectorAll("details.multi[open]").forEach(function (box) {
+      if (!box.contains(event.target)) box.open = false;
+    });
+  });
   function updateFilterSummaries() {
     form.querySelectorAll("details.multi").forEach(function (box) {
       var checked = box.querySelectorAll("input:checked").length;
@@ -593,6 +603,10 @@ import { addBaseMaps } from "./basemap.js";
       });
     });
   });
+  // A page of the 待办 list (its links end in #panel-todo) opens on that tab.
+  if (/[?&]todo_page=/.test(window.location.search) || window.location.hash === "#panel-todo") {
+    document.getElementById("tab-todo").click();
+  }
   var toggle = document.querySelector(".panel-toggle");
   function setPanelOpen(open) {
     panel.classList.toggle("open", open);
