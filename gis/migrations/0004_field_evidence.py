@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('geo', '0002_procedure_settings'),
+        ('geo', '0003_disclosure_settings'),
     ]
 
     operations = [
