@@ -70,3 +70,9 @@ def sign_in(page, username, password="xuncha-demo", lands_on=None):
     page.click("main button[type=submit]")
     if lands_on:
         page.wait_for_url(f"**{lands_on}")
+
+
+def fresh_fix(page, latitude, longitude, accuracy):
+    """The phone reports its position again. Chromium's emulation answers a new watch only when the position is
+    set again once another watch (the 图斑 list's) has had it, as a moving phone's GPS does by itself."""
+    page.context.set_geolocation({"latitude": latitude, "longitude": longitude, "accuracy": accuracy})

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from patrol import workflow
-from tests.browser.conftest import BLANK_TILE, screenshot, sign_in
+from tests.browser.conftest import BLANK_TILE, fresh_fix, screenshot, sign_in
 from tests.factories import finding
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,6 +44,7 @@ def test_tianditu_is_offered_on_the_field_and_case_maps_and_the_choice_is_kept(n
     page.goto("/field/")
     page.wait_for_selector("#field-app[data-ready=true]")
     page.click("#btn-new-finding")
+    fresh_fix(page, 40.705, 111.605, 6)
     page.wait_for_selector("#loc-status:has-text('±')")
     assert [label.strip() for label in base_map_labels(page, "#finding-map")] == [
         "OpenStreetMap 地图", "天地图 矢量", "天地图 影像"]

@@ -9,7 +9,7 @@ from PIL import Image
 from gis.models import Jurisdiction
 from patrol.choices import CampaignStatus
 from patrol.models import Campaign, Case, Patrol
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import fresh_fix, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -90,6 +90,7 @@ def test_a_fix_worse_than_the_threshold_is_not_saved_and_a_good_one_is(new_page,
                   permissions=["geolocation"])
     open_field(page)
     page.click("#btn-new-finding")
+    fresh_fix(page, 40.705, 111.605, 80)
     page.wait_for_selector("#loc-status:has-text('±80')")
     assert "≤ 25" in page.inner_text("#loc-status")  # the threshold, shown live
     add_photos(page, photo())
@@ -113,6 +114,7 @@ def test_a_double_tap_on_save_makes_exactly_one_case(new_page, users, settings, 
                   permissions=["geolocation"])
     open_field(page)
     page.click("#btn-new-finding")
+    fresh_fix(page, 40.705, 111.605, 6)
     page.wait_for_selector("#loc-status:has-text('±6')")
     add_photos(page, photo(), photo((90, 90, 160)))
     page.select_option("#f-category", "extension")
@@ -140,6 +142,7 @@ def test_a_finding_needs_its_photo_and_a_wrong_photo_can_be_removed(new_page, us
                   permissions=["geolocation"])
     open_field(page)
     page.click("#btn-new-finding")
+    fresh_fix(page, 40.705, 111.605, 6)
     page.wait_for_selector("#loc-status:has-text('±6')")
     page.select_option("#f-category", "extension")
     assert "还要 1 张现场照片" in page.inner_text("#form-missing")
@@ -168,6 +171,7 @@ def test_after_saving_the_page_shows_the_record_at_the_top_pending_then_with_its
     assert page.get_attribute("#today-count", "data-count") == "0"
     page.context.set_offline(True)
     page.click("#btn-new-finding")
+    fresh_fix(page, 40.705, 111.605, 6)
     page.wait_for_selector("#loc-status:has-text('±6')")
     add_photos(page, photo())
     page.select_option("#f-category", "extension")
@@ -201,6 +205,7 @@ def test_a_refused_finding_says_why_in_plain_words_and_can_be_corrected_and_sent
                                                               body=json.dumps(refused, ensure_ascii=False)),
                times=1)
     page.click("#btn-new-finding")
+    fresh_fix(page, 40.705, 111.605, 6)
     page.wait_for_selector("#loc-status:has-text('±6')")
     add_photos(page, photo())
     page.select_option("#f-category", "extension")

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from patrol.models import Case, Photo
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import fresh_fix, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,8 +17,9 @@ def camera_jpeg(colour):
     return {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}
 
 
-def log_finding(page, address, photos):
+def log_finding(page, address, photos, fix=(40.705, 111.605, 6)):
     page.click("#btn-new-finding")
+    fresh_fix(page, *fix)
     page.wait_for_selector("#loc-status:has-text('±')")
     page.set_input_files("#f-photos", files=photos)
     # A preview appears once a photo is resized and hashed on the phone.

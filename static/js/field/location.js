@@ -9,6 +9,9 @@ import { fmt } from "./util.js";
 
 // A fix this good is kept and the GPS let go (it drains the battery).
 const GOOD_ACCURACY_M = 15;
+// A fix the phone got this recently is as good as a new one (the page's other watchers, the patrol and the 图斑
+// list, keep it fresh); asking for a brand-new one (0) waits for the next change of position.
+const FIX_MAX_AGE_MS = 10000;
 
 let fix = null, watchId = null, picked = false, miniMap = null, marker = null, onMove = () => {};
 
@@ -37,7 +40,7 @@ export function startLocating(moved) {
     showFix();
     if (fix.accuracy <= GOOD_ACCURACY_M) stopLocating();
     onMove();
-  }, noGps, { enableHighAccuracy: true, maximumAge: 0, timeout: 30000 });
+  }, noGps, { enableHighAccuracy: true, maximumAge: FIX_MAX_AGE_MS, timeout: 30000 });
 }
 
 // A finding saved before (a refused one being corrected): its point stands as it was recorded.
