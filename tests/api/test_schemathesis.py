@@ -102,6 +102,9 @@ def dataset(jurisdiction, other_jurisdiction, settings, tmp_path):
         "villages": [world.village(code).pk for code in ("TST", "OTH")],
         "tuban": [world.tuban(code).pk for code in ("TST", "OTH")],
         "batches": [world.tuban(code).batch_id for code in ("TST", "OTH")],
+        # 执法公示 entries: one pending and one held back in each jurisdiction (hold and release both take them).
+        "entries": [entry.pk for code in ("TST", "OTH") for entry in (world.disclosure_entry(code),
+                                                                       world.held_entry(code))],
     }
     _row, key = ApiToken.issue(supervisor, "schemathesis")
     return {"ids": ids, "token": key}
