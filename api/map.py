@@ -466,6 +466,7 @@ def json_response(data, content_type="application/json", etag=None):
 FILTER_PARAMETERS = [
     OpenApiParameter("status", OpenApiTypes.STR, many=True, enum=Status.values),
     OpenApiParameter("overdue", OpenApiTypes.BOOL),
+    OpenApiParameter("late", OpenApiTypes.BOOL),
     OpenApiParameter("village", ID_SCHEMA),
     OpenApiParameter("campaign", ID_SCHEMA),
     OpenApiParameter("inspector", ID_SCHEMA, description="responsible inspector"),

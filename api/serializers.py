@@ -13,7 +13,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 from rest_framework_gis.fields import GeometryField
 
-from patrol import workflow
+from patrol import procedure, workflow
 from patrol.choices import Category, LocationSource, NoticeKind, PhotoStage, Resolution, Stage, Structure, status_label
 from patrol.inputs import BoundedDateTimeField, PointField, ServiceMethodField, enum_schema, no_bidi_controls
 from patrol.models import Case, CaseEvent, Notice, Photo, User
@@ -132,6 +132,19 @@ class CaseListSerializer(serializers.ModelSerializer):
                   "created_at", "updated_at"]
 
 
+class ClockSerializer(serializers.Serializer):
+    """A running legal period of the case (patrol.periods): its start, its last day, and the days left (negative once
+    passed)."""
+
+    name = serializers.CharField()
+    label = serializers.CharField()
+    source = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    days_left = serializers.IntegerField()
+    extended = serializers.BooleanField()
+
+
 class CaseDetailSerializer(CaseListSerializer):
     reported_by = PersonSerializer()
     photos = PhotoSerializer(many=True)
@@ -139,24 +152,26 @@ class CaseDetailSerializer(CaseListSerializer):
     notices = NoticeSerializer(many=True)
     days_left = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
-    earliest_demolition_date = serializers.SerializerMethodField()
+    clocks = serializers.SerializerMethodField()
+    late = serializers.BooleanField(read_only=True)
 
     class Meta(CaseListSerializer.Meta):
         fields = CaseListSerializer.Meta.fields + [
             "client_uuid", "accuracy_m", "location_source", "estimated_area_m2", "floors", "structure",
             "party_name", "party_phone", "description", "campaign", "patrol", "reported_by", "observed_at",
-            "closed_at", "duplicate_of", "suspended", "enforcement_announced_on", "earliest_demolition_date",
-            "version", "days_left", "photos", "videos", "notices", "available_actions",
+            "closed_at", "duplicate_of", "suspended", "enforcement_announced_on",
+            "version", "days_left", "photos", "videos", "notices", "available_actions", "legal_basis", "decision_due",
+            "late", "clocks",
         ]
+
+    @extend_schema_field(ClockSerializer(many=True))
+    def get_clocks(self, case):
+        return ClockSerializer(procedure.clocks(case), many=True).data
 
     def get_days_left(self, case) -> int | None:
         if case.deadline is None or not case.is_open:
             return None
         return (case.deadline - timezone.localdate()).days
-
-    @extend_schema_field({"type": "string", "format": "date", "nullable": True})
-    def get_earliest_demolition_date(self, case):
-        return workflow.earliest_demolition_date(case)
 
     @extend_schema_field(ActionOptionSerializer(many=True))
     def get_available_actions(self, case):

@@ -25,19 +25,17 @@ from gis.geodesy import line_length_m
 from gis.models import Jurisdiction
 from documents.choices import DocumentKind
 from documents.models import Document
-from documents.services import issue_document, record_service
-from patrol import workflow
+from documents.services import record_service
+from patrol import procedure, workflow
 from patrol.choices import (
     CampaignStatus,
     Category,
     LegalBasis,
     LocationSource,
-    NoticeKind,
     PatrolKind,
     PhotoStage,
     ReinspectionResult,
     Role,
-    ServiceMethod,
     Stage,
     Structure,
     SummarySchedule,
@@ -228,9 +226,9 @@ class DemoSeeder:
 
 # Target states with weights: every state of DOMAIN.md, with the interesting ones well represented.
 OUTCOMES = [
-    ("reported", 22), ("dismissed", 10), ("filed", 14), ("ordered", 40), ("ordered_overdue", 14),
-    ("in_review", 6), ("decided", 5), ("closed_rectified", 60), ("closed_legalized", 10),
-    ("closed_demolished", 5),
+    ("reported", 22), ("dismissed", 8), ("withdrawn", 3), ("filed", 12), ("ordered", 34), ("public_notice", 4),
+    ("ordered_overdue", 12), ("late", 5), ("notified", 6), ("hearing", 4), ("in_review", 6), ("decided", 8),
+    ("closed_rectified", 60), ("closed_legalized", 10), ("closed_demolished", 5),
 ]
 
 
@@ -242,9 +240,11 @@ class CasePlan:
         self.client_uuid = uuid_for("case", index)
         self.rng = random.Random(index)
         self.outcome = self.rng.choices([o for o, _ in OUTCOMES], weights=[w for _, w in OUTCOMES])[0]
-        oldest = {"closed_demolished": 300, "decided": 120, "in_review": 90,
+        # Each outcome starts early enough for its steps and their legal periods to fit before now; ``late`` cases
+        # were filed more than 90 days ago (行政处罚法 第60条), the others less (the 办案期限 still runs or was kept).
+        oldest = {"closed_demolished": 360, "decided": 85, "in_review": 80, "hearing": 70, "notified": 60, "late": 140, "public_notice": 12,
                   "ordered_overdue": 80}.get(self.outcome, 100)
-        youngest = {"closed_demolished": 270, "decided": 70, "in_review": 45,
+        youngest = {"closed_demolished": 330, "decided": 60, "in_review": 50, "hearing": 40, "notified": 32, "late": 100, "public_notice": 5,
                     "ordered_overdue": 35, "ordered": 3, "reported": 0}.get(self.outcome, 20)
         days_ago = self.rng.uniform(youngest, oldest)
         self.now = now
@@ -290,21 +290,30 @@ class CasePlan:
             workflow.dismiss_case(case_id=cid, actor=supervisor, reason="not_violation",
                                   note="经核实已取得乡村建设规划许可", now=self.at(1, 10))
             return
-        workflow.file_case(case_id=cid, actor=supervisor, note="经现场核查，符合立案条件", now=self.at(1, 9))
+        workflow.file_case(case_id=cid, actor=supervisor, legal_basis="planning_art65", note="经现场核查，符合立案条件", now=self.at(1, 9))
         if rng.random() < 0.3:
             workflow.assign(case_id=cid, actor=supervisor,
                             inspector=users["inspector2"] if inspector == users["inspector"] else users["inspector"],
                             now=self.at(1, 11))
         if outcome == "filed":
             return
-        served = self.at(2, 10)
-        overdue_wanted = outcome in ("ordered_overdue", "in_review", "decided", "closed_demolished")
-        kind = NoticeKind.STOP_CONSTRUCTION if stage == Stage.UNDER_CONSTRUCTION else NoticeKind.RECTIFY
-        days = 10 if overdue_wanted else rng.choice([5, 10, 15, 30])
-        notice_photo = self.photo(case, supervisor, PhotoStage.NOTICE, served, point)
-        workflow.issue_notice(case_id=cid, actor=supervisor, notice_kind=kind, deadline_days=days,
-                              service_method=rng.choice(ServiceMethod.values[:3]), served_on=served.date(),
-                              service_photo=notice_photo.pk, now=served)
+        if outcome == "withdrawn":
+            procedure.withdraw(case_id=cid, actor=supervisor, reason="经核实，该建筑已取得乡村建设规划许可，案件不成立",
+                               now=self.at(2, 10))
+            return
+        officers = [inspector.pk, supervisor.pk]
+        procedure.record_inspection(case_id=cid, actor=inspector, officers=officers, facts=case.description,
+                                    refused=True, witness_name="村民委员会主任", now=self.at(1, 15))
+        overdue_wanted = outcome in ("ordered_overdue", "late", "notified", "hearing", "in_review", "decided")
+        kind = "stop_construction_order" if stage == Stage.UNDER_CONSTRUCTION else "rectification_order"
+        days = 5 if overdue_wanted else rng.choice([5, 10, 15, 30])
+        ordered_at = self.at(2, 10)
+        procedure.order(case_id=cid, actor=supervisor, order_kind=kind, period_days=days, now=ordered_at)
+        if outcome == "public_notice":
+            # The party could not be found: served by public notice, in force only 30 days after publication.
+            self.serve(cid, supervisor, kind, ordered_at, public=True)
+            return
+        self.serve(cid, supervisor, kind, ordered_at)
         case.refresh_from_db()
         after_deadline = (case.deadline - timezone.localdate(self.reported_at)).days + 1
         if outcome == "ordered":
@@ -327,38 +336,51 @@ class CasePlan:
         workflow.reinspect(case_id=cid, actor=inspector,
                            result=rng.choice([ReinspectionResult.NOT_RECTIFIED, ReinspectionResult.PARTLY_RECTIFIED]),
                            note="期限届满，现场复查未整改到位", now=self.at(after_deadline, 10))
-        if outcome == "ordered_overdue":
+        if outcome in ("ordered_overdue", "late"):
             return
-        workflow.escalate(case_id=cid, actor=supervisor, note="逾期未整改，拟依法强制拆除，提请法制审核",
-                          now=self.at(after_deadline + 2, 11))
+        notified_at = self.at(after_deadline + 2, 10)
+        procedure.notify_intent(case_id=cid, actor=supervisor, facts="当事人逾期未改正，拟依法限期拆除",
+                                now=notified_at)
+        self.serve(cid, supervisor, "intent_notice", notified_at)
+        if outcome == "notified":
+            return
+        if outcome == "hearing":
+            procedure.request_hearing(case_id=cid, actor=supervisor, requested_on=self.at(after_deadline + 3).date(),
+                                      hearing_at=self.at(after_deadline + 20, 9), hearing_place="乡政府会议室",
+                                      chair=legal.pk, now=self.at(after_deadline + 3, 11))
+            return
+        # The party let the five working days pass without a statement or a hearing request; the review follows
+        # on the first day the windows allow (they stretch over holidays such as National Day).
+        review = after_deadline + 12
+        waiting = procedure.review_submission_blocker(Case.objects.get(pk=cid), supervisor, self.at(review, 9))
+        if waiting is not None and waiting.earliest is not None:
+            review = (waiting.earliest - timezone.localdate(self.reported_at)).days + 1
+        procedure.submit_review(case_id=cid, actor=supervisor, note="告知期满，当事人未陈述申辩",
+                                now=self.at(review, 9))
         if outcome == "in_review":
             return
-        approved = self.at(after_deadline + 6, 10)
-        workflow.legal_approve(case_id=cid, actor=legal, decision_number=f"龙执强拆决字〔2026〕第{self.index}号",
-                               announcement_date=approved.date(), now=approved)
+        passed = {key: {"passed": True, "remark": ""} for key in ("subject", "procedure", "facts", "law", "documents")}
+        procedure.legal_approve(case_id=cid, actor=legal, checklist=passed, now=self.at(review + 1, 10))
+        procedure.record_collective_discussion(case_id=cid, actor=supervisor, attendees=["乡长", "分管副乡长", "执法队长"],
+                                               conclusion="同意作出限期拆除决定", now=self.at(review + 2, 15))
+        decided_at = self.at(review + 3, 10)
+        procedure.decide(case_id=cid, actor=supervisor, period_days=10, now=decided_at)
+        self.serve(cid, supervisor, "demolition_decision", decided_at)
         if outcome == "decided":
             return
-        self.enforce(case, supervisor, approved, point)
+        self.enforce(case, supervisor, decided_at, point)
 
     def enforce(self, case, supervisor, decided_at, point):
         """After the decision: its 限期拆除决定书 served, 催告, 强制拆除决定, 公告 and 强制拆除 with photos and a body-camera
         video, then 结案 — each step on the first day its blocker allows (patrol.enforcement)."""
-        with transaction.atomic():
-            locked = Case.objects.select_for_update().select_related("jurisdiction").get(pk=case.pk)
-            decision = issue_document(case=locked, kind=DocumentKind.DEMOLITION_DECISION, content={},
-                                      actor=supervisor, period_days=10, now=decided_at)
-        served = decided_at + timedelta(days=1)
-        self.serve(decision, supervisor, served)
-        moment = self.when_allowed(case, "issue_reminder", supervisor, served)
+        moment = self.when_allowed(case, "issue_reminder", supervisor, decided_at)
         workflow.ACTIONS["issue_reminder"].service(case_id=case.pk, actor=supervisor, deadline_days=10, now=moment,
                                                    manner="自行拆除违法建设并清理现场")
-        self.serve(Document.objects.filter(case=case, kind=DocumentKind.REMINDER).latest("issued_at"), supervisor,
-                   moment)
+        self.serve(case.pk, supervisor, DocumentKind.REMINDER, moment)
         moment = self.when_allowed(case, "decide_enforcement", supervisor, moment)
         workflow.ACTIONS["decide_enforcement"].service(case_id=case.pk, actor=supervisor, now=moment,
                                                        statement_summary="当事人未提出陈述、申辩")
-        self.serve(Document.objects.filter(case=case, kind=DocumentKind.ENFORCEMENT_DECISION).latest("issued_at"),
-                   supervisor, moment)
+        self.serve(case.pk, supervisor, DocumentKind.ENFORCEMENT_DECISION, moment)
         posted = self.photo(case, supervisor, PhotoStage.NOTICE, moment, point)
         workflow.ACTIONS["announce"].service(case_id=case.pk, actor=supervisor, posted_on=moment.date(),
                                              place="村委会公告栏及违法建设现场", photo=posted.pk, deadline_days=10,
@@ -384,11 +406,6 @@ class CasePlan:
             day = max(blocker.earliest or day, day + timedelta(days=1))
         raise RuntimeError(f"{action} never became possible for {case}")
 
-    def serve(self, document, supervisor, moment):
-        return record_service(document_id=document.pk, actor=supervisor, method=ServiceMethod.LEFT_AT_PREMISES,
-                              served_on=timezone.localdate(moment), witness_name="村委会主任",
-                              now=moment + timedelta(hours=1))
-
     def video(self, case, actor, moment):
         data = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + hashlib.sha256(
             f"{case.reference}-video".encode()).digest() * 2048
@@ -398,6 +415,18 @@ class CasePlan:
                                         recorded_from=moment, recorded_to=moment + timedelta(minutes=50))
         return receive_chunk(upload_id=upload.pk, actor=actor, offset=0, length=len(data),
                              stream=io.BytesIO(data)).video
+    def serve(self, case_id, supervisor, kind, moment, public=False):
+        """Serve the case's latest document of ``kind`` on the day it was issued: left at the premises before a
+        witness, or by public notice when the party cannot be found."""
+        document = Document.objects.filter(case_id=case_id, kind=kind).order_by("-issued_at").first()
+        served_at = min(moment + timedelta(hours=1), self.now - timedelta(minutes=1))
+        if public:
+            record_service(document_id=document.pk, actor=supervisor, method="public_notice",
+                           served_on=timezone.localdate(moment), publication_place="村委会公告栏及乡政府网站",
+                           failure_reason="当事人外出务工，下落不明", now=served_at)
+        else:
+            record_service(document_id=document.pk, actor=supervisor, method="left_at_premises",
+                           served_on=timezone.localdate(moment), witness_name="村民委员会主任", now=served_at)
 
     def photo(self, case, actor, stage, taken_at, point):
         index = Photo.objects.filter(case=case).count()

@@ -76,6 +76,12 @@ SERVED_KINDS = frozenset({
     K.REMINDER, K.ENFORCEMENT_DECISION, K.ENFORCEMENT_ANNOUNCEMENT,
 })
 
+# Documents that give the party a deadline to comply: once one is effectively served, its deadline (counted from
+# that day, 行政强制法 第69条) is the case's deadline — the one 逾期 is measured against.
+DEADLINE_KINDS = frozenset({
+    K.STOP_CONSTRUCTION_ORDER, K.RECTIFICATION_ORDER, K.DEMOLITION_DECISION, K.REMINDER, K.ENFORCEMENT_ANNOUNCEMENT,
+})
+
 # On-site records name the officers present with their 执法证号 (行政处罚法 第42、55条).
 RECORD_KINDS = frozenset({
     K.INSPECTION_RECORD, K.INTERVIEW_RECORD, K.STATEMENT_RECORD, K.HEARING_RECORD, K.EXECUTION_RECORD,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from documents.choices import (
     ABBREVIATION,
+    DEADLINE_KINDS,
     SEQUENCE_SCOPE,
     SERVED_KINDS,
     DocumentKind,
@@ -24,7 +25,7 @@ from documents.images import print_copy
 from documents.models import Document, ServiceRecord
 from documents.rendering import render_pdf
 from patrol import ledger, periods
-from patrol.choices import Role, ServiceMethod
+from patrol.choices import DEADLINE_STATUSES, Role, ServiceMethod
 from patrol.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from patrol.models import Case, Photo
 from patrol.sequences import take_next_number
@@ -213,11 +214,26 @@ def _locked_case_of(document_id, actor):
     return document, case
 
 
-def _record(case, *, actor, action, note="", payload, now):
+def _start_deadline(case, document):
+    """The case's deadline once the document that sets it is effectively served: its period runs from the first
+    effective service (行政强制法 第69条: up to ten days in working days). Only the latest such document of a case
+    waiting on a deadline counts; returns the fields changed."""
+    if document.kind not in DEADLINE_KINDS or document.period_days is None or case.status not in DEADLINE_STATUSES:
+        return []
+    latest = case.documents.filter(kind__in=DEADLINE_KINDS).order_by("-issued_at", "-pk").values_list(
+        "pk", flat=True).first()
+    effective = [d for d in document.services.values_list("effective_on", flat=True) if d is not None]
+    if latest != document.pk or not effective:
+        return []
+    case.deadline = periods.deadline_from_days(min(effective), document.period_days)
+    return ["deadline"]
+
+
+def _record(case, *, actor, action, note="", payload, now, fields=()):
     # Every change of a case bumps its version once and writes one event (ledger.verify_case_chain relies on it).
     case.version += 1
     case.updated_at = now
-    case.save(update_fields=["version", "updated_at"])
+    case.save(update_fields=["version", "updated_at", *fields])
     return ledger.record_event(case=case, actor=actor, action=action, from_status=case.status,
                                to_status=case.status, note=note, payload=payload, at=now)
 
@@ -263,11 +279,13 @@ def record_service(*, document_id, actor, method, served_on, place="", recipient
                                  actor=actor, images={"signature": values["signature_photo"]}, now=now)
         service.receipt = receipt
         service.save(force_insert=True)
-        _record(case, actor=actor, action="record_service", note=note, now=now, payload={
+        started = _start_deadline(case, document)
+        _record(case, actor=actor, action="record_service", note=note, now=now, fields=started, payload={
             "document": document.number, "document_sha256": document.sha256, "method": method,
             "served_on": served_on.isoformat(),
             "effective_on": service.effective_on.isoformat() if service.effective_on else None,
             "receipt": receipt.number, "receipt_sha256": receipt.sha256,
+            "deadline": case.deadline.isoformat() if started else None,
             "photos": [p.sha256 for p in (values["signature_photo"], values["evidence_photo"],
                                           values["consent_photo"]) if p is not None],
         })
@@ -296,7 +314,9 @@ def record_postal_receipt(*, service_id, actor, receipt_date, now=None):
         service.receipt_date = receipt_date
         service.effective_on = periods.effective_on(M.POST, periods.ServiceFacts(receipt_on=receipt_date))
         service.save(update_fields=["receipt_date", "effective_on"])
-        _record(case, actor=actor, action="record_postal_receipt", now=now, payload={
+        started = _start_deadline(case, service.document)
+        _record(case, actor=actor, action="record_postal_receipt", now=now, fields=started, payload={
             "document": service.document.number, "tracking_number": service.tracking_number,
-            "receipt_date": receipt_date.isoformat(), "effective_on": service.effective_on.isoformat()})
+            "receipt_date": receipt_date.isoformat(), "effective_on": service.effective_on.isoformat(),
+            "deadline": case.deadline.isoformat() if started else None})
     return service

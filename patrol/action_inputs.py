@@ -7,12 +7,10 @@ services' and the blockers'. The API documents them as the request bodies of
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from patrol.choices import AppealKind, AppealOutcome, CourtRuling, DismissReason, ReinspectionResult
+from patrol.choices import AppealKind, AppealOutcome, CourtRuling, DismissReason, LegalBasis, ReinspectionResult
 from patrol.inputs import (
     BoundedDateField,
-    IssuableNoticeKindField,
     PointField,
-    ServiceMethodField,
     no_bidi_controls,
 )
 
@@ -65,6 +63,7 @@ class ActionInput(serializers.Serializer):
 
 
 class FileBody(ActionInput):
+    legal_basis = serializers.ChoiceField(choices=LegalBasis.choices)
     note = _note()
 
 
@@ -77,32 +76,6 @@ class DismissBody(ActionInput):
         if data["reason"] == DismissReason.DUPLICATE and not data.get("duplicate_of"):
             raise serializers.ValidationError({"duplicate_of": [_("重复线索须指明原案件")]})
         return data
-
-
-class ServiceBody(serializers.Serializer):
-    method = ServiceMethodField()
-    date = BoundedDateField()
-    photo = serializers.IntegerField(required=False, allow_null=True)
-
-
-class IssueNoticeBody(ActionInput):
-    notice_kind = IssuableNoticeKindField()
-    deadline = BoundedDateField(required=False)
-    deadline_days = serializers.IntegerField(min_value=1, max_value=365, required=False)
-    service = ServiceBody()
-
-    def validate(self, data):
-        if ("deadline" in data) == ("deadline_days" in data):
-            raise serializers.ValidationError({"deadline": [_("请填写整改期限（日期）或天数，二者选一")]})
-        return data
-
-    @classmethod
-    def service_arguments(cls, validated):
-        arguments = dict(validated)
-        service = arguments.pop("service")
-        arguments.update(service_method=service["method"], served_on=service["date"],
-                         service_photo=service.get("photo"))
-        return arguments
 
 
 class ReinspectBody(ActionInput):
@@ -120,28 +93,9 @@ class LegalizeBody(ActionInput):
     permit_number = serializers.CharField(max_length=100, validators=[no_bidi_controls])
 
 
-class EscalateBody(ActionInput):
-    note = _note()
-
-
-class LegalApproveBody(ActionInput):
-    decision_number = serializers.CharField(max_length=100, validators=[no_bidi_controls])
-    announcement_date = BoundedDateField()
-
-
-class LegalRejectBody(ActionInput):
-    reason = _note()
-    deadline = BoundedDateField()
-
-
 class CommentBody(ActionInput):
     note = _note(max_length=5000)
     photos = _photos(required=False, default=list)
-    appeal_filed = serializers.BooleanField(required=False, default=False)
-
-
-class LiftSuspensionBody(ActionInput):
-    note = _note()
 
 
 class AssignBody(ActionInput):
@@ -217,4 +171,142 @@ class ExecuteDemolitionBody(ActionInput):
 
 class CloseBody(ActionInput):
     result = _note(required=False, allow_blank=True, default="")
+# --- the statutory procedure before the decision (#13; services in patrol.procedure) ---------------------------
+
+def _ids(**kwargs):
+    return serializers.ListField(child=serializers.IntegerField(), max_length=10, **kwargs)
+
+
+class PartySignature(ActionInput):
+    """How the party took part in a record: signed (a photo of the signature), or refused before a witness."""
+
+    party_present = serializers.BooleanField(required=False, default=True)
+    signature_photo = serializers.IntegerField(required=False, allow_null=True)
+    refused = serializers.BooleanField(required=False, default=False)
+    witness_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
+                                         validators=[no_bidi_controls])
+
+    def validate(self, data):
+        if data.get("party_present", True) and not data.get("signature_photo") and not (data.get("refused") and data.get("witness_name")):
+            raise serializers.ValidationError({"signature_photo": [
+                _("须有当事人签名照片，或注明拒绝签名并由见证人在场")]})
+        return data
+
+
+class RecordInspectionBody(PartySignature):
+    officers = _ids(min_length=2)
+    facts = _note(max_length=5000)
+    measurements = _note(required=False, allow_blank=True, default="")
+    photos = _photos(required=False, default=list)
+
+
+class QuestionAnswer(serializers.Serializer):
+    q = _note()
+    a = _note()
+
+
+class RecordInterviewBody(PartySignature):
+    officers = _ids(min_length=2)
+    interviewee = serializers.CharField(max_length=100, validators=[no_bidi_controls])
+    relation = serializers.CharField(max_length=40, required=False, allow_blank=True, default="",
+                                     validators=[no_bidi_controls])
+    questions = QuestionAnswer(many=True, allow_empty=False)
+
+
+class OrderBody(ActionInput):
+    # 责令停止建设 for a building still going up (城乡规划法 第65条), else 责令限期改正.
+    order_kind = serializers.ChoiceField(choices=[("stop_construction_order", _("责令停止建设通知书")),
+                                                  ("rectification_order", _("责令限期改正通知书"))])
+    period_days = serializers.IntegerField(min_value=1, max_value=365)
+    note = _note(required=False, allow_blank=True, default="")
+
+
+class WithdrawBody(ActionInput):
+    reason = _note()
+
+
+class ExtendCasePeriodBody(ActionInput):
+    new_end = BoundedDateField()
+    reason = _note()
+
+
+class NotifyIntentBody(ActionInput):
+    facts = _note(max_length=5000)
+    intended_decision = _note(required=False, allow_blank=True, default="")
+
+
+class StatementPoint(serializers.Serializer):
+    point = _note()
+    adopted = serializers.BooleanField()
+    reason = _note()
+
+
+class RecordStatementBody(ActionInput):
+    statement = _note(max_length=5000)
+    points = StatementPoint(many=True, allow_empty=False)
+
+
+class RequestHearingBody(ActionInput):
+    requested_on = BoundedDateField()
+    hearing_at = serializers.DateTimeField()
+    hearing_place = serializers.CharField(max_length=200, validators=[no_bidi_controls])
+    chair = serializers.IntegerField()
+
+
+class WaiveRightsBody(ActionInput):
+    waiver_photo = serializers.IntegerField()
+    note = _note(required=False, allow_blank=True, default="")
+
+
+class RecordHearingBody(ActionInput):
+    held_on = BoundedDateField()
+    chair = serializers.IntegerField()
+    summary = _note(max_length=5000)
+
+
+class SubmitReviewBody(ActionInput):
+    note = _note(required=False, allow_blank=True, default="")
+
+
+class ChecklistItem(serializers.Serializer):
+    passed = serializers.BooleanField()
+    remark = _note(required=False, allow_blank=True, default="")
+
+
+class Checklist(serializers.Serializer):
+    """The five points of 重大执法决定法制审核 (行政处罚法 第58条)."""
+
+    subject = ChecklistItem()
+    procedure = ChecklistItem()
+    facts = ChecklistItem()
+    law = ChecklistItem()
+    documents = ChecklistItem()
+
+    def validate(self, data):
+        missing = {key: [_("未通过的审核项须写明意见")] for key, item in data.items()
+                   if not item["passed"] and not item.get("remark")}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return data
+
+
+class LegalApproveBody(ActionInput):
+    checklist = Checklist()
+    note = _note(required=False, allow_blank=True, default="")
+
+
+class LegalRejectBody(ActionInput):
+    checklist = Checklist()
+    reason = _note()
+    back_to = serializers.ChoiceField(choices=[("ordered", _("责令整改中")), ("notified", _("已事先告知"))])
+
+
+class RecordCollectiveDiscussionBody(ActionInput):
+    attendees = serializers.ListField(child=serializers.CharField(max_length=100, validators=[no_bidi_controls]),
+                                      min_length=3, max_length=30)
+    conclusion = _note(max_length=5000)
+
+
+class DecideBody(ActionInput):
+    period_days = serializers.IntegerField(min_value=1, max_value=365)
     note = _note(required=False, allow_blank=True, default="")

@@ -43,6 +43,10 @@ FIELD_ROLES = frozenset({Role.INSPECTOR, Role.SUPERVISOR})
 # from these alone (DOMAIN.md: "the case waits on a deadline that passed").
 DEADLINE_STATUSES = (Status.ORDERED, Status.DECIDED, Status.REMINDED, Status.ANNOUNCED)
 
+# The states before the 限期拆除决定: a case still here when its 办案期限 (Case.decision_due) has passed is late
+# (行政处罚法 第60条).
+PRE_DECISION_STATUSES = (Status.FILED, Status.ORDERED, Status.NOTIFIED, Status.HEARING, Status.IN_REVIEW)
+
 # The states before #13's procedure. Old CaseEvents keep them (the record is append-only), so they are still
 # shown by name; never assigned to a case again.
 LEGACY_STATUS_LABELS = {
@@ -94,6 +98,7 @@ class Resolution(models.TextChoices):
     FORCIBLY_DEMOLISHED = "forcibly_demolished", _("强制拆除")
     REVOKED = "revoked", _("决定被撤销")
     COURT_REFUSED = "court_refused", _("法院不准予执行")
+    WITHDRAWN = "withdrawn", _("撤销立案")
     NOT_VIOLATION = "not_violation", _("不构成违法")
     DUPLICATE = "duplicate", _("重复线索")
     OUTSIDE_JURISDICTION = "outside_jurisdiction", _("不属本辖区")
@@ -113,10 +118,6 @@ class NoticeKind(models.TextChoices):
     DEMAND = "demand", _("催告书")
     ENFORCEMENT_DECISION = "enforcement_decision", _("强制拆除决定书")
     ENFORCEMENT_ANNOUNCEMENT = "enforcement_announcement", _("强制拆除公告")
-
-
-# The notices a supervisor issues with ``issue_notice``; the others are written by later steps of the procedure.
-ISSUABLE_NOTICE_KINDS = (NoticeKind.STOP_CONSTRUCTION, NoticeKind.RECTIFY, NoticeKind.DEMOLISH_WITHIN_DEADLINE)
 
 
 # The 字 in a document number: 龙执〔2026〕限改字第3号.

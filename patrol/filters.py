@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from patrol.choices import Category, Stage, Status
-from patrol.models import Case, overdue_q
+from patrol.models import Case, late_q, overdue_q
 
 
 # Ids are positive 64-bit integers (bigint). A float, or a number beyond bigint, is a 400: django-filter's
@@ -86,6 +86,7 @@ class CaseFilter(django_filters.FilterSet):
     # distinct=False: no join here can repeat a row, and DISTINCT over every column (geometry included) is costly.
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("状态"), distinct=False)
     overdue = StrictBooleanFilter(method="filter_overdue", label=_("逾期"))
+    late = StrictBooleanFilter(method="filter_late", label=_("超过办案期限"))
     village = IdFilter(field_name="village_id", label=_("行政村"))
     campaign = IdFilter(field_name="campaign_id", label=_("专项整治行动"))
     inspector = IdFilter(field_name="responsible_id", label=_("责任人"))
@@ -110,6 +111,9 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_reported_to(self, queryset, name, value):
         return queryset.filter(created_at__lt=local_midnight(value + timedelta(days=1)))
+    def filter_late(self, queryset, name, value):
+        late = late_q(timezone.localdate())
+        return queryset.filter(late) if value else queryset.exclude(late)
 
     def filter_text(self, queryset, name, value):
         value = value.strip()[:100]

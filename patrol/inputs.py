@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
-from patrol.choices import ISSUABLE_NOTICE_KINDS, NoticeKind, ServiceMethod
+from patrol.choices import ServiceMethod
 
 POINT_SCHEMA = {
     "type": "object",
@@ -103,17 +103,8 @@ def enum_schema(choices):
             "description": "\n".join(f"* `{value}` - {label}" for value, label in choices)}
 
 
-ISSUABLE_NOTICE_KIND_CHOICES = [(kind, NoticeKind(kind).label) for kind in ISSUABLE_NOTICE_KINDS]
-
-
 # Named enum components: drf-spectacular would otherwise name an enum after its field ("kind", which other fields
 # are called too) and give the service methods two names.
-@extend_schema_field(enum_schema(ISSUABLE_NOTICE_KIND_CHOICES), component_name="IssuableNoticeKindEnum")
-class IssuableNoticeKindField(serializers.ChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(choices=ISSUABLE_NOTICE_KIND_CHOICES, **kwargs)
-
-
 @extend_schema_field(enum_schema(ServiceMethod.choices), component_name="ServiceMethodEnum")
 class ServiceMethodField(serializers.ChoiceField):
     def __init__(self, **kwargs):

@@ -15,6 +15,8 @@ cases and its campaign patrols; a jurisdiction: all of its cases and patrols):
 - ``overdue_now`` 当前逾期: waiting on a deadline (ordered, decided, reminded, announced) that passed before the
   day the summary is built (the previous
   figure is the one the previous summary of the same scope and kind stored);
+- ``late_now`` 超过办案期限: filed, not yet decided, and past the 办案期限 (90 days from 立案 unless extended with a
+  recorded reason, 行政处罚法 第60条) before the day the summary is built (``late_q``);
 - ``demolished_area_m2`` 拆除面积: estimated area of the cases closed in the period as ``forcibly_demolished``
   or ``demolished_by_party``;
 - ``mean_days_to_close`` 平均办结天数: mean of ``closed_at − created_at`` over the cases closed in the period;
@@ -53,7 +55,7 @@ from django.utils.translation import gettext as _
 
 from gis.models import Village
 from patrol.choices import DEADLINE_STATUSES, OPEN_STATUSES, Category, Resolution, Role, Status
-from patrol.models import Campaign, Case, Patrol, User, overdue_q
+from patrol.models import Campaign, Case, Patrol, User, late_q, overdue_q
 
 DEMOLISHED = [Resolution.FORCIBLY_DEMOLISHED, Resolution.DEMOLISHED_BY_PARTY]
 RECENT_PATROL_DAYS = 7
@@ -224,7 +226,8 @@ def with_filing(cases):
 
 
 def overdue_measure(today):
-    return {"overdue_now": Count("pk", filter=overdue_q(today))}
+    """The figures of the day rather than of a period: overdue (a deadline passed) and late (the 办案期限 passed)."""
+    return {"overdue_now": Count("pk", filter=overdue_q(today)), "late_now": Count("pk", filter=late_q(today))}
 
 
 def period_measures(period, label):
@@ -296,10 +299,14 @@ def case_kpis(cases, today, period=None, *, now_counts=None):
         by_status = {f"status_{value}": Count("pk", filter=Q(status=value)) for value in Status.values}
         counted = cases.order_by().aggregate(**overdue_measure(today), **by_status)
         now_counts = ({value: counted[f"status_{value}"] for value in Status.values}, counted["overdue_now"])
+        late = counted["late_now"]
+    else:
+        # The rollup keeps statuses and overdue; late (办案期限 passed, 行政处罚法 第60条) is one indexed count.
+        late = cases.order_by().filter(late_q(today)).count()
     statuses, overdue = now_counts
     numbers = {key: value for key, value in period_kpis(sums, "cur").items() if key in CASE_PERIOD_KPIS}
     return {"period": period.as_json(), "open": sum(statuses.get(value, 0) for value in OPEN_STATUSES),
-            "overdue": overdue, **numbers,
+            "overdue": overdue, "late": late, **numbers,
             "by_status": {value: statuses.get(value, 0) for value in Status.values}}
 
 
@@ -308,9 +315,9 @@ def _case_groups(scope, period, today):
     measures = {**overdue_measure(today), **period_measures(period, "cur"), **period_measures(period.previous, "prev")}
     since = period.previous.bounds()[0]
     # Only cases that can count: registered, filed or closed since the previous period began, or waiting on a
-    # deadline (so possibly overdue now).
+    # deadline (so possibly overdue now), or late now.
     relevant = (Q(created_at__gte=since) | Q(closed_at__gte=since) | Q(status__in=DEADLINE_STATUSES)
-                | Q(filing__created_at__gte=since))
+                | Q(filing__created_at__gte=since) | late_q(today))
     return list(
         with_filing(scope.cases())
         .filter(relevant)
@@ -451,6 +458,7 @@ def _with_kpis(entry, case_sums, patrol_sums, villages_not_patrolled=None):
     sums = {**case_sums, **patrol_sums}
     current, previous = period_kpis(sums, "cur"), period_kpis(sums, "prev")
     current["overdue_now"], previous["overdue_now"] = sums.get("overdue_now", 0), None
+    current["late_now"], previous["late_now"] = sums.get("late_now", 0), None
     if villages_not_patrolled is not None:
         current["villages_not_patrolled"], previous["villages_not_patrolled"] = villages_not_patrolled
     change = {key: (round(value - previous[key], 1) if isinstance(value, float) else value - previous[key])

@@ -24,7 +24,7 @@ PRE_DECISION_STATUSES = (Status.FILED, Status.ORDERED, Status.NOTIFIED, Status.H
 
 # The list beside the map starts by deadline (api.map orders open cases first for it).
 MAP_LIST_ORDERING = "deadline"
-FILTER_NAMES = ("status", "overdue", "village", "campaign", "inspector", "category", "stage", "reported_from",
+FILTER_NAMES = ("status", "overdue", "late", "village", "campaign", "inspector", "category", "stage", "reported_from",
                 "reported_to", "q")
 
 

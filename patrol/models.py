@@ -18,6 +18,7 @@ from patrol.choices import (
     DEADLINE_STATUSES,
     OPEN_STATUSES,
     LEGAL_BASIS_RULES,
+    PRE_DECISION_STATUSES,
     CampaignStatus,
     Category,
     LegalBasis,
@@ -226,6 +227,12 @@ def is_overdue(status, deadline, today):
     return status in DEADLINE_STATUSES and deadline is not None and deadline < today
 
 
+def late_q(today):
+    """Late (DOMAIN.md): the 办案期限 of 行政处罚法 第60条 (90 days from 立案, or a recorded extension's end) passed
+    before ``today`` without a 限期拆除决定."""
+    return Q(status__in=PRE_DECISION_STATUSES, decision_due__lt=today)
+
+
 class CaseQuerySet(ScopedQuerySet):
     def open(self):
         """Open until closed or dismissed."""
@@ -233,6 +240,9 @@ class CaseQuerySet(ScopedQuerySet):
 
     def overdue(self, today=None):
         return self.filter(overdue_q(today or timezone.localdate()))
+
+    def late(self, today=None):
+        return self.filter(late_q(today or timezone.localdate()))
 
 
 class Case(models.Model):
@@ -287,6 +297,9 @@ class Case(models.Model):
     legal_basis = models.CharField(_("法律依据"), max_length=20, choices=LegalBasis.choices, blank=True,
                                    editable=False)
     deadline = models.DateField(_("整改期限"), null=True, blank=True, editable=False)
+    # 办案期限 (行政处罚法 第60条): the last day for the 限期拆除决定, set at 立案 and moved only by a recorded
+    # extension (extend_case_period). Stored so that "late" is one indexed filter (late_q).
+    decision_due = models.DateField(_("办案期限"), null=True, blank=True, editable=False)
     resolution = models.CharField(_("结案方式"), max_length=24, choices=Resolution.choices, blank=True,
                                   editable=False)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True, editable=False)
@@ -362,6 +375,11 @@ class Case(models.Model):
     @property
     def overdue(self):
         return is_overdue(self.status, self.deadline, timezone.localdate())
+
+    @property
+    def late(self):
+        return (self.status in PRE_DECISION_STATUSES and self.decision_due is not None
+                and self.decision_due < timezone.localdate())
 
     @property
     def etag(self):

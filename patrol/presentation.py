@@ -21,6 +21,12 @@ EVENT_LABELS = {
     "synthetic_import": _("合成数据导入"),
     "admin_correct": _("管理员更正"),
     "migrate_procedure": _("迁移至新的法定程序"),
+    "record_service": _("送达"),
+    "record_postal_receipt": _("登记邮寄回执"),
+    # Actions of the procedure before #13: their events stay in the record (append-only) and read as they did.
+    "issue_notice": _("下达通知"),
+    "escalate": _("拟强制拆除"),
+    "lift_suspension": _("恢复执行"),
     **{name: spec.label for name, spec in ACTIONS.items()},
 }
 

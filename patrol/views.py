@@ -145,7 +145,6 @@ def case_page(request, pk, errors=None, failed_action=None, status=200):
         "blocked_actions": [option for option in options if not option.available],
         "form_error": (errors or {}).get("form"),
         "today": timezone.localdate(),
-        "earliest_demolition": workflow.earliest_demolition_date(case),
         "chain_ok": ledger.verify_case_chain(case, events) is None,
     }
     return render(request, "patrol/case.html", context, status=status)
@@ -186,12 +185,23 @@ def case_action(request, pk, action):
 
 
 def _form_data(post):
-    """The form's fields as an action's input: dotted names (``service.date``) nest, empty fields are left out."""
-    data = {}
+    """The form's fields as an action's input: dotted names (``service.date``) nest, ``officers[]`` is a list, and
+    ``questions[].q`` with ``questions[].a`` make a list of objects (one per row), a field sent several times is a
+    list; empty fields are left out."""
+    data, rows = {}, {}
     for key in post:
+        if key in ("csrfmiddlewaretoken", "version"):
+            continue
+        if "[]." in key:
+            name, part = key.split("[].", 1)
+            rows.setdefault(name, {})[part] = post.getlist(key)
+            continue
         # A field sent several times (ticked boxes: the videos of a demolition) is a list.
         values = [value for value in post.getlist(key) if value != ""]
-        if key in ("csrfmiddlewaretoken", "version") or not values:
+        if not values:
+            continue
+        if key.endswith("[]"):
+            data[key[:-2]] = values
             continue
         value = values if len(values) > 1 else values[0]
         *path, last = key.split(".")
@@ -199,6 +209,12 @@ def _form_data(post):
         for part in path:
             target = target.setdefault(part, {})
         target[last] = value
+    for name, columns in rows.items():
+        length = max(len(values) for values in columns.values())
+        items = [{part: values[i] if i < len(values) else "" for part, values in columns.items()} for i in range(length)]
+        items = [item for item in items if any(item.values())]
+        if items:
+            data[name] = items
     return data
 
 

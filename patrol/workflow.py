@@ -11,7 +11,7 @@ import hashlib
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Callable
 
 from django.contrib.gis.db.models.functions import Distance
@@ -26,18 +26,15 @@ from patrol import action_inputs as inputs
 from patrol import ledger
 from patrol.choices import (
     FIELD_ROLES,
-    ISSUABLE_NOTICE_KINDS,
     OPEN_STATUSES,
+    PRE_DECISION_STATUSES,
     DismissReason,
-    NOTICE_KIND_ABBREVIATION,
     PhotoStage,
     ReinspectionResult,
     Resolution,
     Role,
-    ServiceMethod,
     Status,
 )
-from patrol.deadlines import deadline_from_days, is_working_day
 from patrol.errors import (
     Conflict,
     InvalidInput,
@@ -48,7 +45,7 @@ from patrol.errors import (
     StaleCase,
     dotted_fields,
 )
-from patrol.models import Case, Notice, Photo
+from patrol.models import Case, Photo
 from patrol.notifications import notify_assignment
 from patrol.selectors import field_users
 from patrol.sequences import case_reference, take_next_number
@@ -180,46 +177,6 @@ def run_action(*, case, actor, action, data, expected_version=None, now=None):
 
 def _last_event(case, action):
     return case.events.filter(action=action).order_by("-seq").first()
-
-
-def escalation_blocker(case, today=None):
-    """Why ``escalate`` is not possible now, or None (城乡规划法 第65条: demolition only when not rectified in time)."""
-    today = today or timezone.localdate()
-    if case.deadline is None or case.deadline >= today:
-        return Blocker(_("整改期限（%(deadline)s）尚未届满，不能拟强制拆除（城乡规划法第六十五条）") % {
-            "deadline": case.deadline}, case.deadline + timedelta(days=1) if case.deadline else None)
-    last = _last_event(case, "reinspect")
-    # A re-inspection made before the current deadline (or before it was extended or set anew by
-    # legal_reject) cannot show that the party failed to comply by that deadline.
-    if last is None or timezone.localdate(last.created_at) <= case.deadline:
-        return Blocker(_("期限届满后须先复查，确认未整改后才能拟强制拆除"))
-    if last.payload.get("result") == ReinspectionResult.RECTIFIED:
-        return Blocker(_("最近一次复查结果为已整改"))
-    return None
-
-
-def earliest_demolition_date(case):
-    if case.status == S.ANNOUNCED and case.deadline is not None:
-        # The 公告's deadline to demolish voluntarily (行政强制法 第44条); patrol.enforcement.demolition_blocker.
-        return case.deadline + timedelta(days=1)
-    if case.enforcement_announced_on is None:
-        return None
-    earliest = case.enforcement_announced_on + timedelta(days=case.jurisdiction.demolition_wait_days)
-    while not is_working_day(earliest):
-        earliest += timedelta(days=1)
-    return earliest
-
-
-def review_blocker(case, user, now=None):
-    """重大执法决定法制审核: the reviewer must not be the one who proposed the demolition."""
-    escalation = _last_event(case, "escalate")
-    if escalation is not None and escalation.actor_id == user.pk:
-        return Blocker(_("不能审核自己提出的强制拆除意见"))
-    return None
-
-
-def suspension_to_lift(case):
-    return None if case.suspended else _("案件未中止")
 
 
 # --- the common frame of every action ------------------------------------------------------------
@@ -356,19 +313,6 @@ def _same_submission(existing, actor, digest):
 
 # --- the actions -----------------------------------------------------------------------------------
 
-def file_case(*, case_id, actor, note, expected_version=None, location=None, now=None):
-    """立案."""
-    _require(note, "note")
-    with _acting("file", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
-        before = case.status
-        case.status = S.FILED
-        if case.responsible_id is None:
-            case.responsible = case.reported_by if case.reported_by.role == Role.INSPECTOR else None
-        _save_and_record(case, actor=actor, action="file", from_status=before, note=note, location=location,
-                         now=now, fields=["responsible"])
-        return case
-
-
 def dismiss_case(*, case_id, actor, reason, duplicate_of=None, note="", expected_version=None, location=None,
                  now=None):
     """不予立案."""
@@ -387,58 +331,6 @@ def dismiss_case(*, case_id, actor, reason, duplicate_of=None, note="", expected
                          now=now, payload={"reason": reason, "duplicate_of": original.reference if original else None},
                          fields=["resolution", "closed_at", "duplicate_of"])
         return case
-
-
-def issue_notice(*, case_id, actor, notice_kind, service_method, served_on, deadline=None, deadline_days=None,
-                 service_photo=None, expected_version=None, location=None, now=None):
-    """下达通知: number the notice, record its service (送达) and start the rectification clock."""
-    if notice_kind not in ISSUABLE_NOTICE_KINDS:
-        raise InvalidInput(fields={"notice_kind": [_("请选择通知书种类")]})
-    if service_method not in ServiceMethod.values:
-        raise InvalidInput(fields={"service.method": [_("请选择送达方式")]})
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    _require(served_on, "service.date")
-    if served_on > today:
-        raise InvalidInput(fields={"service.date": [_("送达日期不能晚于今天")]})
-    if deadline is None and deadline_days is None:
-        raise InvalidInput(fields={"deadline": [_("请填写整改期限或天数")]})
-    if deadline is None:
-        try:
-            deadline_days = int(deadline_days)
-        except (TypeError, ValueError):
-            deadline_days = 0
-        if deadline_days < 1:
-            raise InvalidInput(fields={"deadline_days": [_("期限天数须为正整数")]})
-        deadline = deadline_from_days(served_on, deadline_days)
-    if deadline <= served_on:
-        raise InvalidInput(fields={"deadline": [_("整改期限须晚于送达日期")]})
-    with _acting("issue_notice", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
-        photo = None
-        if service_photo is not None:
-            photo = _case_photos(case, [service_photo])[0]
-        notice = _create_notice(case, kind=notice_kind, issued_on=served_on, deadline=deadline,
-                                service_method=service_method, served_on=served_on, service_photo=photo,
-                                issued_by=actor, now=now)
-        before = case.status
-        case.status, case.deadline = S.ORDERED, deadline
-        _save_and_record(case, actor=actor, action="issue_notice", from_status=before, location=location, now=now,
-                         payload={"notice_number": notice.number, "notice_kind": notice_kind,
-                                  "deadline": deadline.isoformat(), "deadline_days": deadline_days,
-                                  "service": {"method": service_method, "date": served_on.isoformat(),
-                                              "photo": photo.sha256 if photo else None}},
-                         fields=["deadline"])
-        return case
-
-
-def _create_notice(case, *, kind, issued_on, now, **fields):
-    jurisdiction = case.jurisdiction
-    year = issued_on.year
-    seq = take_next_number(jurisdiction=jurisdiction, scope=f"notice:{kind}", year=year)
-    prefix = jurisdiction.doc_prefix or jurisdiction.code
-    number = f"{prefix}〔{year}〕{NOTICE_KIND_ABBREVIATION[kind]}字第{seq}号"
-    return Notice.objects.create(case=case, kind=kind, year=year, seq=seq, number=number, issued_on=issued_on,
-                                 created_at=now, **fields)
 
 
 def reinspect(*, case_id, actor, result, note, photos=(), expected_version=None, location=None, now=None):
@@ -491,75 +383,13 @@ def legalize(*, case_id, actor, permit_number, expected_version=None, location=N
         return case
 
 
-def escalate(*, case_id, actor, note, expected_version=None, location=None, now=None):
-    """拟强制拆除: only when overdue and the last re-inspection was not rectified."""
-    _require(note, "note")
-    with _acting("escalate", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
-        before = case.status
-        case.status = S.IN_REVIEW
-        _save_and_record(case, actor=actor, action="escalate", from_status=before, note=note, location=location,
-                         now=now)
-        return case
-
-
-def legal_approve(*, case_id, actor, decision_number, announcement_date, expected_version=None, location=None,
-                  now=None):
-    """法制审核通过: the forced-demolition decision and its public notice (公告)."""
-    _require(decision_number, "decision_number")
-    _require(announcement_date, "announcement_date")
-    with _acting("legal_approve", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
-        # The waiting period runs from the public notice; a notice dated before the proposal would shorten it.
-        escalation = _last_event(case, "escalate")
-        escalated_on = timezone.localdate(escalation.created_at) if escalation else None
-        if escalated_on and announcement_date < escalated_on:
-            raise InvalidInput(fields={"announcement_date": [
-                _("公告日期不能早于提请法制审核的日期 %(date)s") % {"date": escalated_on.isoformat()}]})
-        before = case.status
-        # Until the procedure of #13 is complete, this one approval stands for the 限期拆除决定 (``decided``).
-        case.status, case.enforcement_announced_on = S.DECIDED, announcement_date
-        _save_and_record(case, actor=actor, action="legal_approve", from_status=before, location=location, now=now,
-                         payload={"decision_number": decision_number,
-                                  "announcement_date": announcement_date.isoformat()},
-                         fields=["enforcement_announced_on"])
-        return case
-
-
-def legal_reject(*, case_id, actor, reason, deadline, expected_version=None, location=None, now=None):
-    """法制审核不通过: back to rectification with a new deadline."""
-    _require(reason, "reason")
-    _require(deadline, "deadline")
-    if deadline <= timezone.localdate(now):
-        raise InvalidInput(fields={"deadline": [_("新期限须晚于今天")]})
-    with _acting("legal_reject", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
-        before = case.status
-        case.status, case.deadline = S.ORDERED, deadline
-        _save_and_record(case, actor=actor, action="legal_reject", from_status=before, note=reason,
-                         location=location, now=now, payload={"deadline": deadline.isoformat()}, fields=["deadline"])
-        return case
-
-
-def comment(*, case_id, actor, note, photos=(), appeal_filed=False, expected_version=None, location=None, now=None):
-    """备注; with ``appeal_filed`` it records an appeal, which suspends enforcement."""
+def comment(*, case_id, actor, note, photos=(), expected_version=None, location=None, now=None):
+    """备注 (an appeal is ``record_appeal``, not a comment: it suspends enforcement)."""
     _require(note, "note")
     with _acting("comment", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
         attached = _case_photos(case, photos)
-        fields = []
-        if appeal_filed:
-            case.suspended = True
-            fields = ["suspended"]
         _save_and_record(case, actor=actor, action="comment", from_status=case.status, note=note, location=location,
-                         now=now, payload={"photos": [p.sha256 for p in attached], "appeal_filed": bool(appeal_filed)},
-                         fields=fields)
-        return case
-
-
-def lift_suspension(*, case_id, actor, note, expected_version=None, location=None, now=None):
-    """The legal reviewer lifts the suspension once the appeal is decided."""
-    _require(note, "note")
-    with _acting("lift_suspension", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
-        case.suspended = False
-        _save_and_record(case, actor=actor, action="lift_suspension", from_status=case.status, note=note,
-                         location=location, now=now, fields=["suspended"])
+                         now=now, payload={"photos": [p.sha256 for p in attached]})
         return case
 
 
@@ -605,62 +435,89 @@ def attach_photo(*, case_id, actor, client_uuid, file, sha256, content_type, siz
 
 # --- the registry ---------------------------------------------------------------------------------
 
-# After the helpers above exist: patrol.enforcement uses them (through this module) and the registry uses its services.
-from patrol import enforcement  # noqa: E402
+# After the helpers above exist: patrol.procedure (before the decision) and patrol.enforcement (after it) use them
+# through this module, and the registry names their services.
+from patrol import enforcement, procedure  # noqa: E402
+
 
 def _assignable_inspectors(case):
     return {"inspectors": field_users(case.jurisdiction)}
 
 
-def _on_the_day(blocker):
-    return lambda case, user, now: blocker(case, now.date())
+P = procedure
+E = enforcement
+file_case = P.file_case  # 立案 issues its 立案审批表, as the procedure's other documents are issued
+REVIEWERS = frozenset({Role.SUPERVISOR, Role.LEGAL_REVIEWER})
 
-
+# In the order of DOMAIN.md's table (the case page lists the steps in this order).
 ACTIONS = {
     spec.name: spec
     for spec in [
         ActionSpec("file", _("立案"), frozenset({S.REPORTED}), SUPERVISOR, file_case, inputs.FileBody),
         ActionSpec("dismiss", _("不予立案"), frozenset({S.REPORTED}), SUPERVISOR, dismiss_case, inputs.DismissBody),
-        ActionSpec("issue_notice", _("下达通知"), frozenset({S.FILED}), SUPERVISOR, issue_notice, inputs.IssueNoticeBody,
-                   photo_stage=PhotoStage.NOTICE, photo_field="service.photo"),  # the photo of the service (送达)
-        ActionSpec("reinspect", _("复查"), frozenset({S.ORDERED, S.DECIDED, S.REMINDED, S.ANNOUNCED}), FIELD_ROLES, reinspect, inputs.ReinspectBody,
-                   photo_stage=PhotoStage.AFTER),
+        # 行政处罚法 第42、55条: on-site records name two officers with their 执法证号.
+        ActionSpec("record_inspection", _("现场检查（勘验）笔录"), P.INVESTIGATING, FIELD_ROLES, P.record_inspection,
+                   inputs.RecordInspectionBody, photo_stage=PhotoStage.BEFORE, form_choices=P.officer_choices),
+        ActionSpec("record_interview", _("询问笔录"), P.INVESTIGATING, FIELD_ROLES, P.record_interview,
+                   inputs.RecordInterviewBody, form_choices=P.officer_choices),
+        ActionSpec("order", _("责令停止建设或限期改正"), frozenset({S.FILED}), SUPERVISOR, P.order, inputs.OrderBody,
+                   blocker=P.order_blocker),
+        ActionSpec("reinspect", _("复查"), frozenset({S.ORDERED, S.DECIDED, S.REMINDED, S.ANNOUNCED}), FIELD_ROLES,
+                   reinspect, inputs.ReinspectBody, photo_stage=PhotoStage.AFTER),
         ActionSpec("extend_deadline", _("延期"), frozenset({S.ORDERED}), SUPERVISOR, extend_deadline,
-                   inputs.ExtendDeadlineBody),
-        ActionSpec("legalize", _("补办手续"), frozenset({S.ORDERED, S.NOTIFIED}), SUPERVISOR, legalize, inputs.LegalizeBody),
-        ActionSpec("escalate", _("拟强制拆除"), frozenset({S.ORDERED}), SUPERVISOR, escalate, inputs.EscalateBody,
-                   blocker=_on_the_day(escalation_blocker)),
-        ActionSpec("legal_approve", _("法制审核通过"), frozenset({S.IN_REVIEW}), LEGAL, legal_approve,
-                   inputs.LegalApproveBody, blocker=review_blocker),
-        ActionSpec("legal_reject", _("法制审核不通过"), frozenset({S.IN_REVIEW}), LEGAL, legal_reject,
-                   inputs.LegalRejectBody, blocker=review_blocker),
+                   inputs.ExtendDeadlineBody, blocker=P.deadline_set_blocker),
+        ActionSpec("legalize", _("补办手续"), frozenset({S.ORDERED, S.NOTIFIED}), SUPERVISOR, legalize,
+                   inputs.LegalizeBody),
+        ActionSpec("notify_intent", _("事先告知"), frozenset({S.ORDERED}), SUPERVISOR, P.notify_intent,
+                   inputs.NotifyIntentBody, blocker=P.notify_blocker),
+        ActionSpec("record_statement", _("陈述申辩"), frozenset({S.NOTIFIED, S.REMINDED}), REVIEWERS,
+                   P.record_statement, inputs.RecordStatementBody),
+        ActionSpec("request_hearing", _("申请听证"), frozenset({S.NOTIFIED}), SUPERVISOR, P.request_hearing,
+                   inputs.RequestHearingBody, blocker=P.hearing_request_blocker, form_choices=P.chair_choices),
+        ActionSpec("waive_rights", _("放弃陈述申辩和听证"), frozenset({S.NOTIFIED}), SUPERVISOR, P.waive_rights,
+                   inputs.WaiveRightsBody, photo_stage=PhotoStage.NOTICE, photo_field="waiver_photo"),
+        ActionSpec("record_hearing", _("听证"), frozenset({S.HEARING}), SUPERVISOR, P.record_hearing,
+                   inputs.RecordHearingBody, blocker=P.hearing_blocker, form_choices=P.chair_choices),
+        ActionSpec("submit_review", _("提交法制审核"), frozenset({S.NOTIFIED}), SUPERVISOR, P.submit_review,
+                   inputs.SubmitReviewBody, blocker=P.review_submission_blocker),
+        ActionSpec("legal_approve", _("法制审核通过"), frozenset({S.IN_REVIEW}), LEGAL, P.legal_approve,
+                   inputs.LegalApproveBody, blocker=P.four_eyes_blocker, requires=P.not_approved_yet,
+                   form_choices=P.checklist_choices),
+        ActionSpec("legal_reject", _("法制审核不通过"), frozenset({S.IN_REVIEW}), LEGAL, P.legal_reject,
+                   inputs.LegalRejectBody, blocker=P.four_eyes_blocker, requires=P.not_approved_yet,
+                   form_choices=P.checklist_choices),
+        ActionSpec("record_collective_discussion", _("集体讨论"), frozenset({S.IN_REVIEW}), SUPERVISOR,
+                   P.record_collective_discussion, inputs.RecordCollectiveDiscussionBody, requires=P.needs_approval),
+        ActionSpec("decide", _("作出限期拆除决定"), frozenset({S.IN_REVIEW}), SUPERVISOR, P.decide, inputs.DecideBody,
+                   blocker=P.decision_blocker, requires=P.needs_approval),
         # After the 限期拆除决定: patrol.enforcement (行政强制法 第35–44条, 第53–58条).
-        ActionSpec("record_appeal", _("登记复议或诉讼"), enforcement.APPEALABLE,
-                   frozenset({Role.SUPERVISOR, Role.LEGAL_REVIEWER}), enforcement.record_appeal,
+        ActionSpec("record_appeal", _("登记复议或诉讼"), E.APPEALABLE, REVIEWERS, E.record_appeal,
                    inputs.RecordAppealBody),
         ActionSpec("record_appeal_outcome", _("登记复议或诉讼结果"), frozenset({S.SUSPENDED}), LEGAL,
-                   enforcement.record_appeal_outcome, inputs.RecordAppealOutcomeBody),
-        ActionSpec("issue_reminder", _("催告"), frozenset({S.DECIDED}), SUPERVISOR, enforcement.issue_reminder,
-                   inputs.IssueReminderBody, blocker=enforcement.reminder_blocker),
+                   E.record_appeal_outcome, inputs.RecordAppealOutcomeBody),
+        ActionSpec("issue_reminder", _("催告"), frozenset({S.DECIDED}), SUPERVISOR, E.issue_reminder,
+                   inputs.IssueReminderBody, blocker=E.reminder_blocker),
         ActionSpec("decide_enforcement", _("作出强制拆除决定"), frozenset({S.REMINDED}), SUPERVISOR,
-                   enforcement.decide_enforcement, inputs.DecideEnforcementBody, requires=enforcement.route_self,
-                   blocker=enforcement.enforcement_decision_blocker),
-        ActionSpec("announce", _("发布强制拆除公告"), frozenset({S.ENFORCEMENT_DECIDED}), SUPERVISOR,
-                   enforcement.announce, inputs.AnnounceBody, requires=enforcement.route_self,
-                   blocker=enforcement.announcement_blocker, photo_stage=PhotoStage.NOTICE, photo_field="photo"),
-        ActionSpec("apply_to_court", _("申请法院强制执行"), frozenset({S.REMINDED}), SUPERVISOR,
-                   enforcement.apply_to_court, inputs.ApplyToCourtBody, requires=enforcement.route_court,
-                   blocker=enforcement.court_application_blocker),
+                   E.decide_enforcement, inputs.DecideEnforcementBody, requires=E.route_self,
+                   blocker=E.enforcement_decision_blocker),
+        ActionSpec("announce", _("发布强制拆除公告"), frozenset({S.ENFORCEMENT_DECIDED}), SUPERVISOR, E.announce,
+                   inputs.AnnounceBody, requires=E.route_self, blocker=E.announcement_blocker,
+                   photo_stage=PhotoStage.NOTICE, photo_field="photo"),
+        ActionSpec("apply_to_court", _("申请法院强制执行"), frozenset({S.REMINDED}), SUPERVISOR, E.apply_to_court,
+                   inputs.ApplyToCourtBody, requires=E.route_court, blocker=E.court_application_blocker),
         ActionSpec("record_court_ruling", _("登记法院裁定"), frozenset({S.COURT_PENDING}), LEGAL,
-                   enforcement.record_court_ruling, inputs.RecordCourtRulingBody),
+                   E.record_court_ruling, inputs.RecordCourtRulingBody),
         ActionSpec("execute_demolition", _("强制拆除"), frozenset({S.ANNOUNCED, S.COURT_GRANTED}), SUPERVISOR,
-                   enforcement.execute_demolition, inputs.ExecuteDemolitionBody, blocker=enforcement.demolition_blocker,
+                   E.execute_demolition, inputs.ExecuteDemolitionBody, blocker=E.demolition_blocker,
                    photo_stage=PhotoStage.DEMOLITION),
-        ActionSpec("close", _("结案"), frozenset({S.EXECUTED}), SUPERVISOR, enforcement.close_case, inputs.CloseBody),
+        ActionSpec("close", _("结案"), frozenset({S.EXECUTED}), SUPERVISOR, E.close_case, inputs.CloseBody),
+        ActionSpec("withdraw", _("撤销立案"), frozenset({S.FILED, S.ORDERED}), SUPERVISOR, P.withdraw,
+                   inputs.WithdrawBody),
+        # 行政处罚法 第60条: the 办案期限 may be extended only with a recorded reason.
+        ActionSpec("extend_case_period", _("延长办案期限"), frozenset(PRE_DECISION_STATUSES) | {S.HEARING},
+                   SUPERVISOR, P.extend_case_period, inputs.ExtendCasePeriodBody),
         ActionSpec("comment", _("备注"), ALL_STATUSES, frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.LEGAL_REVIEWER}),
                    comment, inputs.CommentBody, photo_stage=PhotoStage.BEFORE),
-        ActionSpec("lift_suspension", _("恢复执行"), frozenset({S.DECIDED, S.IN_REVIEW}), LEGAL,
-                   lift_suspension, inputs.LiftSuspensionBody, requires=suspension_to_lift),
         ActionSpec("assign", _("指派"), frozenset(OPEN_STATUSES), SUPERVISOR, assign, inputs.AssignBody,
                    form_choices=_assignable_inspectors),
     ]

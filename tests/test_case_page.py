@@ -6,8 +6,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from patrol import workflow
-from patrol.models import Case
+from datetime import date, timedelta
+
+from documents.choices import DocumentKind
+from documents.services import record_service
+from patrol import procedure, workflow
+from patrol.models import Case, Notice
 from tests.factories import finding
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
@@ -18,6 +22,19 @@ def case(users, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     case, _ = workflow.report_finding(actor=users["inspector"], **finding(party_name="王五"))
     return case
+
+
+def ordered(case, users, served_on=None):
+    """Filed, inspected by two officers, ordered to rectify in five working days, the notice served today."""
+    workflow.file_case(case_id=case.pk, actor=users["supervisor"], legal_basis="planning_art65", note="立案")
+    procedure.record_inspection(case_id=case.pk, actor=users["inspector"],
+                                officers=[users["inspector"].pk, users["supervisor"].pk], facts="在建",
+                                refused=True, witness_name="村委会主任")
+    procedure.order(case_id=case.pk, actor=users["supervisor"], order_kind="rectification_order", period_days=5)
+    document = case.documents.get(kind=DocumentKind.RECTIFICATION_ORDER)
+    record_service(document_id=document.pk, actor=users["supervisor"], method="left_at_premises",
+                   served_on=served_on or date.today(), witness_name="村委会主任")
+    return Case.objects.get(pk=case.pk)
 
 
 def jpeg(size=(64, 48)):
@@ -32,7 +49,7 @@ def test_case_page_shows_the_record_and_only_the_actions_this_user_may_take(clie
     assert case.reference in body and "王五" in body and "登记线索" in body
     for action in ("file", "dismiss", "comment", "assign"):
         assert f'id="action-{action}"' in body
-    assert 'id="action-escalate"' not in body
+    assert 'id="action-order"' not in body
     client.force_login(users["leader"])
     assert 'id="action-' not in client.get(reverse("case", args=[case.pk])).content.decode()
 
@@ -40,14 +57,14 @@ def test_case_page_shows_the_record_and_only_the_actions_this_user_may_take(clie
 def test_another_jurisdiction_cannot_open_the_case_page(client, users, case):
     client.force_login(users["other_supervisor"])
     assert client.get(reverse("case", args=[case.pk])).status_code == 404
-    response = client.post(reverse("case-action", args=[case.pk, "file"]), {"note": "x", "version": case.version})
+    response = client.post(reverse("case-action", args=[case.pk, "file"]), {"legal_basis": "planning_art65", "note": "x", "version": case.version})
     assert response.status_code == 404
 
 
 def test_filing_from_the_page_moves_the_case_and_records_it(client, users, case):
     client.force_login(users["supervisor"])
     response = client.post(reverse("case-action", args=[case.pk, "file"]),
-                           {"note": "现场核实", "version": case.version}, follow=True)
+                           {"legal_basis": "planning_art65", "note": "现场核实", "version": case.version}, follow=True)
     assert response.status_code == 200
     case.refresh_from_db()
     assert case.status == "filed"
@@ -56,7 +73,7 @@ def test_filing_from_the_page_moves_the_case_and_records_it(client, users, case)
 
 def test_a_form_error_is_shown_in_chinese_and_changes_nothing(client, users, case):
     client.force_login(users["supervisor"])
-    response = client.post(reverse("case-action", args=[case.pk, "file"]), {"note": "", "version": case.version})
+    response = client.post(reverse("case-action", args=[case.pk, "file"]), {"legal_basis": "planning_art65", "note": "", "version": case.version})
     assert response.status_code == 400
     assert "该字段是必填项" in response.content.decode()
     assert Case.objects.get(pk=case.pk).status == "reported"
@@ -65,24 +82,20 @@ def test_a_form_error_is_shown_in_chinese_and_changes_nothing(client, users, cas
 def test_a_form_error_is_shown_in_english_for_english_users(client, users, case):
     client.force_login(users["supervisor"])
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    response = client.post(reverse("case-action", args=[case.pk, "file"]), {"note": "", "version": case.version})
+    response = client.post(reverse("case-action", args=[case.pk, "file"]), {"legal_basis": "planning_art65", "note": "", "version": case.version})
     assert "This field is required." in response.content.decode()
 
 
 def test_a_stale_form_is_refused_with_a_message(client, users, case):
     client.force_login(users["supervisor"])
-    response = client.post(reverse("case-action", args=[case.pk, "file"]), {"note": "x", "version": case.version - 1})
+    response = client.post(reverse("case-action", args=[case.pk, "file"]), {"legal_basis": "planning_art65", "note": "x", "version": case.version - 1})
     assert response.status_code == 412
     assert "案件已被他人修改" in response.content.decode()
 
 
 def test_reinspection_as_rectified_needs_an_after_photo_and_closes_with_one(client, users, case):
     client.force_login(users["supervisor"])
-    workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案")
-    from datetime import date
-    workflow.issue_notice(case_id=case.pk, actor=users["supervisor"], notice_kind="rectify", deadline_days=5,
-                          service_method="in_person", served_on=date.today())
-    case.refresh_from_db()
+    case = ordered(case, users)
     url = reverse("case-action", args=[case.pk, "reinspect"])
     refused = client.post(url, {"result": "rectified", "note": "已拆", "version": case.version})
     assert refused.status_code == 400 and "整改后" in refused.content.decode()
@@ -95,12 +108,12 @@ def test_reinspection_as_rectified_needs_an_after_photo_and_closes_with_one(clie
     assert case.photos.filter(stage="after").count() == 1
 
 
-def test_the_notice_prints_as_an_official_document(client, users, case):
-    from datetime import date
-    workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案")
-    workflow.issue_notice(case_id=case.pk, actor=users["supervisor"], notice_kind="stop_construction",
-                          deadline_days=3, service_method="left_at_premises", served_on=date.today())
-    notice = case.notices.get()
+def test_a_notice_of_the_old_procedure_still_prints_as_an_official_document(client, users, case):
+    # Notices issued before #13 (issue_notice, now gone) stay on their cases and print as they did.
+    notice = Notice.objects.create(case=case, kind="stop_construction", year=2026, seq=1, number="TST〔2026〕停建字第1号",
+                                   issued_on=date.today(), deadline=date.today() + timedelta(days=3),
+                                   service_method="left_at_premises", served_on=date.today(),
+                                   issued_by=users["supervisor"])
     client.force_login(users["inspector"])
     body = client.get(reverse("notice-print", args=[case.pk, notice.pk])).content.decode()
     assert "责令停止建设通知书" in body and notice.number in body and "当事人：王五" in body
@@ -109,49 +122,35 @@ def test_the_notice_prints_as_an_official_document(client, users, case):
     assert client.get(reverse("notice-print", args=[case.pk, notice.pk])).status_code == 404
 
 
-def test_issuing_a_notice_from_the_page_keeps_the_photo_of_service(client, users, case):
-    from datetime import date
-    workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案")
+def test_an_on_site_record_from_the_page_names_two_officers_and_issues_its_document(client, users, case):
+    workflow.file_case(case_id=case.pk, actor=users["supervisor"], legal_basis="planning_art65", note="立案")
     case.refresh_from_db()
     client.force_login(users["supervisor"])
-    response = client.post(reverse("case-action", args=[case.pk, "issue_notice"]), {
-        "version": case.version, "notice_kind": "rectify", "deadline_days": "15", "service.method": "left_at_premises",
-        "service.date": date.today().isoformat(), "photo_files": [jpeg()]}, follow=True)
+    url = reverse("case-action", args=[case.pk, "record_inspection"])
+    one = client.post(url, {"version": case.version, "officers[]": [users["supervisor"].pk], "facts": "在建",
+                            "refused": "true", "witness_name": "村委会主任"})
+    assert one.status_code == 400 and not case.documents.filter(kind=DocumentKind.INSPECTION_RECORD).exists()
+    response = client.post(url, {"version": case.version, "officers[]": [users["supervisor"].pk, users["inspector"].pk],
+                                 "facts": "在建两层砖混", "refused": "true", "witness_name": "村委会主任"}, follow=True)
     assert response.status_code == 200
-    notice = case.notices.get()
-    assert notice.service_photo is not None and notice.service_photo.stage == "notice"
-    assert Case.objects.get(pk=case.pk).status == "ordered"
-
-
-def test_a_service_field_error_shows_beside_its_field_under_its_dotted_name(client, users, case):
-    from datetime import date, timedelta
-    workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案")
-    case.refresh_from_db()
-    client.force_login(users["supervisor"])
-    response = client.post(reverse("case-action", args=[case.pk, "issue_notice"]), {
-        "version": case.version, "notice_kind": "rectify", "deadline_days": "15", "service.method": "in_person",
-        "service.date": (date.today() + timedelta(days=2)).isoformat()})
-    assert response.status_code == 400
-    body = response.content.decode()
-    field = body.index('id="issue_notice-date"')
-    assert body.index("送达日期不能晚于今天") > field  # under the date field, before the photo field
-    assert body.index("送达日期不能晚于今天") < body.index('id="issue_notice-photos"')
-    assert Case.objects.get(pk=case.pk).status == "filed"
+    assert case.documents.filter(kind=DocumentKind.INSPECTION_RECORD).count() == 1
 
 
 def test_a_blocked_action_shows_its_reason_instead_of_a_form(client, users, case):
-    workflow.comment(case_id=case.pk, actor=users["inspector"], note="当事人已申请行政复议", appeal_filed=True)
     client.force_login(users["supervisor"])
     body = client.get(reverse("case", args=[case.pk])).content.decode()
     assert 'id="action-comment"' in body and 'id="blocked-' not in body  # nothing of a reported case is blocked
-    from datetime import date, timedelta
-    workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案")
-    workflow.issue_notice(case_id=case.pk, actor=users["supervisor"], notice_kind="rectify", deadline_days=5,
-                          service_method="in_person", served_on=date.today())
+    workflow.file_case(case_id=case.pk, actor=users["supervisor"], legal_basis="planning_art65", note="立案")
     body = client.get(reverse("case", args=[case.pk])).content.decode()
-    deadline = Case.objects.get(pk=case.pk).deadline
-    assert 'id="action-escalate"' not in body and 'id="blocked-escalate"' in body
-    assert "尚未届满" in body and (deadline + timedelta(days=1)).isoformat() in body
+    assert 'id="action-order"' not in body and 'id="blocked-order"' in body and "第54、55条" in body
+
+
+def test_the_intent_notice_is_blocked_until_the_deadline_passed_naming_the_earliest_day(client, users, case):
+    case = ordered(case, users)
+    client.force_login(users["supervisor"])
+    body = client.get(reverse("case", args=[case.pk])).content.decode()
+    assert 'id="action-notify_intent"' not in body and 'id="blocked-notify_intent"' in body
+    assert "尚未届满" in body and (case.deadline + timedelta(days=1)).isoformat() in body
 
 
 def test_the_case_page_takes_the_same_queries_however_long_its_record(client, users, case,

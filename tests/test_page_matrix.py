@@ -13,7 +13,7 @@ from django.utils import timezone
 from patrol.models import ApiToken
 from patrol import workflow
 from patrol.choices import CampaignStatus
-from patrol.models import Campaign
+from patrol.models import Campaign, Notice
 from tests.factories import finding
 from tests.routes import routes
 from patrol import kpis
@@ -88,16 +88,18 @@ def world(settings, tmp_path, users, jurisdiction):
     case, _ = workflow.report_finding(actor=users["inspector"], campaign=campaign,
                                       now=timezone.now() - timedelta(days=2), **finding(address="矩阵测试地址"))
     noticed, _ = workflow.report_finding(actor=users["inspector"], **finding())
-    workflow.file_case(case_id=noticed.pk, actor=users["supervisor"], note="立案")
-    workflow.issue_notice(case_id=noticed.pk, actor=users["supervisor"], notice_kind="rectify", deadline_days=5,
-                          service_method="in_person", served_on=today)
+    workflow.file_case(case_id=noticed.pk, actor=users["supervisor"], legal_basis="planning_art65", note="立案")
+    # A notice of the procedure before #13 (issue_notice, now gone): it still prints on its case.
+    notice = Notice.objects.create(case=noticed, kind="rectify", year=today.year, seq=1, number="TST〔2026〕限改字第1号",
+                                   issued_on=today, deadline=today + timedelta(days=7), service_method="in_person",
+                                   served_on=today, issued_by=users["supervisor"])
     summary, _ = summaries.request_summary(scope=kpis.Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
                                            period=kpis.current_period(campaign))
     summaries.produce_summary(summary.pk)
     summary.refresh_from_db()
     token, _key = ApiToken.issue(users["supervisor"], "矩阵")
     tuban_batch = TubanBatch.objects.create(jurisdiction=jurisdiction, name="矩阵批次")
-    return {"case": case, "noticed": noticed, "notice": noticed.notices.get(), "campaign": campaign,
+    return {"case": case, "noticed": noticed, "notice": notice, "campaign": campaign,
             "summary": summary, "token": token, "tuban_batch": tuban_batch,
             "tuban_village": jurisdiction.villages.order_by("name").first()}
 
@@ -107,7 +109,7 @@ def _request(client, name, world):
     case, campaign, summary = world["case"], world["campaign"], world["summary"]
     args, data = {
         "case": ([case.pk], None),
-        "case-action": ([case.pk, "file"], {"note": "立案", "version": case.version}),
+        "case-action": ([case.pk, "file"], {"legal_basis": "planning_art65", "note": "立案", "version": case.version}),
         "notice-print": ([world["noticed"].pk, world["notice"].pk], None),
         "case-sign": ([case.pk], None),
         "settings-language": ([], {"language": "zh-hans"}),

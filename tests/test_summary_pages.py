@@ -35,7 +35,7 @@ def campaign(users, jurisdiction):
     for i in range(3):
         case, _ = workflow.report_finding(actor=users["inspector"], campaign=campaign,
                                           now=timezone.now() - timedelta(days=1 + i), **finding())
-        workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案")
+        workflow.file_case(case_id=case.pk, actor=users["supervisor"], legal_basis="planning_art65", note="立案")
     return campaign
 
 

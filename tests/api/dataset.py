@@ -19,10 +19,10 @@ from disclosure.models import PublishedDecision
 from documents.choices import DocumentKind
 from documents.services import issue_document, record_service
 from documents.signatures import record_signature
-from patrol import workflow
+from patrol import procedure, workflow
 from patrol.choices import (AppealKind, CampaignStatus, LegalBasis, NoticeKind, ReinspectionResult, Role,
                             ServiceMethod, Status)
-from patrol.models import Campaign, Case
+from patrol.models import Campaign, Case, Notice
 from patrol.patrols import record_track, start_patrol
 from patrol.photos import make_thumbnail
 from tests.factories import UserFactory, finding
@@ -107,31 +107,58 @@ class World:
         case = self.reported(code, tag=status)
         if status == Status.REPORTED:
             return case
-        workflow.file_case(case_id=case.pk, actor=supervisor, note="符合立案条件", now=at(2026, 3, 2, 14))
+        workflow.file_case(case_id=case.pk, actor=supervisor, legal_basis="planning_art65", note="符合立案条件", now=at(2026, 3, 2, 14))
         if status == Status.FILED:
             return Case.objects.get(pk=case.pk)
-        workflow.issue_notice(case_id=case.pk, actor=supervisor, notice_kind=NoticeKind.RECTIFY, deadline_days=5,
-                              service_method=ServiceMethod.IN_PERSON, served_on=date(2026, 3, 3),
-                              now=at(2026, 3, 3, 11))
+        procedure.record_inspection(case_id=case.pk, actor=inspector, officers=[inspector.pk, supervisor.pk],
+                                    facts="院外在建彩钢房一处", refused=True, witness_name="村委会主任",
+                                    now=at(2026, 3, 2, 16))
+        ordered = procedure.order(case_id=case.pk, actor=supervisor, order_kind="rectification_order", period_days=5,
+                                  now=at(2026, 3, 3, 11))
+        self._serve(ordered, DocumentKind.RECTIFICATION_ORDER, supervisor, at(2026, 3, 3, 15))
         if status == Status.ORDERED:
             return Case.objects.get(pk=case.pk)
         workflow.reinspect(case_id=case.pk, actor=inspector, result=ReinspectionResult.NOT_RECTIFIED,
                            note="期限届满，未整改", now=at(2026, 3, 11))
         if status == "overdue":
             return Case.objects.get(pk=case.pk)
-        workflow.escalate(case_id=case.pk, actor=supervisor, note="提请法制审核", now=at(2026, 3, 12))
+        notified = procedure.notify_intent(case_id=case.pk, actor=supervisor, facts="逾期未改正", now=at(2026, 3, 12))
+        self._serve(notified, DocumentKind.INTENT_NOTICE, supervisor, at(2026, 3, 12, 15))
+        if status == Status.NOTIFIED:
+            return Case.objects.get(pk=case.pk)
+        if status == Status.HEARING:
+            procedure.request_hearing(case_id=case.pk, actor=supervisor, requested_on=date(2026, 3, 13),
+                                      hearing_at=at(2026, 3, 30), hearing_place="乡政府会议室", chair=legal.pk,
+                                      now=at(2026, 3, 13))
+            return Case.objects.get(pk=case.pk)
+        waiver = self.photo(case.jurisdiction.code, case)
+        procedure.waive_rights(case_id=case.pk, actor=supervisor, waiver_photo=waiver.pk, now=at(2026, 3, 12, 16))
+        procedure.submit_review(case_id=case.pk, actor=supervisor, note="当事人放弃陈述申辩和听证",
+                                now=at(2026, 3, 12, 17))
         if status == Status.IN_REVIEW:
             return Case.objects.get(pk=case.pk)
-        workflow.legal_approve(case_id=case.pk, actor=legal, decision_number="强拆决字第1号",
-                               announcement_date=date(2026, 3, 13), now=at(2026, 3, 13))
+        passed = {key: {"passed": True, "remark": ""} for key in ("subject", "procedure", "facts", "law", "documents")}
+        procedure.legal_approve(case_id=case.pk, actor=legal, checklist=passed, now=at(2026, 3, 13))
+        if status == "approved":
+            return Case.objects.get(pk=case.pk)
+        procedure.record_collective_discussion(case_id=case.pk, actor=supervisor, attendees=["乡长", "副乡长", "队长"],
+                                               conclusion="同意", now=at(2026, 3, 13))
+        decided = procedure.decide(case_id=case.pk, actor=supervisor, period_days=10, now=at(2026, 3, 13))
         if status == Status.DECIDED:
+            self._serve(decided, DocumentKind.DEMOLITION_DECISION, supervisor, at(2026, 3, 13, 15))
             return Case.objects.get(pk=case.pk)
         if status in ENFORCEMENT_STATES:
             return self._enforce(case, status)
         assert status == "suspended"
-        workflow.comment(case_id=case.pk, actor=legal, note="当事人申请行政复议", appeal_filed=True,
-                         now=at(2026, 4, 1))
+        self._serve(decided, DocumentKind.DEMOLITION_DECISION, supervisor, at(2026, 3, 13, 15))
+        workflow.ACTIONS["record_appeal"].service(case_id=case.pk, actor=legal, kind=AppealKind.RECONSIDERATION,
+                                                  body="某县人民政府", filed_on=date(2026, 4, 1), now=at(2026, 4, 1))
         return Case.objects.get(pk=case.pk)
+
+    def _serve(self, case, kind, supervisor, moment):
+        document = case.documents.filter(kind=kind).latest("issued_at")
+        record_service(document_id=document.pk, actor=supervisor, method="left_at_premises",
+                       served_on=moment.date(), witness_name="村委会主任", now=moment)
 
     def _enforce(self, case, status):
         """A case past the 限期拆除决定 (patrol.enforcement), at ``status``: its decision (and, for the later states,
@@ -253,7 +280,15 @@ class World:
         return self._once(("signature", code), build)
 
     def notice(self, code):
-        return self.case(code, Status.ORDERED).notices.get()
+        """A 通知书 of the procedure before #13 (issue_notice, now gone): such notices stay readable on old cases."""
+        def build():
+            case = self.case(code, Status.ORDERED)
+            return Notice.objects.create(case=case, kind=NoticeKind.RECTIFY, year=2026, seq=1,
+                                         number=f"{code}〔2026〕限改字第1号", issued_on=date(2026, 3, 3),
+                                         deadline=date(2026, 3, 10), service_method=ServiceMethod.IN_PERSON,
+                                         served_on=date(2026, 3, 3), issued_by=self.user(code, Role.SUPERVISOR),
+                                         created_at=at(2026, 3, 3, 11))
+        return self._once(("notice", code), build)
 
     def patrol(self, code):
         def build():

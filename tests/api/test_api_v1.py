@@ -160,11 +160,13 @@ def test_a_drawn_campaign_area_wins_and_status_filters_the_list(users, world):
 
 
 def test_a_cases_notices_list_their_deadline_and_a_printable_page(client, users, world):
-    case = world.case("TST", Status.ORDERED)
+    # Notices of the procedure before #13 (issue_notice, now gone) stay listed and printable on their cases.
+    notice = world.notice("TST")
+    case = notice.case
     data = api(users["inspector"]).get(f"/api/v1/cases/{case.pk}/notices/").json()
     assert data["count"] == 1
     notice = data["results"][0]
-    assert notice["kind"] == "rectify" and notice["deadline"] == case.deadline.isoformat()
+    assert notice["kind"] == "rectify" and notice["deadline"] == "2026-03-10"
     assert notice["issued_by"]["username"] == "m_TST_supervisor"
     client.force_login(users["inspector"])
     page = client.get(notice["print_url"])
@@ -176,7 +178,8 @@ def test_a_cases_notices_list_their_deadline_and_a_printable_page(client, users,
 def test_events_are_paged_with_a_total_count(users, world):
     case = world.case("TST", Status.ORDERED)
     data = api(users["leader"]).get(f"/api/v1/cases/{case.pk}/events/").json()
-    assert data["count"] == 3 and [e["action"] for e in data["results"]] == ["report", "file", "issue_notice"]
+    assert data["count"] == 5 and [e["action"] for e in data["results"]] == [
+        "report", "file", "record_inspection", "order", "record_service"]
 
 
 def test_the_case_list_is_ordered_as_asked(users, world):
@@ -188,11 +191,11 @@ def test_the_case_list_is_ordered_as_asked(users, world):
 
 
 def test_dates_outside_2000_to_2099_are_refused_not_crashed_on(users, world):
-    case = world.case("TST", Status.IN_REVIEW)
-    response = api(users["legal"]).post(f"/api/v1/cases/{case.pk}/actions/legal_approve/",
-                                        {"decision_number": "1", "announcement_date": "9999-12-31"}, format="json",
-                                        HTTP_IF_MATCH=f'"{case.pk}-{case.version}"')
-    assert response.status_code == 400 and "announcement_date" in error_of(response)["fields"]
+    case = world.case("TST", Status.ORDERED)
+    response = api(users["supervisor"]).post(f"/api/v1/cases/{case.pk}/actions/extend_case_period/",
+                                             {"new_end": "9999-12-31", "reason": "延长"}, format="json",
+                                             HTTP_IF_MATCH=f'"{case.pk}-{case.version}"')
+    assert response.status_code == 400 and "new_end" in error_of(response)["fields"]
 
 
 # --- the schema ----------------------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 """The case API: reporting a finding, reading a case with its ETag, acting on it with If-Match."""
 import threading
+from datetime import date
 import uuid
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from patrol import workflow
+from documents.models import Document
+from patrol import periods, workflow
 from patrol.choices import Role, Status
 from patrol.models import Case, CaseEvent
 from tests.api.dataset import World
@@ -151,7 +154,7 @@ def test_unchanged_case_answers_304_to_its_etag(users, reported):
 @pytest.mark.smoke
 def test_filing_with_the_etag_succeeds_and_changes_the_etag(users, reported):
     case_id, etag = reported.json()["id"], reported["ETag"]
-    response = act(users["supervisor"], case_id, "file", {"note": "符合立案条件"}, etag)
+    response = act(users["supervisor"], case_id, "file", {"legal_basis": "planning_art65", "note": "符合立案条件"}, etag)
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "filed"
     assert response["ETag"] != etag
@@ -163,7 +166,7 @@ def test_filing_with_the_etag_succeeds_and_changes_the_etag(users, reported):
 
 @pytest.mark.smoke
 def test_an_action_without_if_match_is_428(users, reported):
-    response = act(users["supervisor"], reported.json()["id"], "file", {"note": "x"}, None)
+    response = act(users["supervisor"], reported.json()["id"], "file", {"legal_basis": "planning_art65", "note": "x"}, None)
     assert response.status_code == 428
 
 
@@ -171,21 +174,22 @@ def test_an_action_without_if_match_is_428(users, reported):
 def test_an_action_with_a_stale_etag_is_412_and_changes_nothing(users, reported):
     case_id, etag = reported.json()["id"], reported["ETag"]
     assert act(users["supervisor"], case_id, "comment", {"note": "先看看"}, etag).status_code == 200
-    response = act(users["supervisor"], case_id, "file", {"note": "立案"}, etag)
+    response = act(users["supervisor"], case_id, "file", {"legal_basis": "planning_art65", "note": "立案"}, etag)
     assert response.status_code == 412
     assert Case.objects.get(pk=case_id).status == "reported"
 
 
 @pytest.mark.smoke
 def test_an_action_not_possible_in_this_state_is_409_naming_the_state(users, reported):
-    response = act(users["supervisor"], reported.json()["id"], "escalate", {"note": "x"}, reported["ETag"])
+    response = act(users["supervisor"], reported.json()["id"], "notify_intent", {"facts": "x"},
+                   reported["ETag"])
     assert response.status_code == 409
     assert "待立案" in response.json()["error"]["message"]
 
 
 @pytest.mark.smoke
 def test_an_action_the_role_may_not_take_is_403(users, reported):
-    response = act(users["inspector"], reported.json()["id"], "file", {"note": "x"}, reported["ETag"])
+    response = act(users["inspector"], reported.json()["id"], "file", {"legal_basis": "planning_art65", "note": "x"}, reported["ETag"])
     assert response.status_code == 403
 
 
@@ -199,29 +203,43 @@ def test_invalid_fields_are_400_naming_them(users, reported):
 @pytest.mark.smoke
 def test_a_nested_field_is_named_by_its_dotted_path_as_the_service_names_it(users, reported):
     case_id = reported.json()["id"]
-    filed = act(users["supervisor"], case_id, "file", {"note": "立案"}, reported["ETag"])
-    malformed = act(users["supervisor"], case_id, "issue_notice", {
-        "notice_kind": "rectify", "deadline_days": 7, "service": {"method": "pigeon", "date": "2026-09-28"}},
-        filed["ETag"])
-    assert malformed.status_code == 400 and list(malformed.json()["error"]["fields"]) == ["service.method"]
-    in_the_future = act(users["supervisor"], case_id, "issue_notice", {
-        "notice_kind": "rectify", "deadline_days": 7, "service": {"method": "in_person", "date": "2099-01-04"}},
-        filed["ETag"])  # well-formed, refused by the service's rule
-    assert in_the_future.status_code == 400 and list(in_the_future.json()["error"]["fields"]) == ["service.date"]
+    filed = act(users["supervisor"], case_id, "file", {"legal_basis": "planning_art65", "note": "立案"}, reported["ETag"])
+    malformed = act(users["supervisor"], case_id, "record_interview", {
+        "officers": [users["supervisor"].pk, users["inspector"].pk], "interviewee": "张三", "party_present": False,
+        "questions": [{"q": "是否取得许可？"}]}, filed["ETag"])
+    assert malformed.status_code == 400 and list(malformed.json()["error"]["fields"]) == ["questions.0.a"]
 
 
 @pytest.mark.smoke
-def test_issuing_a_notice_by_working_days_sets_the_deadline_and_numbers_the_notice(users, reported):
+def test_one_officer_or_an_expired_certificate_is_409_naming_article_42(users, reported):
     case_id = reported.json()["id"]
-    filed = act(users["supervisor"], case_id, "file", {"note": "立案"}, reported["ETag"])
-    body = {"notice_kind": "rectify", "deadline_days": 7, "service": {"method": "in_person", "date": "2026-09-28"}}
-    response = act(users["supervisor"], case_id, "issue_notice", body, filed["ETag"])
+    filed = act(users["supervisor"], case_id, "file", {"legal_basis": "planning_art65", "note": "立案"}, reported["ETag"])
+    users["inspector"].certificate_valid_until = date(2020, 1, 1)
+    users["inspector"].save(update_fields=["certificate_valid_until"])
+    body = {"officers": [users["supervisor"].pk, users["inspector"].pk], "facts": "在建", "party_present": False}
+    response = act(users["supervisor"], case_id, "record_inspection", body, filed["ETag"])
+    assert response.status_code == 409 and "第42条" in response.json()["error"]["message"]
+
+
+@pytest.mark.smoke
+def test_an_order_is_served_and_its_deadline_counts_working_days_from_effective_service(users, reported):
+    case_id = reported.json()["id"]
+    filed = act(users["supervisor"], case_id, "file", {"legal_basis": "planning_art65", "note": "立案"}, reported["ETag"])
+    inspected = act(users["supervisor"], case_id, "record_inspection", {
+        "officers": [users["supervisor"].pk, users["inspector"].pk], "facts": "在建", "party_present": False},
+        filed["ETag"])
+    response = act(users["supervisor"], case_id, "order", {"order_kind": "rectification_order", "period_days": 7},
+                   inspected["ETag"])
     assert response.status_code == 200, response.json()
-    data = response.json()
-    # 7 working days after Mon 28 Sep 2026 skip the National Day holiday (1-7 Oct): 29, 30 Sep, 8, 9, 10 (an
-    # adjusted working Saturday), 12, 13 Oct.
-    assert data["deadline"] == "2026-10-13"
-    assert data["notices"][0]["number"] == "TST〔2026〕限改字第1号"
+    assert response.json()["deadline"] is None  # it runs from effective service
+    document = Document.objects.get(case_id=case_id, kind="rectification_order")
+    today = timezone.localdate()
+    served = api(users["supervisor"]).post(f"/api/v1/documents/{document.pk}/services/", {
+        "method": "left_at_premises", "served_on": today.isoformat(), "witness_name": "村委会主任"}, format="json")
+    assert served.status_code == 201, served.json()
+    # Seven working days from the day of service (行政强制法 第69条; across holidays: tests/patrol/test_workflow.py).
+    deadline = periods.deadline_from_days(today, 7)
+    assert api(users["supervisor"]).get(f"/api/v1/cases/{case_id}/").json()["deadline"] == deadline.isoformat()
 
 
 @pytest.mark.smoke
@@ -230,7 +248,7 @@ def test_another_jurisdiction_gets_404_for_the_case_its_events_and_actions(users
     other = api(users["other_supervisor"])
     assert other.get(f"/api/v1/cases/{case_id}/").status_code == 404
     assert other.get(f"/api/v1/cases/{case_id}/events/").status_code == 404
-    assert act(users["other_supervisor"], case_id, "file", {"note": "x"}, reported["ETag"]).status_code == 404
+    assert act(users["other_supervisor"], case_id, "file", {"legal_basis": "planning_art65", "note": "x"}, reported["ETag"]).status_code == 404
     assert other.get("/api/v1/cases/").json()["count"] == 0
 
 
@@ -258,7 +276,7 @@ def test_two_supervisors_acting_at_once_one_wins_and_one_event_is_written(users)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=go, args=("file", {"note": "立案"})),
+    threads = [threading.Thread(target=go, args=("file", {"legal_basis": "planning_art65", "note": "立案"})),
                threading.Thread(target=go, args=("dismiss", {"reason": "not_violation"}))]
     for t in threads:
         t.start()
@@ -283,26 +301,30 @@ def options(user, case):
 
 @pytest.mark.smoke
 def test_available_actions_say_for_each_action_of_the_state_whether_it_is_possible_and_why_not(users, world):
-    # The decision was served on 1 Apr 2026; the 催告 waits for nothing since the windows closed in October, but a
-    # decision without a served 限期拆除决定书 cannot be followed by one.
-    case = world.case("TST", Status.DECIDED)
+    # The dataset's ordered case: its deadline (10 Mar 2026) passed, but nobody re-inspected after it, so the 事先告知
+    # is blocked by the rule (no date lifts it); the order itself is a step of ``filed``, not listed here.
+    case = world.case("TST", Status.ORDERED)
     supervisor = options(world.user("TST", Role.SUPERVISOR), case)
-    assert set(supervisor) == {"reinspect", "record_appeal", "issue_reminder", "comment", "assign"}
+    assert set(supervisor) == {"record_inspection", "record_interview", "reinspect", "extend_deadline", "legalize",
+                               "notify_intent", "withdraw", "extend_case_period", "comment", "assign"}
     assert all(set(option) == {"action", "available", "reason", "earliest"} for option in supervisor.values())
     assert supervisor["comment"] == {"action": "comment", "available": True, "reason": None, "earliest": None}
-    reminder = supervisor["issue_reminder"]
-    assert reminder["available"] is False and reminder["earliest"] is None
-    assert "尚无限期拆除决定书" in reminder["reason"] and "行政强制法第三十五条" in reminder["reason"]
-    assert set(options(world.user("TST", Role.LEGAL_REVIEWER), case)) == {"record_appeal", "comment"}
+    notify = supervisor["notify_intent"]
+    assert notify["available"] is False and notify["earliest"] is None and "复查" in notify["reason"]
+    assert set(options(world.user("TST", Role.LEGAL_REVIEWER), case)) == {"comment"}
     assert options(world.user("TST", Role.LEADER), case) == {}
+    # Decided, its 限期拆除决定书 served on 13 Mar 2026: the 催告 waits for nothing now (the windows closed in September).
+    decided = options(world.user("TST", Role.SUPERVISOR), world.case("TST", Status.DECIDED))
+    assert decided["issue_reminder"] == {"action": "issue_reminder", "available": True, "reason": None,
+                                         "earliest": None}
 
 
 @pytest.mark.smoke
 def test_a_blocked_action_is_refused_with_409_naming_the_rule_whatever_the_body(users, world):
-    case = world.case("TST", Status.DECIDED)
-    response = act(world.user("TST", Role.SUPERVISOR), case.pk, "issue_reminder", {}, f'"{case.pk}-{case.version}"')
+    case = world.case("TST", Status.FILED)
+    response = act(world.user("TST", Role.SUPERVISOR), case.pk, "order", {}, f'"{case.pk}-{case.version}"')
     assert response.status_code == 409, response.json()
-    assert response.json()["error"]["code"] == "rule_violation" and "第三十五条" in response.json()["error"]["message"]
+    assert response.json()["error"]["code"] == "rule_violation" and "第54、55条" in response.json()["error"]["message"]
 
 
 def test_reading_a_case_takes_the_same_queries_however_long_its_record(users, world, django_assert_num_queries):
@@ -314,12 +336,13 @@ def test_reading_a_case_takes_the_same_queries_however_long_its_record(users, wo
             workflow.comment(case_id=case.pk, actor=world.user("TST", Role.INSPECTOR), note=f"第{i}次查看")
 
     add_comments(2)
-    # session-less client: case with village, people, jurisdiction; photos; notices; videos; the escalation
-    # blocker's last re-inspection
-    with django_assert_num_queries(5):
+    # session-less client: case with village, people, jurisdiction; photos; videos; notices; the blockers of the
+    # state's actions (the order's document and its services, the last re-inspection); the clocks (events,
+    # documents with their services) — a fixed number, whatever the length of the record.
+    with django_assert_num_queries(10):
         assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
     add_comments(30)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(10):
         assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
 
 

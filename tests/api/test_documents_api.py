@@ -29,7 +29,7 @@ def client_for(user):
 @pytest.fixture
 def case(users, media):
     reported, _ = workflow.report_finding(actor=users["inspector"], **finding(party_name="张三"))
-    return workflow.file_case(case_id=reported.pk, actor=users["supervisor"], note="符合立案条件")
+    return workflow.file_case(case_id=reported.pk, actor=users["supervisor"], legal_basis="planning_art65", note="符合立案条件")
 
 
 @pytest.fixture

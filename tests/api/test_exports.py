@@ -491,9 +491,12 @@ def test_every_format_names_the_documents_issued_on_a_case_but_not_their_service
                             served_on=timezone.localdate(), tracking_number="1180123456789")
     assert posted.receipt is not None  # the 送达回证 is itself a numbered document, and not a number of the case
     Case.objects.filter(pk=case.pk).update(status=Status.FILED)
-    workflow.issue_notice(case_id=case.pk, actor=users["supervisor"], notice_kind=NoticeKind.RECTIFY,
-                          service_method="in_person", served_on=timezone.localdate(), deadline_days=10)
-    notice = Notice.objects.get(case=case)
+    # A notice of the procedure before #13 (issue_notice, now gone), as old cases have them.
+    today = timezone.localdate()
+    notice = Notice.objects.create(case=case, kind=NoticeKind.RECTIFY, year=today.year, seq=1,
+                                   number=f"TST〔{today.year}〕限改字第1号", issued_on=today,
+                                   deadline=today + timedelta(days=14), service_method="in_person", served_on=today,
+                                   issued_by=users["supervisor"])
     expected = [notice.number, decision.number]  # issued the same day: the old notices first, then the documents
 
     sheet = workbook(get_export(users["supervisor"], "xlsx", "?ordering=reference")).active

@@ -227,7 +227,7 @@ def test_an_unchanged_view_is_answered_304_and_a_change_to_a_case_gives_a_new_et
                           HTTP_IF_NONE_MATCH=etag)
     assert filtered.status_code == 200 and filtered["ETag"] != etag
 
-    workflow.file_case(case_id=cases["reported"].pk, actor=users["supervisor"], note="立案")
+    workflow.file_case(case_id=cases["reported"].pk, actor=users["supervisor"], legal_basis="planning_art65", note="立案")
     changed = client.get("/api/v1/map/cases/", {"bbox": TST_VIEW, "zoom": 14}, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
     assert {f["properties"]["status"] for f in changed.json()["features"]} >= {"filed"}
@@ -236,7 +236,7 @@ def test_an_unchanged_view_is_answered_304_and_a_change_to_a_case_gives_a_new_et
 def test_a_change_in_another_jurisdiction_keeps_the_etag(users, cases):
     client = api(users["supervisor"])
     etag = client.get("/api/v1/map/cases/", {"bbox": TST_VIEW, "zoom": 14})["ETag"]
-    workflow.file_case(case_id=cases["other"].pk, actor=users["other_supervisor"], note="立案")
+    workflow.file_case(case_id=cases["other"].pk, actor=users["other_supervisor"], legal_basis="planning_art65", note="立案")
     assert client.get("/api/v1/map/cases/", {"bbox": TST_VIEW, "zoom": 14}, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 
@@ -378,7 +378,7 @@ def test_the_kpis_follow_the_domain_definitions(users, cases):
     # 整改率 (DOMAIN.md, one definition everywhere): of the cases filed in the period (this month), the share
     # closed by its end. These cases were put into their states without a 立案 event: none was filed this month.
     assert kpis["filed"] == 0 and kpis["rectification_rate"] is None
-    workflow.file_case(case_id=cases["reported"].pk, actor=users["supervisor"], note="立案")
+    workflow.file_case(case_id=cases["reported"].pk, actor=users["supervisor"], legal_basis="planning_art65", note="立案")
     kpis = api(users["leader"]).get("/api/v1/map/kpis/").json()
     assert kpis["filed"] == 1 and kpis["rectification_rate"] == 0.0
 

@@ -98,23 +98,42 @@ def action_entry(action, status, allowed, body, ok=200):
 
 TODAY = lambda: timezone.localdate().isoformat()  # noqa: E731
 
+CHECKLIST = {key: {"passed": True, "remark": ""} for key in ("subject", "procedure", "facts", "law", "documents")}
+
 ACTION_MATRIX = {
-    "file": action_entry("file", Status.REPORTED, SUPERVISOR, lambda w, c, r: {"note": "符合立案条件"}),
+    "file": action_entry("file", Status.REPORTED, SUPERVISOR, lambda w, c, r: {"legal_basis": "planning_art65", "note": "符合立案条件"}),
     "dismiss": action_entry("dismiss", Status.REPORTED, SUPERVISOR,
                             lambda w, c, r: {"reason": "not_violation", "note": "不构成违法"}),
-    "issue_notice": action_entry("issue_notice", Status.FILED, SUPERVISOR, lambda w, c, r: {
-        "notice_kind": "rectify", "deadline_days": 10, "service": {"method": "in_person", "date": TODAY()}}),
     "reinspect": action_entry("reinspect", Status.ORDERED, FIELD,
                               lambda w, c, r: {"result": "partly_rectified", "note": "部分拆除"}),
     "extend_deadline": action_entry("extend_deadline", Status.ORDERED, SUPERVISOR, lambda w, c, r: {
         "deadline": (timezone.localdate() + timedelta(days=30)).isoformat(), "reason": "当事人申请延期"}),
     "legalize": action_entry("legalize", Status.ORDERED, SUPERVISOR,
                              lambda w, c, r: {"permit_number": "乡字第001号"}),
-    "escalate": action_entry("escalate", "overdue", SUPERVISOR, lambda w, c, r: {"note": "逾期未整改"}),
     "legal_approve": action_entry("legal_approve", Status.IN_REVIEW, LEGAL, lambda w, c, r: {
-        "decision_number": "强拆决字第2号", "announcement_date": TODAY()}),
+        "checklist": CHECKLIST}),
     "legal_reject": action_entry("legal_reject", Status.IN_REVIEW, LEGAL, lambda w, c, r: {
-        "reason": "证据不足", "deadline": (timezone.localdate() + timedelta(days=15)).isoformat()}),
+        "checklist": CHECKLIST, "reason": "证据不足", "back_to": "ordered"}),
+    "notify_intent": action_entry("notify_intent", "overdue", SUPERVISOR, lambda w, c, r: {"facts": "逾期未改正"}),
+    "record_statement": action_entry("record_statement", Status.NOTIFIED, frozenset({Role.SUPERVISOR,
+                                                                                    Role.LEGAL_REVIEWER}),
+                                     lambda w, c, r: {"statement": "房屋系自住", "points": [
+                                         {"point": "自住需要", "adopted": False, "reason": "不影响违法性质"}]}),
+    # The dataset's 告知书 was served in March: the five working days to ask for a hearing are long over (409).
+    "request_hearing": action_entry("request_hearing", Status.NOTIFIED, SUPERVISOR, lambda w, c, r: {
+        "requested_on": "2026-03-13", "hearing_at": "2026-03-30T09:00:00+08:00", "hearing_place": "乡政府",
+        "chair": w.user(c, Role.LEGAL_REVIEWER).pk}, ok={409}),
+    "waive_rights": action_entry("waive_rights", Status.NOTIFIED, SUPERVISOR, lambda w, c, r: {
+        "waiver_photo": w.photo(c, w.case(c, Status.NOTIFIED)).pk}),
+    # The hearing notice of the dataset is not served: the hearing cannot be recorded yet (409).
+    "record_hearing": action_entry("record_hearing", Status.HEARING, SUPERVISOR, lambda w, c, r: {
+        "held_on": "2026-03-30", "chair": w.user(c, Role.LEGAL_REVIEWER).pk, "summary": "听证情况"}, ok={409}),
+    "submit_review": action_entry("submit_review", Status.NOTIFIED, SUPERVISOR, lambda w, c, r: {}),
+    "record_collective_discussion": action_entry("record_collective_discussion", "approved", SUPERVISOR,
+                                                 lambda w, c, r: {"attendees": ["乡长", "副乡长", "队长"],
+                                                                  "conclusion": "同意"}),
+    # Its 办案期限 ended in June and a collective discussion is still missing (409, 第57/60条).
+    "decide": action_entry("decide", "approved", SUPERVISOR, lambda w, c, r: {"period_days": 10}, ok={409}),
     # After the 限期拆除决定 (patrol.enforcement), on cases whose documents were served in 2026: a step may also be
     # refused by the clock (409: a window not yet over or already over, night, a rest day), never by the role of
     # the roles allowed.
@@ -140,7 +159,18 @@ ACTION_MATRIX = {
     "comment": action_entry("comment", Status.ORDERED, frozenset({Role.INSPECTOR, Role.SUPERVISOR,
                                                                       Role.LEGAL_REVIEWER}),
                             lambda w, c, r: {"note": "现场已停工"}),
-    "lift_suspension": action_entry("lift_suspension", "suspended", LEGAL, lambda w, c, r: {"note": "复议已结束"}),
+    "record_inspection": action_entry("record_inspection", Status.FILED, FIELD, lambda w, c, r: {
+        "officers": [w.user(c, Role.SUPERVISOR).pk, w.user(c, Role.INSPECTOR).pk], "facts": "现场在建两层砖混房屋",
+        "refused": True, "witness_name": "村委会主任"}),
+    "record_interview": action_entry("record_interview", Status.FILED, FIELD, lambda w, c, r: {
+        "officers": [w.user(c, Role.SUPERVISOR).pk, w.user(c, Role.INSPECTOR).pk], "interviewee": "张三",
+        "questions": [{"q": "是否取得乡村建设规划许可证？", "a": "没有"}], "party_present": False}),
+    # The filed case of the dataset has no on-site record yet: a supervisor is refused by the rule (409).
+    "order": action_entry("order", Status.FILED, SUPERVISOR, lambda w, c, r: {
+        "order_kind": "rectification_order", "period_days": 10}, ok={200, 409}),
+    "withdraw": action_entry("withdraw", Status.ORDERED, SUPERVISOR, lambda w, c, r: {"reason": "案件不成立"}),
+    "extend_case_period": action_entry("extend_case_period", Status.ORDERED, SUPERVISOR, lambda w, c, r: {
+        "new_end": "2026-12-31", "reason": "案情复杂，经负责人批准延长"}),
     "assign": action_entry("assign", Status.ORDERED, SUPERVISOR,
                            lambda w, c, r: {"inspector": w.user(c, Role.INSPECTOR).pk}),
 }

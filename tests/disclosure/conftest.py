@@ -51,7 +51,8 @@ def decide(users, *, kind=K.DEMOLITION_DECISION, when=None, party="张三", phon
     extra = {"location": location} if location else {}
     case, _ = workflow.report_finding(actor=users[actor], now=reported, **finding(
         party_name=party, party_phone=phone, address=address, description=description, **extra))
-    workflow.file_case(case_id=case.pk, actor=users[actor], note="符合立案条件", now=reported)
+    workflow.file_case(case_id=case.pk, actor=users[actor], legal_basis=LegalBasis.PLANNING_ART65,
+                       note="符合立案条件", now=reported)
     Case.objects.filter(pk=case.pk).update(status=Status.DECIDED, legal_basis=LegalBasis.PLANNING_ART65)
     with transaction.atomic():
         locked = Case.objects.select_for_update().select_related("jurisdiction").get(pk=case.pk)

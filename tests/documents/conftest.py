@@ -49,7 +49,7 @@ def filed_case(users, media):
         actor=users["inspector"], now=at(2026, 3, 2, 9),
         **finding(party_name="张三", party_phone="13800000000", estimated_area_m2="86.5", floors=2,
                   structure="brick_concrete", address="村东头12号"))
-    workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="符合立案条件", now=at(2026, 3, 2, 14))
+    workflow.file_case(case_id=case.pk, actor=users["supervisor"], legal_basis="planning_art65", note="符合立案条件", now=at(2026, 3, 2, 14))
     return Case.objects.select_related("jurisdiction", "village").get(pk=case.pk)
 
 

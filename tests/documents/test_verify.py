@@ -18,7 +18,7 @@ def verify():
 
 def test_verify_events_counts_the_documents_and_passes_when_intact(filed_case, users):
     issue(filed_case, DocumentKind.RECTIFICATION_ORDER, users["supervisor"], now=at(2026, 3, 3))
-    assert "1 份文书，发现 0 处问题" in verify()
+    assert "2 份文书，发现 0 处问题" in verify()  # the 立案审批表 of filing, and the order
 
 
 def test_verify_events_names_a_document_whose_pdf_was_replaced(filed_case, users):

@@ -156,7 +156,7 @@ def test_if_match_star_is_a_400_as_the_documented_pattern_says(users, schema):
 
 def test_the_schema_says_what_the_server_sends(schema):
     case = schema["components"]["schemas"]["CaseDetail"]["properties"]
-    assert case["earliest_demolition_date"].get("nullable") is True
+    assert case["decision_due"].get("nullable") is True
     export = schema["paths"]["/api/v1/cases/export.{fmt}"]["get"]["responses"]["200"]["content"]
     assert set(export) == {"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            "application/geo+json", "application/vnd.google-earth.kml+xml"}

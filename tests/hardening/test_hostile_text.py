@@ -186,7 +186,7 @@ def test_a_right_to_left_override_in_an_action_note_is_refused_too(users):
     client = APIClient()
     client.force_authenticate(users["supervisor"])
     etag = client.get(f"/api/v1/cases/{case.pk}/")["ETag"]
-    response = client.post(f"/api/v1/cases/{case.pk}/actions/file/", {"note": "立案\u202eexe"}, format="json",
+    response = client.post(f"/api/v1/cases/{case.pk}/actions/file/", {"legal_basis": "planning_art65", "note": "立案\u202eexe"}, format="json",
                            HTTP_IF_MATCH=etag)
     assert response.status_code == 400 and "note" in response.json()["error"]["fields"]
     case.refresh_from_db()

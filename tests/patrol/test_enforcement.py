@@ -66,7 +66,8 @@ def decided_case(users, legal_basis=LegalBasis.PLANNING_ART65, served_on=DECISIO
     """A case in ``decided`` with its 限期拆除决定书 (ten working days) served on ``served_on``."""
     case, _ = workflow.report_finding(actor=users["inspector"], now=at(2026, 3, 2, 9),
                                       **finding(party_name="张三", address="村东头12号"))
-    workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="符合立案条件", now=at(2026, 3, 2, 14))
+    workflow.file_case(case_id=case.pk, actor=users["supervisor"], legal_basis=LegalBasis.PLANNING_ART65,
+                       note="符合立案条件", now=at(2026, 3, 2, 14))
     Case.objects.filter(pk=case.pk).update(status=S.DECIDED, legal_basis=legal_basis)
     with transaction.atomic():
         locked = Case.objects.select_for_update().select_related("jurisdiction").get(pk=case.pk)

@@ -21,9 +21,9 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from patrol import workflow
+from patrol import procedure, workflow
 from patrol.bulk import add_synthetic_cases
-from patrol.choices import NoticeKind, PhotoStage, ServiceMethod, Status
+from patrol.choices import PhotoStage, Status
 from patrol.ledger import verify_case_chain
 from patrol.models import Case, CaseEvent, Photo
 from tests.factories import finding
@@ -49,9 +49,9 @@ def record(users, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     inspector, supervisor = users["inspector"], users["supervisor"]
     long, _ = workflow.report_finding(actor=inspector, now=at(2026, 3, 2, 9), **finding())
-    workflow.file_case(case_id=long.pk, actor=supervisor, note="符合立案条件", now=at(2026, 3, 2, 14))
-    workflow.issue_notice(case_id=long.pk, actor=supervisor, notice_kind=NoticeKind.RECTIFY, deadline_days=5,
-                          service_method=ServiceMethod.IN_PERSON, served_on=date(2026, 3, 3), now=at(2026, 3, 3))
+    workflow.file_case(case_id=long.pk, actor=supervisor, legal_basis="planning_art65", note="符合立案条件", now=at(2026, 3, 2, 14))
+    procedure.extend_case_period(case_id=long.pk, actor=supervisor, new_end=date(2026, 7, 1), reason="案情复杂",
+                                 now=at(2026, 3, 3))
     add_photo(long, inspector)
     workflow.comment(case_id=long.pk, actor=inspector, note="当事人表示将自行拆除", now=at(2026, 3, 4))
     short, _ = workflow.report_finding(actor=inspector, now=at(2026, 3, 5), **finding())
@@ -115,7 +115,8 @@ def test_verify_events_passes_on_an_intact_record(record):
     output = verify()
     events, photos = CaseEvent.objects.count(), Photo.objects.count()
     assert (events, photos) == (9, 3)
-    assert f"已检查 3 个案件、{events} 条记录、{photos} 张照片、0 份文书，发现 0 处问题" in output
+    # The one filed case carries its 立案审批表.
+    assert f"已检查 3 个案件、{events} 条记录、{photos} 张照片、1 份文书，发现 0 处问题" in output
     for case in record.values():
         assert verify_case_chain(case) is None
 
@@ -154,9 +155,9 @@ def test_an_edited_payload_fails_naming_the_event(record):
     case = record["long"]
     with behind_the_applications_back():
         target = event(case, 3)
-        payload = {**target.payload, "deadline": "2026-12-31"}
+        payload = {**target.payload, "new_end": "2026-12-31"}
         CaseEvent.objects.filter(pk=target.pk).update(payload=payload)
-    assert f"{case.reference}：第 3 条记录（issue_notice）已被篡改" in verify_fails()
+    assert f"{case.reference}：第 3 条记录（extend_case_period）已被篡改" in verify_fails()
 
 
 def test_a_deleted_event_leaves_a_gap_that_is_named(record):
@@ -173,7 +174,7 @@ def test_a_deleted_event_renumbered_to_close_the_gap_breaks_the_link(record):
         for seq in (3, 4, 5):
             cursor.execute("UPDATE patrol_caseevent SET seq = %s WHERE case_id = %s AND seq = %s",
                            [seq - 1, case.pk, seq])
-    assert f"{case.reference}：第 2 条记录（issue_notice）与第 1 条不衔接" in verify_fails()
+    assert f"{case.reference}：第 2 条记录（extend_case_period）与第 1 条不衔接" in verify_fails()
 
 
 def test_the_deleted_last_event_is_noticed(record):
@@ -201,8 +202,8 @@ def test_two_swapped_events_are_named(record):
         cursor.execute(update, [2, third.pk])
         cursor.execute(update, [3, second.pk])
     assert list(case.events.order_by("seq").values_list("action", flat=True)[:3]) == [
-        "report", "issue_notice", "file"]
-    assert f"{case.reference}：第 2 条记录（issue_notice）与第 1 条不衔接" in verify_fails()
+        "report", "extend_case_period", "file"]
+    assert f"{case.reference}：第 2 条记录（extend_case_period）与第 1 条不衔接" in verify_fails()
 
 
 def test_a_case_status_changed_behind_the_record_is_noticed(record):

@@ -5,6 +5,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from gis.models import Jurisdiction, Village
+from documents.models import ServiceRecord
 from patrol.choices import ReinspectionResult, Resolution, Status
 from patrol.ledger import verify_case_chain
 from patrol.models import Campaign, Case, CaseEvent, Notice, Patrol, Photo, User
@@ -53,11 +54,12 @@ def test_demo_cases_cover_every_state_with_valid_records(seeded):
     assert 190 <= lwg.count() <= 210
     by_status = dict(lwg.values_list("status").annotate(n=Count("pk")))
     # The states whose actions exist today; each step of #13 that lands adds its state here (and to the demo).
-    reached = {Status.REPORTED, Status.DISMISSED, Status.FILED, Status.ORDERED, Status.IN_REVIEW, Status.DECIDED,
-               Status.CLOSED}
+    reached = {Status.REPORTED, Status.DISMISSED, Status.FILED, Status.ORDERED, Status.NOTIFIED, Status.HEARING,
+               Status.IN_REVIEW, Status.DECIDED, Status.CLOSED}
     assert set(by_status) >= reached
     resolutions = set(lwg.filter(status=Status.CLOSED).values_list("resolution", flat=True))
-    assert {Resolution.RECTIFIED_BY_PARTY, Resolution.LEGALIZED, Resolution.FORCIBLY_DEMOLISHED} <= resolutions
+    assert {Resolution.RECTIFIED_BY_PARTY, Resolution.LEGALIZED} <= resolutions
+    assert lwg.filter(resolution=Resolution.WITHDRAWN).exists()
     for case in lwg.select_related("jurisdiction")[:60]:
         assert verify_case_chain(case) is None
     assert Photo.objects.filter(case__jurisdiction__code="LWG").count() >= 200
@@ -111,3 +113,15 @@ def test_the_demo_jurisdictions_name_their_appeal_bodies_and_lwg_may_use_every_l
     for jurisdiction in (lwg, demo2):
         assert jurisdiction.reconsideration_body.endswith("人民政府") and jurisdiction.court.endswith("人民法院")
     assert lwg.is_major_case(area_m2=250, demolition=True) and not lwg.is_major_case(area_m2=80, demolition=True)
+
+
+def test_demo_has_a_late_case_a_hearing_and_an_order_served_by_public_notice_not_yet_in_force(seeded):
+    lwg = Case.objects.filter(jurisdiction__code="LWG")
+    assert lwg.late().exists()
+    assert lwg.filter(status=Status.HEARING).exists()
+    today = timezone.localdate()
+    pending = ServiceRecord.objects.filter(document__case__jurisdiction__code="LWG", method="public_notice",
+                                           effective_on__gt=today)
+    assert pending.exists()
+    assert all(service.document.case.deadline is None or service.document.case.deadline > today
+               for service in pending)

@@ -11,13 +11,14 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from patrol import workflow
+from documents.choices import DocumentKind
+from documents.services import record_service
+from patrol import procedure, workflow
 from patrol.choices import (
     DismissReason,
-    NoticeKind,
     PhotoStage,
     ReinspectionResult,
     Resolution,
@@ -27,7 +28,7 @@ from patrol.choices import (
 )
 from patrol.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, RuleViolation, StaleCase
 from patrol.ledger import verify_case_chain
-from patrol.models import Case, CaseEvent, Notice
+from patrol.models import Case, CaseEvent
 from tests.factories import UserFactory, finding
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,10 @@ EARLIEST_DEMOLITION = date(2026, 9, 14)
 DEMOLITION_AT = at(2026, 9, 14, 10)
 
 
+PASSED = {key: {"passed": True, "remark": ""} for key in ("subject", "procedure", "facts", "law", "documents")}
+LEADERS = ["乡长", "分管副乡长", "执法队长"]
+
+
 class Story:
     """Drives a fresh case through the real services to a given state."""
 
@@ -70,14 +75,19 @@ class Story:
 
     def filed(self):
         case = self.reported()
-        workflow.file_case(case_id=case.pk, actor=self.supervisor, note="经现场核查，符合立案条件", now=FILED_AT)
+        workflow.file_case(case_id=case.pk, actor=self.supervisor, legal_basis="planning_art65", note="经现场核查，符合立案条件", now=FILED_AT)
         return fresh(case)
 
     def ordered(self):
+        """Filed, inspected on the spot by two officers, ordered to rectify in five working days, the notice served
+        in person on Tue 3 Mar: the deadline (from effective service) is Tue 10 Mar."""
         case = self.filed()
-        workflow.issue_notice(case_id=case.pk, actor=self.supervisor, notice_kind=NoticeKind.RECTIFY,
-                              deadline_days=5, service_method=ServiceMethod.IN_PERSON, served_on=SERVED_ON,
-                              now=NOTICE_AT)
+        procedure.record_inspection(case_id=case.pk, actor=self.inspector,
+                                    officers=[self.inspector.pk, self.supervisor.pk], facts="院外在建彩钢房一处",
+                                    refused=True, witness_name="村委会主任", now=FILED_AT)
+        procedure.order(case_id=case.pk, actor=self.supervisor, order_kind="rectification_order", period_days=5,
+                        now=NOTICE_AT)
+        self.serve(case, DocumentKind.RECTIFICATION_ORDER, SERVED_ON)
         return fresh(case)
 
     def overdue(self):
@@ -87,23 +97,43 @@ class Story:
                            note="期限届满，未整改", now=REINSPECTED_AT)
         return fresh(case)
 
-    def in_review(self, by=None):
+    def notified(self):
+        """事先告知书 issued and served on Thu 12 Mar."""
         case = self.overdue()
-        workflow.escalate(case_id=case.pk, actor=by or self.supervisor, note="逾期未整改，提请法制审核",
-                          now=ESCALATED_AT)
+        procedure.notify_intent(case_id=case.pk, actor=self.supervisor, facts="逾期未改正", now=ESCALATED_AT)
+        self.serve(case, DocumentKind.INTENT_NOTICE, ESCALATED_AT.date())
+        return fresh(case)
+
+    def in_review(self, by=None):
+        """The party waived its rights (a signed waiver) and the case went to the legal review on Thu 12 Mar."""
+        case = self.notified()
+        waiver = self.photo(case, PhotoStage.NOTICE, now=ESCALATED_AT)
+        procedure.waive_rights(case_id=case.pk, actor=self.supervisor, waiver_photo=waiver.pk, now=ESCALATED_AT)
+        procedure.submit_review(case_id=case.pk, actor=by or self.supervisor, note="当事人放弃陈述申辩和听证",
+                                now=ESCALATED_AT)
         return fresh(case)
 
     def decided(self):
+        """Approved, discussed, decided on Fri 13 Mar and the 限期拆除决定书 served that day."""
         case = self.in_review()
-        workflow.legal_approve(case_id=case.pk, actor=self.legal, decision_number="TST强拆决字〔2026〕第1号",
-                               announcement_date=ANNOUNCED_ON, now=APPROVED_AT)
+        procedure.legal_approve(case_id=case.pk, actor=self.legal, checklist=PASSED, now=APPROVED_AT)
+        procedure.record_collective_discussion(case_id=case.pk, actor=self.supervisor, attendees=LEADERS,
+                                               conclusion="同意作出限期拆除决定", now=APPROVED_AT)
+        procedure.decide(case_id=case.pk, actor=self.supervisor, period_days=10, now=APPROVED_AT)
+        self.serve(case, DocumentKind.DEMOLITION_DECISION, ANNOUNCED_ON)
         return fresh(case)
 
     def suspended(self):
         case = self.decided()
-        workflow.comment(case_id=case.pk, actor=self.legal, note="当事人申请行政复议", appeal_filed=True,
-                         now=at(2026, 4, 1))
+        workflow.ACTIONS["record_appeal"].service(case_id=case.pk, actor=self.legal, kind="reconsideration",
+                                                  body="××县人民政府", filed_on=date(2026, 4, 1), now=at(2026, 4, 1))
         return fresh(case)
+
+    def serve(self, case, kind, served_on):
+        document = case.documents.filter(kind=kind).latest("issued_at")
+        return record_service(document_id=document.pk, actor=self.supervisor, method=ServiceMethod.LEFT_AT_PREMISES,
+                              served_on=served_on, witness_name="村委会主任李四",
+                              now=at(served_on.year, served_on.month, served_on.day, 15))
 
     def closed(self):
         case = self.ordered()
@@ -168,14 +198,15 @@ def test_the_action_table_matches_the_domain_reference():
     S, R = Status, Role
     table = {name: (set(spec.from_statuses), set(spec.roles)) for name, spec in workflow.ACTIONS.items()}
     open_statuses = set(S.values) - {S.CLOSED, S.DISMISSED}
+    investigating = {S.FILED, S.ORDERED, S.NOTIFIED, S.HEARING, S.IN_REVIEW, S.DECIDED}
+    # Exactly DOMAIN.md's table (and extend_case_period, the recorded extension of the 办案期限 that #13 asks for):
+    # the actions of the procedure before #13 (issue_notice, escalate, lift_suspension) are gone.
     assert table == {
         "file": ({S.REPORTED}, {R.SUPERVISOR}),
         "dismiss": ({S.REPORTED}, {R.SUPERVISOR}),
-        "issue_notice": ({S.FILED}, {R.SUPERVISOR}),
         "reinspect": ({S.ORDERED, S.DECIDED, S.REMINDED, S.ANNOUNCED}, {R.INSPECTOR, R.SUPERVISOR}),
         "extend_deadline": ({S.ORDERED}, {R.SUPERVISOR}),
         "legalize": ({S.ORDERED, S.NOTIFIED}, {R.SUPERVISOR}),
-        "escalate": ({S.ORDERED}, {R.SUPERVISOR}),
         "legal_approve": ({S.IN_REVIEW}, {R.LEGAL_REVIEWER}),
         "legal_reject": ({S.IN_REVIEW}, {R.LEGAL_REVIEWER}),
         "record_appeal": ({S.DECIDED, S.REMINDED, S.ENFORCEMENT_DECIDED, S.ANNOUNCED},
@@ -189,8 +220,20 @@ def test_the_action_table_matches_the_domain_reference():
         "execute_demolition": ({S.ANNOUNCED, S.COURT_GRANTED}, {R.SUPERVISOR}),
         "close": ({S.EXECUTED}, {R.SUPERVISOR}),
         "comment": (set(S.values), {R.INSPECTOR, R.SUPERVISOR, R.LEGAL_REVIEWER}),
-        "lift_suspension": ({S.DECIDED, S.IN_REVIEW}, {R.LEGAL_REVIEWER}),
         "assign": (open_statuses, {R.SUPERVISOR}),
+        "record_inspection": (investigating, {R.INSPECTOR, R.SUPERVISOR}),
+        "record_interview": (investigating, {R.INSPECTOR, R.SUPERVISOR}),
+        "order": ({S.FILED}, {R.SUPERVISOR}),
+        "withdraw": ({S.FILED, S.ORDERED}, {R.SUPERVISOR}),
+        "extend_case_period": ({S.FILED, S.ORDERED, S.NOTIFIED, S.HEARING, S.IN_REVIEW}, {R.SUPERVISOR}),
+        "notify_intent": ({S.ORDERED}, {R.SUPERVISOR}),
+        "record_statement": ({S.NOTIFIED, S.REMINDED}, {R.SUPERVISOR, R.LEGAL_REVIEWER}),
+        "request_hearing": ({S.NOTIFIED}, {R.SUPERVISOR}),
+        "waive_rights": ({S.NOTIFIED}, {R.SUPERVISOR}),
+        "record_hearing": ({S.HEARING}, {R.SUPERVISOR}),
+        "submit_review": ({S.NOTIFIED}, {R.SUPERVISOR}),
+        "record_collective_discussion": ({S.IN_REVIEW}, {R.SUPERVISOR}),
+        "decide": ({S.IN_REVIEW}, {R.SUPERVISOR}),
     }
 
 
@@ -200,7 +243,8 @@ def test_the_action_table_matches_the_domain_reference():
 def test_supervisor_files_a_reported_case_and_the_reporting_inspector_becomes_responsible(story):
     case = story.reported()
     assert case.events.get().action == "report"
-    case, event = act(case, workflow.file_case, actor=story.supervisor, note="符合立案条件", now=FILED_AT)
+    case, event = act(case, workflow.file_case, actor=story.supervisor, legal_basis="planning_art65",
+                      note="符合立案条件", now=FILED_AT)
     assert (event.action, event.from_status, event.to_status) == ("file", Status.REPORTED, Status.FILED)
     assert event.actor == story.supervisor and event.note == "符合立案条件" and event.created_at == FILED_AT
     assert case.responsible == story.inspector
@@ -237,75 +281,19 @@ def test_dismissing_as_a_duplicate_needs_an_original_in_the_same_jurisdiction(st
 
 
 @pytest.mark.smoke
-def test_issuing_a_notice_with_a_deadline_date_starts_rectification(story):
+def test_an_order_after_an_on_site_record_starts_rectification_once_its_notice_is_served(story):
     case = story.filed()
-    case, event = act(case, workflow.issue_notice, actor=story.supervisor, notice_kind=NoticeKind.RECTIFY,
-                      deadline=date(2026, 3, 20), service_method=ServiceMethod.LEFT_AT_PREMISES,
-                      served_on=SERVED_ON, now=NOTICE_AT)
-    assert (event.action, event.from_status, event.to_status) == ("issue_notice", Status.FILED, Status.ORDERED)
-    assert case.deadline == date(2026, 3, 20)
-    notice = case.notices.get()
-    assert notice.number == "TST〔2026〕限改字第1号"
-    assert (notice.kind, notice.deadline, notice.served_on, notice.service_method) == (
-        NoticeKind.RECTIFY, date(2026, 3, 20), SERVED_ON, ServiceMethod.LEFT_AT_PREMISES)
-    assert event.payload["notice_number"] == notice.number
-    assert event.payload["service"] == {"method": "left_at_premises", "date": "2026-03-03", "photo": None}
-
-
-@pytest.mark.smoke
-def test_issuing_a_notice_with_deadline_days_counts_working_days_across_national_day(story):
-    case = story.filed()
-    case, event = act(case, workflow.issue_notice, actor=story.supervisor, notice_kind=NoticeKind.STOP_CONSTRUCTION,
-                      deadline_days=5, service_method=ServiceMethod.IN_PERSON, served_on=date(2026, 9, 28),
-                      now=at(2026, 9, 28, 15))
+    procedure.record_inspection(case_id=case.pk, actor=story.inspector,
+                                officers=[story.inspector.pk, story.supervisor.pk], facts="在建", refused=True,
+                                witness_name="村委会主任", now=FILED_AT)
+    case, event = act(fresh(case), procedure.order, actor=story.supervisor, order_kind="stop_construction_order",
+                      period_days=5, now=at(2026, 9, 28, 11))
+    assert (event.action, event.from_status, event.to_status) == ("order", Status.FILED, Status.ORDERED)
+    assert case.deadline is None  # it runs from effective service (行政强制法 第69条)
+    story.serve(case, DocumentKind.STOP_CONSTRUCTION_ORDER, date(2026, 9, 28))
     # Tue 29, Wed 30, (Oct 1–7 holiday), Thu 8, Fri 9, Sat 10 (adjusted working day).
-    assert case.deadline == date(2026, 10, 10)
-    assert event.payload["deadline"] == "2026-10-10" and event.payload["deadline_days"] == 5
-    assert case.notices.get().number == "TST〔2026〕停建字第1号"
-
-
-@pytest.mark.smoke
-def test_a_notice_records_the_photo_of_its_service(story):
-    case = story.filed()
-    photo = story.photo(case, PhotoStage.NOTICE, actor=story.supervisor, now=NOTICE_AT)
-    case, event = act(case, workflow.issue_notice, actor=story.supervisor, notice_kind=NoticeKind.RECTIFY,
-                      deadline_days=5, service_method=ServiceMethod.IN_PERSON, served_on=SERVED_ON,
-                      service_photo=photo.pk, now=NOTICE_AT)
-    assert case.notices.get().service_photo == photo
-    assert event.payload["service"]["photo"] == photo.sha256
-
-
-@pytest.mark.smoke
-def test_notice_numbers_count_up_per_kind_and_year_without_gaps(story):
-    def issue(kind, served_on, now):
-        case = story.filed()
-        workflow.issue_notice(case_id=case.pk, actor=story.supervisor, notice_kind=kind, deadline_days=15,
-                              service_method=ServiceMethod.POST, served_on=served_on, now=now)
-        return case.notices.get().number
-
-    assert issue(NoticeKind.RECTIFY, SERVED_ON, NOTICE_AT) == "TST〔2026〕限改字第1号"
-    assert issue(NoticeKind.STOP_CONSTRUCTION, SERVED_ON, NOTICE_AT) == "TST〔2026〕停建字第1号"
-    # A notice whose transaction fails gives its number back.
-    case = story.filed()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        workflow.issue_notice(case_id=case.pk, actor=story.supervisor, notice_kind=NoticeKind.RECTIFY,
-                              deadline_days=15, service_method=ServiceMethod.POST, served_on=SERVED_ON, now=NOTICE_AT)
-        raise RuntimeError("the request failed after the notice was numbered")
-    assert not Notice.objects.filter(case=case).exists()
-    assert issue(NoticeKind.RECTIFY, SERVED_ON, NOTICE_AT) == "TST〔2026〕限改字第2号"
-    assert issue(NoticeKind.DEMOLISH_WITHIN_DEADLINE, SERVED_ON, NOTICE_AT) == "TST〔2026〕限拆字第1号"
-    # A new year starts again at 1.
-    assert issue(NoticeKind.RECTIFY, date(2027, 1, 5), at(2027, 1, 5, 9)) == "TST〔2027〕限改字第1号"
-    assert sorted(Notice.objects.filter(kind=NoticeKind.RECTIFY).values_list("year", "seq")) == [
-        (2026, 1), (2026, 2), (2027, 1)]
-
-
-@pytest.mark.smoke
-def test_the_notice_number_uses_the_jurisdiction_document_prefix(story, jurisdiction):
-    jurisdiction.doc_prefix = "测执"
-    jurisdiction.save(update_fields=["doc_prefix"])
-    case = story.ordered()
-    assert case.notices.get().number == "测执〔2026〕限改字第1号"
+    assert fresh(case).deadline == date(2026, 10, 10)
+    assert case.documents.get(kind=DocumentKind.STOP_CONSTRUCTION_ORDER).number == "TST〔2026〕停建字第1号"
 
 
 @pytest.mark.smoke
@@ -361,93 +349,23 @@ def test_supervisor_closes_a_case_whose_party_obtained_the_permit(story):
 
 
 @pytest.mark.smoke
-def test_supervisor_escalates_an_overdue_case_after_a_failed_reinspection(story):
-    case = story.overdue()
-    case, event = act(case, workflow.escalate, actor=story.supervisor, note="提请法制审核", now=ESCALATED_AT)
-    assert (event.action, event.from_status, event.to_status) == ("escalate", Status.ORDERED, Status.IN_REVIEW)
+def test_legal_reviewer_approves_with_the_checklist_and_the_case_waits_for_the_decision(story):
+    case = story.in_review()
+    case, event = act(case, procedure.legal_approve, actor=story.legal, checklist=PASSED, now=APPROVED_AT)
+    assert (event.action, event.from_status, event.to_status) == ("legal_approve", Status.IN_REVIEW, Status.IN_REVIEW)
+    opinion = case.documents.get(kind="legal_review_opinion")
+    assert event.payload["document_sha256"] == opinion.sha256 and len(event.payload["checklist"]) == 5
+    assert procedure.approved(case)
 
 
 @pytest.mark.smoke
-def test_legal_reviewer_approves_the_escalation_and_the_announcement_starts_the_wait(story):
+def test_legal_reviewer_rejects_back_to_rectification(story):
     case = story.in_review()
-    case, event = act(case, workflow.legal_approve, actor=story.legal, decision_number="强拆决字第1号",
-                      announcement_date=ANNOUNCED_ON, now=APPROVED_AT)
-    assert (event.action, event.from_status, event.to_status) == (
-        "legal_approve", Status.IN_REVIEW, Status.DECIDED)
-    assert case.enforcement_announced_on == ANNOUNCED_ON
-    assert workflow.earliest_demolition_date(case) == EARLIEST_DEMOLITION
-
-
-@pytest.mark.smoke
-def test_an_announcement_dated_before_the_escalation_is_refused(story):
-    case = story.in_review()
-    with pytest.raises(InvalidInput) as refused:
-        workflow.legal_approve(case_id=case.pk, actor=story.legal, decision_number="强拆决字第1号",
-                               announcement_date=timezone.localdate(ESCALATED_AT) - timedelta(days=30),
-                               now=APPROVED_AT)
-    assert set(refused.value.fields) == {"announcement_date"}
-    case.refresh_from_db()
-    assert case.status == Status.IN_REVIEW and case.enforcement_announced_on is None
-
-
-@pytest.mark.smoke
-def test_legal_reviewer_rejects_the_escalation_with_a_new_deadline(story):
-    case = story.in_review()
-    case, event = act(case, workflow.legal_reject, actor=story.legal, reason="催告程序不完整",
-                      deadline=date(2026, 3, 31), now=APPROVED_AT)
+    checklist = {**PASSED, "facts": {"passed": False, "remark": "复查记录不完整"}}
+    case, event = act(case, procedure.legal_reject, actor=story.legal, checklist=checklist, reason="证据不足",
+                      back_to=Status.ORDERED, now=APPROVED_AT)
     assert (event.action, event.from_status, event.to_status) == ("legal_reject", Status.IN_REVIEW, Status.ORDERED)
-    assert case.deadline == date(2026, 3, 31) and event.note == "催告程序不完整"
-
-
-@pytest.mark.smoke
-def test_after_a_rejection_escalation_waits_for_the_new_deadline_and_a_new_reinspection(story):
-    case = story.in_review()
-    workflow.legal_reject(case_id=case.pk, actor=story.legal, reason="催告程序不完整", deadline=date(2026, 3, 31),
-                          now=APPROVED_AT)
-    # The new deadline has passed, but the only re-inspection is from before it.
-    error = refused(case, RuleViolation, workflow.escalate, actor=story.supervisor, note="再次提请", now=at(2026, 4, 2))
-    assert "复查" in str(error)
-    workflow.reinspect(case_id=case.pk, actor=story.inspector, result=ReinspectionResult.NOT_RECTIFIED,
-                       note="新期限届满仍未整改", now=at(2026, 4, 1))
-    case, event = act(case, workflow.escalate, actor=story.supervisor, note="再次提请", now=at(2026, 4, 2))
-    assert event.to_status == Status.IN_REVIEW
-
-
-@pytest.mark.smoke
-def test_the_waiting_period_is_configured_per_jurisdiction(story, jurisdiction):
-    jurisdiction.demolition_wait_days = 60
-    jurisdiction.save(update_fields=["demolition_wait_days"])
-    case = story.decided()
-    assert workflow.earliest_demolition_date(case) == date(2026, 5, 12)  # 13 Mar + 60 days, a Tuesday
-
-
-@pytest.mark.smoke
-def test_a_wait_ending_in_the_national_day_holiday_moves_to_the_first_working_day_after(story, jurisdiction):
-    jurisdiction.demolition_wait_days = (date(2026, 10, 1) - ANNOUNCED_ON).days
-    jurisdiction.save(update_fields=["demolition_wait_days"])
-    assert workflow.earliest_demolition_date(story.decided()) == date(2026, 10, 8)
-
-
-@pytest.mark.smoke
-def test_an_appeal_suspends_enforcement_and_lifting_the_suspension_restores_it(story):
-    case = story.decided()
-    case, event = act(case, workflow.comment, actor=story.inspector, note="当事人已提起行政诉讼", appeal_filed=True,
-                      now=at(2026, 4, 1))
-    assert (event.action, event.from_status, event.to_status) == (
-        "comment", Status.DECIDED, Status.DECIDED)
-    assert case.suspended and event.payload == {"photos": [], "appeal_filed": True}
-
-    case, event = act(case, workflow.lift_suspension, actor=story.legal, note="法院判决驳回诉讼请求",
-                      now=at(2026, 9, 1))
-    assert (event.action, event.from_status, event.to_status) == (
-        "lift_suspension", Status.DECIDED, Status.DECIDED)
-    assert not case.suspended
-
-
-@pytest.mark.smoke
-def test_a_suspension_cannot_be_lifted_when_there_is_none(story):
-    case = story.decided()
-    refused(case, InvalidTransition, workflow.lift_suspension, actor=story.legal, note="恢复")
+    assert event.note == "证据不足" and case.deadline == DEADLINE
 
 
 @pytest.mark.smoke
@@ -457,7 +375,7 @@ def test_a_comment_keeps_the_state_in_any_state(story, state):
     photo = story.photo(case, PhotoStage.BEFORE)
     case, event = act(case, workflow.comment, actor=story.legal, note="补充说明", photos=[photo.pk])
     assert (event.action, event.from_status, event.to_status) == ("comment", state, state)
-    assert event.payload == {"photos": [photo.sha256], "appeal_filed": False}
+    assert event.payload == {"photos": [photo.sha256]}
     assert not case.suspended
 
 
@@ -496,27 +414,30 @@ def test_attaching_a_photo_records_it_on_the_case(story):
 # --- refused: wrong state -------------------------------------------------------------------------
 
 WRONG_STATE = [
-    ("filed", "file", dict(actor="supervisor", note="再立案"), "已立案"),
+    ("filed", "file", dict(actor="supervisor", legal_basis="planning_art65", note="再立案"), "已立案"),
     ("ordered", "dismiss", dict(actor="supervisor", reason=DismissReason.NOT_VIOLATION), "责令整改中"),
-    ("reported", "issue_notice", dict(actor="supervisor", notice_kind=NoticeKind.RECTIFY, deadline_days=5,
-                                      service_method=ServiceMethod.IN_PERSON, served_on=SERVED_ON, now=NOTICE_AT),
-     "待立案"),
     ("filed", "reinspect", dict(actor="inspector", result=ReinspectionResult.NOT_RECTIFIED, note="复查"), "已立案"),
     ("in_review", "extend_deadline", dict(actor="supervisor", deadline=date(2026, 4, 30), reason="延期"),
      "法制审核中"),
     ("closed", "legalize", dict(actor="supervisor", permit_number="乡字第2号"), "已结案"),
-    ("filed", "escalate", dict(actor="supervisor", note="提请", now=ESCALATED_AT), "已立案"),
-    ("ordered", "legal_approve", dict(actor="legal", decision_number="1号", announcement_date=ANNOUNCED_ON),
-     "责令整改中"),
-    ("decided", "legal_reject", dict(actor="legal", reason="不通过", deadline=date(2026, 4, 30),
-                                                now=APPROVED_AT), "已作出限期拆除决定"),
+    ("ordered", "legal_approve", dict(actor="legal", checklist=PASSED), "责令整改中"),
+    ("decided", "legal_reject", dict(actor="legal", checklist=PASSED, reason="不通过", back_to="ordered",
+                                     now=APPROVED_AT), "已作出限期拆除决定"),
+    ("reported", "record_inspection", dict(actor="inspector", officers=[], facts="x"), "待立案"),
+    ("ordered", "order", dict(actor="supervisor", order_kind="rectification_order", period_days=5), "责令整改中"),
+    ("decided", "withdraw", dict(actor="supervisor", reason="x"), "已作出限期拆除决定"),
+    ("filed", "notify_intent", dict(actor="supervisor", facts="x"), "已立案"),
+    ("ordered", "submit_review", dict(actor="supervisor"), "责令整改中"),
+    ("ordered", "decide", dict(actor="supervisor", period_days=10), "责令整改中"),
     ("in_review", "execute_demolition", dict(actor="supervisor", execution="拆除", photos=[1], videos=[1],
                                              now=DEMOLITION_AT), "法制审核中"),
-    ("ordered", "lift_suspension", dict(actor="legal", note="恢复"), "责令整改中"),
+    ("decided", "record_appeal_outcome", dict(actor="legal", outcome="upheld", decided_on=date(2026, 4, 1)),
+     "已作出限期拆除决定"),
     ("dismissed", "assign", dict(actor="supervisor", inspector="inspector2"), "不予立案"),
 ]
 
-SERVICES = {name: spec.service for name, spec in workflow.ACTIONS.items()}
+SERVICES = {"file": workflow.file_case, "dismiss": workflow.dismiss_case, **{
+    name: spec.service for name, spec in workflow.ACTIONS.items() if name not in ("file", "dismiss")}}
 
 
 def _resolve_users(kwargs, users):
@@ -541,21 +462,23 @@ def test_an_action_in_the_wrong_state_is_refused_naming_the_state(story, users, 
 # --- refused: wrong role, other jurisdiction ------------------------------------------------------
 
 WRONG_ROLE = [
-    ("reported", "file", dict(actor="inspector", note="立案")),
+    ("reported", "file", dict(actor="inspector", legal_basis="planning_art65", note="立案")),
     ("reported", "dismiss", dict(actor="legal", reason=DismissReason.NOT_VIOLATION)),
-    ("filed", "issue_notice", dict(actor="inspector", notice_kind=NoticeKind.RECTIFY, deadline_days=5,
-                                   service_method=ServiceMethod.IN_PERSON, served_on=SERVED_ON, now=NOTICE_AT)),
     ("ordered", "reinspect", dict(actor="legal", result=ReinspectionResult.NOT_RECTIFIED, note="复查")),
     ("ordered", "reinspect", dict(actor="leader", result=ReinspectionResult.NOT_RECTIFIED, note="复查")),
     ("ordered", "extend_deadline", dict(actor="inspector", deadline=date(2026, 4, 30), reason="延期")),
     ("ordered", "legalize", dict(actor="inspector", permit_number="乡字第2号")),
-    ("overdue", "escalate", dict(actor="inspector", note="提请", now=ESCALATED_AT)),
-    ("overdue", "escalate", dict(actor="legal", note="提请", now=ESCALATED_AT)),
-    ("in_review", "legal_approve", dict(actor="supervisor", decision_number="1号", announcement_date=ANNOUNCED_ON)),
-    ("in_review", "legal_reject", dict(actor="supervisor", reason="不通过", deadline=date(2026, 4, 30),
+    ("in_review", "legal_approve", dict(actor="supervisor", checklist=PASSED)),
+    ("in_review", "legal_reject", dict(actor="supervisor", checklist=PASSED, reason="不通过", back_to="ordered",
                                        now=APPROVED_AT)),
     ("decided", "issue_reminder", dict(actor="legal", deadline_days=10, now=DEMOLITION_AT)),
-    ("suspended", "lift_suspension", dict(actor="supervisor", note="恢复")),
+    ("filed", "order", dict(actor="inspector", order_kind="rectification_order", period_days=5)),
+    ("filed", "record_inspection", dict(actor="legal", officers=[], facts="x")),
+    ("ordered", "withdraw", dict(actor="inspector", reason="x")),
+    ("overdue", "notify_intent", dict(actor="inspector", facts="逾期未改正", now=ESCALATED_AT)),
+    ("overdue", "notify_intent", dict(actor="legal", facts="逾期未改正", now=ESCALATED_AT)),
+    ("notified", "submit_review", dict(actor="legal", now=ESCALATED_AT)),
+    ("suspended", "record_appeal_outcome", dict(actor="supervisor", outcome="upheld", decided_on=date(2026, 4, 2))),
     ("reported", "comment", dict(actor="leader", note="看看")),
     ("filed", "assign", dict(actor="inspector", inspector="inspector2")),
 ]
@@ -580,7 +503,7 @@ def test_a_leader_cannot_report_a_finding(users):
 def test_a_case_of_another_jurisdiction_is_not_found(story, users):
     case = story.reported()
     other = users["other_supervisor"]
-    refused(case, NotFound, workflow.file_case, actor=other, note="立案")
+    refused(case, NotFound, workflow.file_case, actor=other, legal_basis="planning_art65", note="立案")
     refused(case, NotFound, workflow.comment, actor=other, note="看看")
     refused(case, NotFound, workflow.assign, actor=other, inspector=other)
     with pytest.raises(NotFound):
@@ -591,80 +514,69 @@ def test_a_case_of_another_jurisdiction_is_not_found(story, users):
 @pytest.mark.smoke
 def test_an_unknown_case_is_not_found(story):
     with pytest.raises(NotFound):
-        workflow.file_case(case_id=987654321, actor=story.supervisor, note="立案")
+        workflow.file_case(case_id=987654321, actor=story.supervisor, legal_basis="planning_art65", note="立案")
 
 
 # --- refused: the rules of the procedure -----------------------------------------------------------
 
 @pytest.mark.smoke
-def test_a_legal_reviewer_cannot_review_an_escalation_they_proposed(story, users, jurisdiction):
-    # The proposer escalated as a supervisor and later became the legal reviewer (四眼原则 still applies).
+def test_a_legal_reviewer_cannot_review_a_case_they_submitted(story, users, jurisdiction):
+    # The proposer submitted it as a supervisor and later became the legal reviewer (四眼原则 still applies).
     proposer = UserFactory(username="t_proposer", role=Role.SUPERVISOR, jurisdiction=jurisdiction)
     case = story.in_review(by=proposer)
     proposer.role = Role.LEGAL_REVIEWER
     proposer.save(update_fields=["role"])
-    error = refused(case, RuleViolation, workflow.legal_approve, actor=proposer, decision_number="1号",
-                    announcement_date=ANNOUNCED_ON, now=APPROVED_AT)
-    assert "自己提出" in str(error)
-    refused(case, RuleViolation, workflow.legal_reject, actor=proposer, reason="不通过", deadline=date(2026, 4, 30),
-            now=APPROVED_AT)
-    assert workflow.review_blocker(case, proposer) is not None
-    assert workflow.review_blocker(case, users["legal"]) is None
+    error = refused(case, RuleViolation, procedure.legal_approve, actor=proposer, checklist=PASSED, now=APPROVED_AT)
+    assert "第58条" in str(error)
+    refused(case, RuleViolation, procedure.legal_reject, actor=proposer, checklist=PASSED, reason="不通过",
+            back_to="ordered", now=APPROVED_AT)
+    assert procedure.four_eyes_blocker(case, proposer, APPROVED_AT) is not None
+    assert procedure.four_eyes_blocker(case, users["legal"], APPROVED_AT) is None
     assert [s.name for s in workflow.available_actions(case, proposer, now=APPROVED_AT)] == ["comment"]
-    case, event = act(case, workflow.legal_approve, actor=users["legal"], decision_number="1号",
-                      announcement_date=ANNOUNCED_ON, now=APPROVED_AT)
-    assert event.to_status == Status.DECIDED
+    case, event = act(case, procedure.legal_approve, actor=users["legal"], checklist=PASSED, now=APPROVED_AT)
+    assert event.action == "legal_approve"
 
 
 @pytest.mark.smoke
-def test_escalation_before_the_deadline_is_refused_naming_the_deadline(story):
+def test_the_intent_notice_before_the_deadline_is_refused_naming_the_deadline(story):
     case = story.ordered()
     workflow.reinspect(case_id=case.pk, actor=story.inspector, result=ReinspectionResult.NOT_RECTIFIED,
                        note="尚未整改", now=BEFORE_DEADLINE)
     for now in (BEFORE_DEADLINE, at(2026, 3, 10, 17)):  # the deadline day itself still belongs to the party
-        error = refused(case, RuleViolation, workflow.escalate, actor=story.supervisor, note="提请", now=now)
+        error = refused(case, RuleViolation, procedure.notify_intent, actor=story.supervisor, facts="逾期未改正", now=now)
         assert "2026-03-10" in str(error)
 
 
 @pytest.mark.smoke
-def test_escalation_without_a_reinspection_after_the_deadline_is_refused(story):
+def test_the_intent_notice_without_a_reinspection_after_the_deadline_is_refused(story):
     case = story.ordered()
-    error = refused(case, RuleViolation, workflow.escalate, actor=story.supervisor, note="提请", now=ESCALATED_AT)
+    error = refused(case, RuleViolation, procedure.notify_intent, actor=story.supervisor, facts="逾期未改正", now=ESCALATED_AT)
     assert "复查" in str(error)
     # A re-inspection from before the deadline cannot show the party failed to comply by it.
     workflow.reinspect(case_id=case.pk, actor=story.inspector, result=ReinspectionResult.PARTLY_RECTIFIED,
                        note="部分整改", now=BEFORE_DEADLINE)
-    error = refused(case, RuleViolation, workflow.escalate, actor=story.supervisor, note="提请", now=ESCALATED_AT)
+    error = refused(case, RuleViolation, procedure.notify_intent, actor=story.supervisor, facts="逾期未改正", now=ESCALATED_AT)
     assert "复查" in str(error)
 
 
 @pytest.mark.smoke
-def test_escalation_after_a_rectified_reinspection_is_refused(story):
+def test_the_intent_notice_after_a_rectified_reinspection_is_refused(story):
     case = story.ordered()
     photo = story.photo(case, PhotoStage.AFTER)
     workflow.reinspect(case_id=case.pk, actor=story.inspector, result=ReinspectionResult.RECTIFIED, note="已整改",
                        photos=[photo.pk], now=REINSPECTED_AT)
     # A rectified re-inspection closes the case, so the state already refuses; the rule says why as well.
-    error = refused(case, InvalidTransition, workflow.escalate, actor=story.supervisor, note="提请", now=ESCALATED_AT)
+    error = refused(case, InvalidTransition, procedure.notify_intent, actor=story.supervisor, facts="逾期未改正", now=ESCALATED_AT)
     assert "已结案" in str(error)
-    assert "已整改" in str(workflow.escalation_blocker(fresh(case), ESCALATED_AT.date()))
+    assert "已整改" in str(procedure.missed_deadline_blocker(fresh(case), ESCALATED_AT.date()))
 
 
 # --- refused: missing or invalid input ------------------------------------------------------------
 
-NOTICE = dict(actor="supervisor", notice_kind=NoticeKind.RECTIFY, deadline_days=5,
-              service_method=ServiceMethod.IN_PERSON, served_on=SERVED_ON, now=NOTICE_AT)
 INVALID_INPUT = [
-    ("reported", "file", dict(actor="supervisor", note=""), "note"),
+    ("reported", "file", dict(actor="supervisor", legal_basis="planning_art65", note=""), "note"),
+    ("reported", "file", dict(actor="supervisor", legal_basis="land_art78", note="立案"), "legal_basis"),
     ("reported", "dismiss", dict(actor="supervisor", reason="dislike"), "reason"),
-    ("filed", "issue_notice", {**NOTICE, "notice_kind": NoticeKind.ENFORCEMENT_DECISION}, "notice_kind"),
-    ("filed", "issue_notice", {**NOTICE, "service_method": "pigeon"}, "service.method"),
-    ("filed", "issue_notice", {**NOTICE, "served_on": None}, "service.date"),
-    ("filed", "issue_notice", {**NOTICE, "served_on": date(2026, 3, 4)}, "service.date"),  # tomorrow
-    ("filed", "issue_notice", {**NOTICE, "deadline_days": None}, "deadline"),
-    ("filed", "issue_notice", {**NOTICE, "deadline_days": 0}, "deadline_days"),
-    ("filed", "issue_notice", {**NOTICE, "deadline_days": "five"}, "deadline_days"),
-    ("filed", "issue_notice", {**NOTICE, "deadline_days": None, "deadline": SERVED_ON}, "deadline"),
     ("ordered", "reinspect", dict(actor="inspector", result="done", note="复查"), "result"),
     ("ordered", "reinspect", dict(actor="inspector", result=ReinspectionResult.NOT_RECTIFIED, note=""), "note"),
     ("ordered", "reinspect", dict(actor="inspector", result=ReinspectionResult.NOT_RECTIFIED, note="复查",
@@ -673,18 +585,15 @@ INVALID_INPUT = [
     ("ordered", "extend_deadline", dict(actor="supervisor", deadline=None, reason="延期"), "deadline"),
     ("ordered", "extend_deadline", dict(actor="supervisor", deadline=date(2026, 4, 30), reason=""), "reason"),
     ("ordered", "legalize", dict(actor="supervisor", permit_number=""), "permit_number"),
-    ("overdue", "escalate", dict(actor="supervisor", note="", now=ESCALATED_AT), "note"),
-    ("in_review", "legal_approve", dict(actor="legal", decision_number="", announcement_date=ANNOUNCED_ON),
-     "decision_number"),
-    ("in_review", "legal_approve", dict(actor="legal", decision_number="1号", announcement_date=None),
-     "announcement_date"),
-    ("in_review", "legal_reject", dict(actor="legal", reason="", deadline=date(2026, 4, 30), now=APPROVED_AT),
-     "reason"),
-    ("in_review", "legal_reject", dict(actor="legal", reason="不通过", deadline=date(2026, 3, 13), now=APPROVED_AT),
-     "deadline"),
+    ("overdue", "notify_intent", dict(actor="supervisor", facts="", now=ESCALATED_AT), "facts"),
+    ("in_review", "legal_approve", dict(actor="legal", checklist={**PASSED, "law": {"passed": False, "remark": ""}}),
+     "checklist.law"),
+    ("in_review", "legal_reject", dict(actor="legal", checklist=PASSED, reason="", back_to="ordered",
+                                       now=APPROVED_AT), "reason"),
+    ("in_review", "legal_reject", dict(actor="legal", checklist=PASSED, reason="不通过", back_to="decided",
+                                       now=APPROVED_AT), "back_to"),
     ("decided", "comment", dict(actor="inspector", note=""), "note"),
     ("decided", "comment", dict(actor="inspector", note="看看", photos=[987654321]), "photos"),
-    ("suspended", "lift_suspension", dict(actor="legal", note=""), "note"),
 ]
 
 
@@ -710,32 +619,42 @@ def test_a_stale_expected_version_is_refused(story):
 # --- what may be done, as the buttons and the API read it -----------------------------------------
 
 # state builder, the moment asked about, and the actions each role may take then (in table order).
-AVAILABLE = [
+RECORDS = ["record_inspection", "record_interview"]
+AVAILABLE = [  # in the registry's order (DOMAIN.md's table)
     ("reported", FILED_AT, {
         "inspector": ["comment"], "supervisor": ["file", "dismiss", "comment", "assign"], "legal": ["comment"]}),
-    ("filed", FILED_AT, {
-        "inspector": ["comment"], "supervisor": ["issue_notice", "comment", "assign"], "legal": ["comment"]}),
-    ("ordered", BEFORE_DEADLINE, {
-        "inspector": ["reinspect", "comment"],
-        "supervisor": ["reinspect", "extend_deadline", "legalize", "comment", "assign"], "legal": ["comment"]}),
-    ("ordered", ESCALATED_AT, {  # overdue, but nobody has re-inspected since the deadline
-        "inspector": ["reinspect", "comment"],
-        "supervisor": ["reinspect", "extend_deadline", "legalize", "comment", "assign"], "legal": ["comment"]}),
-    ("overdue", ESCALATED_AT, {
-        "inspector": ["reinspect", "comment"],
-        "supervisor": ["reinspect", "extend_deadline", "legalize", "escalate", "comment", "assign"],
+    ("filed", FILED_AT, {  # the order waits for an on-site record (blocked, so not listed here)
+        "inspector": [*RECORDS, "comment"],
+        "supervisor": [*RECORDS, "withdraw", "extend_case_period", "comment", "assign"],
         "legal": ["comment"]}),
+    ("ordered", BEFORE_DEADLINE, {
+        "inspector": [*RECORDS, "reinspect", "comment"],
+        "supervisor": [*RECORDS, "reinspect", "extend_deadline", "legalize", "withdraw", "extend_case_period",
+                       "comment", "assign"], "legal": ["comment"]}),
+    ("ordered", ESCALATED_AT, {  # overdue, but nobody has re-inspected since the deadline
+        "inspector": [*RECORDS, "reinspect", "comment"],
+        "supervisor": [*RECORDS, "reinspect", "extend_deadline", "legalize", "withdraw", "extend_case_period",
+                       "comment", "assign"], "legal": ["comment"]}),
+    ("overdue", ESCALATED_AT, {
+        "inspector": [*RECORDS, "reinspect", "comment"],
+        "supervisor": [*RECORDS, "reinspect", "extend_deadline", "legalize", "notify_intent", "withdraw",
+                       "extend_case_period", "comment", "assign"],
+        "legal": ["comment"]}),
+    ("notified", ESCALATED_AT, {  # the 告知 window runs: the review is blocked, the party's rights are open
+        "inspector": [*RECORDS, "comment"],
+        "supervisor": [*RECORDS, "legalize", "record_statement", "request_hearing", "waive_rights",
+                       "extend_case_period", "comment", "assign"],
+        "legal": ["record_statement", "comment"]}),
     ("in_review", APPROVED_AT, {
-        "inspector": ["comment"], "supervisor": ["comment", "assign"],
+        "inspector": [*RECORDS, "comment"], "supervisor": [*RECORDS, "extend_case_period", "comment", "assign"],
         "legal": ["legal_approve", "legal_reject", "comment"]}),
-    # The 催告 is blocked (no 限期拆除决定书 in this story); an appeal may be recorded.
     ("decided", DEMOLITION_AT, {
-        "inspector": ["reinspect", "comment"], "supervisor": ["reinspect", "record_appeal", "comment", "assign"],
+        "inspector": [*RECORDS, "reinspect", "comment"],
+        "supervisor": [*RECORDS, "reinspect", "record_appeal", "comment", "assign"],
         "legal": ["record_appeal", "comment"]}),
     ("suspended", DEMOLITION_AT, {
-        # An appeal recorded by a comment before #13: only the legal reviewer's lifting of it, or record_appeal.
-        "inspector": ["reinspect", "comment"], "supervisor": ["reinspect", "record_appeal", "comment", "assign"],
-        "legal": ["record_appeal", "comment", "lift_suspension"]}),
+        "inspector": ["comment"], "supervisor": ["comment", "assign"],
+        "legal": ["record_appeal_outcome", "comment"]}),
     ("closed", DEMOLITION_AT, {"inspector": ["comment"], "supervisor": ["comment"], "legal": ["comment"]}),
     ("dismissed", DEMOLITION_AT, {"inspector": ["comment"], "supervisor": ["comment"], "legal": ["comment"]}),
 ]
@@ -753,12 +672,14 @@ def test_available_actions_are_exactly_those_of_the_role_in_the_state(story, use
 
 # (state builder, moment, role) -> each blocked action of the role in that state: words of its reason, earliest day.
 BLOCKED = [
-    ("ordered", BEFORE_DEADLINE, "supervisor", {"escalate": ("尚未届满", DEADLINE + timedelta(days=1))}),
-    ("ordered", ESCALATED_AT, "supervisor", {"escalate": ("须先复查", None)}),
-    # The story's decision is the one approval of the old procedure, without a 限期拆除决定书: no 催告 can follow it.
-    # (The 催告, its windows and the demolition's night and holiday rules: tests/patrol/test_enforcement.py.)
-    ("decided", DEMOLITION_AT, "supervisor", {"issue_reminder": ("尚无限期拆除决定书", None)}),
-    ("suspended", DEMOLITION_AT, "inspector", {}),
+    ("ordered", BEFORE_DEADLINE, "supervisor", {"notify_intent": ("尚未届满", DEADLINE + timedelta(days=1))}),
+    ("ordered", ESCALATED_AT, "supervisor", {"notify_intent": ("须先复查", None)}),
+    ("filed", FILED_AT, "supervisor", {"order": ("第54、55条", None)}),
+    # Served Thu 12 Mar: five working days (13, 16, 17, 18, 19 Mar) to be heard or to ask for a hearing.
+    ("notified", ESCALATED_AT, "supervisor", {"submit_review": ("第44、64条", date(2026, 3, 20))}),
+    # Decision served Fri 13 Mar: six months to sue end Sun 13 Sep, moved to Mon 14 Sep (民事诉讼法 第85条).
+    ("decided", at(2026, 9, 1), "supervisor", {"issue_reminder": ("2026-09-14", date(2026, 9, 15))}),
+    ("suspended", DEMOLITION_AT, "supervisor", {}),
     ("overdue", ESCALATED_AT, "supervisor", {}),
 ]
 
@@ -784,7 +705,7 @@ def test_the_proposer_sees_the_review_blocked_and_naming_the_four_eyes_rule(stor
     proposer.save(update_fields=["role"])
     options = {option.spec.name: option for option in workflow.action_options(case, proposer, now=APPROVED_AT)}
     assert set(options) == {"legal_approve", "legal_reject", "comment"}
-    assert not options["legal_approve"].available and "自己提出" in options["legal_approve"].blocker.reason
+    assert not options["legal_approve"].available and "自己提交" in options["legal_approve"].blocker.reason
     assert all(option.available for option in workflow.action_options(case, users["legal"], now=APPROVED_AT))
 
 
@@ -812,7 +733,7 @@ def test_two_supervisors_acting_on_the_same_version_at_once_one_wins_and_one_eve
                 connection.close()
 
         threads = [
-            threading.Thread(target=run, args=("file", workflow.file_case, supervisor), kwargs={"note": "立案"}),
+            threading.Thread(target=run, args=("file", workflow.file_case, supervisor), kwargs={"legal_basis": "planning_art65", "note": "立案"}),
             threading.Thread(target=run, args=("dismiss", workflow.dismiss_case, second),
                              kwargs={"reason": DismissReason.NOT_VIOLATION}),
         ]

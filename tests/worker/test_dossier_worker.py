@@ -38,7 +38,7 @@ def photo(case, user, colour):
 def test_a_case_with_many_photos_gets_its_dossier_from_the_worker(media, celery_worker, users, monkeypatch):
     monkeypatch.setattr(dossier, "SYNC_PHOTO_LIMIT", 2)  # in this (web) process only: three photos are "many"
     case, _ = workflow.report_finding(actor=users["inspector"], **finding(party_name="李四"))
-    case = workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="符合立案条件")
+    case = workflow.file_case(case_id=case.pk, actor=users["supervisor"], legal_basis="planning_art65", note="符合立案条件")
     issue(case, DocumentKind.INSPECTION_RECORD, users["supervisor"])
     for colour in ((200, 0, 0), (0, 200, 0), (0, 0, 200)):
         photo(case, users["inspector"], colour)

@@ -203,7 +203,7 @@ def campaign(users, jurisdiction):
         case, _ = workflow.report_finding(actor=users["inspector"], campaign=campaign,
                                           now=timezone.now() - timedelta(days=2 + i), **finding())
         if i:
-            workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案",
+            workflow.file_case(case_id=case.pk, actor=users["supervisor"], legal_basis="planning_art65", note="立案",
                                now=timezone.now() - timedelta(days=1))
     return campaign
 
@@ -321,7 +321,7 @@ def test_the_rectification_rate_is_the_share_of_the_periods_filed_cases_closed_b
     for filed_at, closed_at in ((before, during), (before, during), (during, during + timedelta(hours=1)),
                                 (during, None)):
         case, _ = workflow.report_finding(actor=users["inspector"], now=filed_at, **finding())
-        workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案", now=filed_at)
+        workflow.file_case(case_id=case.pk, actor=users["supervisor"], legal_basis="planning_art65", note="立案", now=filed_at)
         if closed_at:
             Case.objects.filter(pk=case.pk).update(status=Status.CLOSED, resolution=Resolution.DEMOLISHED_BY_PARTY,
                                                    closed_at=closed_at)
