@@ -112,8 +112,9 @@ def test_the_list_shows_each_document_with_its_services_and_computed_dates(case,
     client.post(f"/api/v1/documents/{order.pk}/services/", {
         "method": "post", "served_on": served_on.isoformat(), "tracking_number": "1180123456789"}, format="json")
     data = client.get(f"/api/v1/cases/{case.pk}/documents/").json()
-    assert data["count"] == 1  # the 送达回证 is shown with its service, not as a document of the case
-    document = data["results"][0]
+    # The 立案审批表 issued at filing and the order; the 送达回证 is shown with its service, not as a document.
+    assert [d["kind"] for d in data["results"]] == [DocumentKind.FILING_APPROVAL, DocumentKind.RECTIFICATION_ORDER]
+    document = data["results"][1]
     assert document["number"] == order.number and document["sha256"] == order.sha256
     assert document["pdf_url"] == f"/api/v1/documents/{order.pk}/pdf"
     assert (document["effective_on"], document["deadline_on"], document["period_days"]) == (None, None, 5)
@@ -122,7 +123,7 @@ def test_the_list_shows_each_document_with_its_services_and_computed_dates(case,
     client.post(f"/api/v1/documents/{order.pk}/services/", {
         "method": "left_at_premises", "served_on": timezone.localdate().isoformat(), "witness_name": "村委会主任"},
         format="json")
-    document = client.get(f"/api/v1/cases/{case.pk}/documents/").json()["results"][0]
+    document = client.get(f"/api/v1/cases/{case.pk}/documents/").json()["results"][1]
     from patrol.periods import deadline_from_days
     assert document["effective_on"] == timezone.localdate().isoformat()
     assert document["deadline_on"] == deadline_from_days(timezone.localdate(), 5).isoformat()
@@ -141,11 +142,11 @@ def test_the_list_costs_the_same_queries_however_many_documents_and_services(cas
     served_document()
     url = f"/api/v1/cases/{case.pk}/documents/"
     with CaptureQueriesContext(connection) as one:
-        assert client.get(url).json()["count"] == 1
+        assert client.get(url).json()["count"] == 2  # with the 立案审批表 issued at filing
     for _ in range(3):
         served_document()
     with CaptureQueriesContext(connection) as four:
-        assert client.get(url).json()["count"] == 4
+        assert client.get(url).json()["count"] == 5
     # The case, the count, the documents with their issuers, their services with receipts and officers.
     assert len(four.captured_queries) == len(one.captured_queries) == 4, [q["sql"] for q in four.captured_queries]
 
@@ -178,7 +179,7 @@ def test_a_posted_documents_receipt_date_starts_its_clock_once(case, order, user
                            format="json")
     assert response.status_code == 200, response.content
     assert (response.json()["effective_on"], response.json()["pending"]) == (today.isoformat(), False)
-    document = client.get(f"/api/v1/cases/{case.pk}/documents/").json()["results"][0]
+    document = client.get(f"/api/v1/cases/{case.pk}/documents/").json()["results"][1]
     from patrol.periods import deadline_from_days
     assert document["deadline_on"] == deadline_from_days(today, 5).isoformat()
     again = client.post(f"/api/v1/services/{service['id']}/receipt-date/", {"receipt_date": today.isoformat()},
