@@ -37,9 +37,10 @@ from django.db import close_old_connections, transaction
 from rest_framework.throttling import SimpleRateThrottle
 
 from patrol.models import ApiToken
+from documents import services as documents_services
 from patrol.choices import Role, Status
 from patrol.models import Case
-from tests.api.dataset import World
+from tests.api.dataset import World, one_rendering_per_kind
 
 pytestmark = [pytest.mark.django_db]
 
@@ -79,8 +80,9 @@ CONFIG = schemathesis.Config.from_dict({
 
 
 @pytest.fixture
-def dataset(jurisdiction, other_jurisdiction, settings, tmp_path):
+def dataset(jurisdiction, other_jurisdiction, settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(documents_services, "render_pdf", one_rendering_per_kind)  # see tests/api/dataset.py
     world = World({"TST": jurisdiction, "OTH": other_jurisdiction})
     supervisor = world.user("TST", Role.SUPERVISOR)
     cases = [world.case(code, status) for code in ("TST", "OTH")
