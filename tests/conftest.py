@@ -1,6 +1,8 @@
 import pytest
 from django.db import connection
 
+from documents import rendering
+from documents import services as documents_services
 from patrol.choices import Role
 from tests.factories import JurisdictionFactory, UserFactory, VillageFactory, square
 
@@ -75,3 +77,23 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+_PDF_BY_KIND = {}
+
+
+def one_rendering_per_kind(*, kind, number, issued_on, content, images=None):
+    """For the permission matrix, which walks hundreds of cases through every state to ask who may act, not what
+    the documents say (tests/documents renders and reads every kind for real): the first document of each kind is
+    rendered by WeasyPrint, later ones reuse its bytes. Subsetting the CJK fonts for each of thousands of documents
+    made the matrix most of the suite's time."""
+    if kind not in _PDF_BY_KIND:
+        _PDF_BY_KIND[kind] = rendering.render_pdf(kind=kind, number=number, issued_on=issued_on, content=content,
+                                                  images=images)
+    return _PDF_BY_KIND[kind]
+
+
+@pytest.fixture
+def reused_renderings(monkeypatch):
+    """Install one_rendering_per_kind for a test that builds many documents but reads none."""
+    monkeypatch.setattr(documents_services, "render_pdf", one_rendering_per_kind)

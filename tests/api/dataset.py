@@ -16,7 +16,6 @@ from PIL import Image
 
 from disclosure import services as disclosure_services
 from disclosure.models import PublishedDecision
-from documents import rendering
 from documents.choices import DocumentKind
 from documents.services import issue_document, record_service
 from documents.signatures import record_signature
@@ -66,20 +65,6 @@ def jpeg(colour=(90, 120, 200)):
 
 
 # --- the two jurisdictions, built alike and lazily (a test builds only what its endpoint needs) ------------
-
-
-_PDF_BY_KIND = {}
-
-
-def one_rendering_per_kind(*, kind, number, issued_on, content, images=None):
-    """For the permission matrix, which walks hundreds of cases through every state to ask who may act, not what
-    the documents say (tests/documents renders and reads every kind for real): the first document of each kind is
-    rendered by WeasyPrint, later ones reuse its bytes. Subsetting the CJK fonts for each of thousands of documents
-    made the matrix most of the suite's time."""
-    if kind not in _PDF_BY_KIND:
-        _PDF_BY_KIND[kind] = rendering.render_pdf(kind=kind, number=number, issued_on=issued_on, content=content,
-                                                  images=images)
-    return _PDF_BY_KIND[kind]
 
 
 class World:

@@ -23,20 +23,18 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
-from documents import services as documents_services
 from patrol import workflow
 from patrol.choices import Role, Status
 from patrol.models import Case
 from tests.api.dataset import (ALL, AWAY, FIELD, HOMES, LEGAL, PASSWORD, POINT, READERS, ROLES, SUPERVISOR, World, jpeg,
-                               mp4, one_rendering_per_kind)
+                               mp4)
 from tests.routes import routes
 
 pytestmark = [pytest.mark.django_db]
 
 @pytest.fixture
-def world(jurisdiction, other_jurisdiction, settings, tmp_path, monkeypatch):
+def world(jurisdiction, other_jurisdiction, settings, tmp_path, reused_renderings):
     settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setattr(documents_services, "render_pdf", one_rendering_per_kind)
     return World({"TST": jurisdiction, "OTH": other_jurisdiction})
 
 

@@ -37,10 +37,9 @@ from django.db import close_old_connections, transaction
 from rest_framework.throttling import SimpleRateThrottle
 
 from patrol.models import ApiToken
-from documents import services as documents_services
 from patrol.choices import Role, Status
 from patrol.models import Case
-from tests.api.dataset import World, one_rendering_per_kind
+from tests.api.dataset import World
 
 pytestmark = [pytest.mark.django_db]
 
@@ -80,9 +79,8 @@ CONFIG = schemathesis.Config.from_dict({
 
 
 @pytest.fixture
-def dataset(jurisdiction, other_jurisdiction, settings, tmp_path, monkeypatch):
+def dataset(jurisdiction, other_jurisdiction, settings, tmp_path, reused_renderings):
     settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setattr(documents_services, "render_pdf", one_rendering_per_kind)  # see tests/api/dataset.py
     world = World({"TST": jurisdiction, "OTH": other_jurisdiction})
     supervisor = world.user("TST", Role.SUPERVISOR)
     cases = [world.case(code, status) for code in ("TST", "OTH")

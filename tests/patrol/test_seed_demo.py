@@ -5,12 +5,10 @@ from django.db.models import Count
 from django.utils import timezone
 
 from gis.models import Jurisdiction, Village
-from documents import services as documents_services
 from documents.models import ServiceRecord
 from patrol.choices import ReinspectionResult, Resolution, Status
 from patrol.ledger import verify_case_chain
 from patrol.models import Campaign, Case, CaseEvent, Notice, Patrol, Photo, User
-from tests.api.dataset import one_rendering_per_kind
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
@@ -30,10 +28,8 @@ def snapshot():
 
 
 @pytest.fixture
-def seeded(settings, tmp_path, monkeypatch):
+def seeded(settings, tmp_path, reused_renderings):
     settings.MEDIA_ROOT = tmp_path
-    # The demo issues dozens of documents; what they say is tested in tests/documents (see tests/api/dataset.py).
-    monkeypatch.setattr(documents_services, "render_pdf", one_rendering_per_kind)
     call_command("seed_demo", verbosity=0)
     return snapshot()
 
