@@ -243,9 +243,9 @@ class CasePlan:
         # Each outcome starts early enough for its steps and their legal periods to fit before now; ``late`` cases
         # were filed more than 90 days ago (行政处罚法 第60条), the others less (the 办案期限 still runs or was kept).
         oldest = {"closed_demolished": 360, "decided": 85, "in_review": 80, "hearing": 70, "notified": 60, "late": 140, "public_notice": 12,
-                  "ordered_overdue": 80}.get(self.outcome, 100)
+                  "ordered_overdue": 60}.get(self.outcome, 100)
         youngest = {"closed_demolished": 330, "decided": 60, "in_review": 50, "hearing": 40, "notified": 32, "late": 100, "public_notice": 5,
-                    "ordered_overdue": 35, "ordered": 3, "reported": 0}.get(self.outcome, 20)
+                    "ordered_overdue": 12, "ordered": 3, "reported": 0}.get(self.outcome, 20)
         days_ago = self.rng.uniform(youngest, oldest)
         self.now = now
         # Findings are made on patrol, in daylight.

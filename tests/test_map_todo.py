@@ -34,9 +34,9 @@ def test_todo_puts_overdue_and_late_cases_first_counts_them_all_and_pages(client
         Case.objects.filter(pk=case.pk).update(status=Status.ORDERED, deadline=timezone.localdate() - timedelta(days=days))
         overdue.append(case)
     late = report(users["inspector"], address="超期未决定")
-    workflow.file_case(case_id=late.pk, actor=supervisor, note="立案", now=timezone.now() - timedelta(days=120))
+    workflow.file_case(case_id=late.pk, actor=supervisor, legal_basis="planning_art65", note="立案", now=timezone.now() - timedelta(days=120))
     in_time = report(users["inspector"], address="刚立案")
-    workflow.file_case(case_id=in_time.pk, actor=supervisor, note="立案")
+    workflow.file_case(case_id=in_time.pk, actor=supervisor, legal_basis="planning_art65", note="立案")
 
     client.force_login(supervisor)
     html = client.get("/map/").content.decode()

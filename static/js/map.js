@@ -472,8 +472,14 @@ import { addBaseMaps } from "./basemap.js";
     showStatus(fmt(T.load_failed, { message: error.message }), true);
   }
 
+  // The view (bbox and zoom) the cases were last asked for: a moveend that did not move the map (a layout change,
+  // a filter dropdown opening) asks again for nothing, which saves the user throttle a request pair per action.
+  var loadedView = null;
+  function viewKey(view) { return view.bbox + "|" + view.zoom; }
+
   function loadCases() {
     var view = viewport();
+    loadedView = viewKey(view);
     el.dataset.state = "loading";
     showStatus(T.loading);
     return request("cases", apiUrl(site.urls.map_cases, view)).then(function (data) {
@@ -487,7 +493,10 @@ import { addBaseMaps } from "./basemap.js";
       showStatus("");
       resolveFocus();
       return loadList();
-    }).catch(failed);
+    }).catch(function (error) {
+      loadedView = null;
+      failed(error);
+    });
   }
   function loadList() {
     return request("list", apiUrl(site.urls.map_list, { bbox: viewport().bbox, ordering: state.ordering }))
@@ -544,6 +553,7 @@ import { addBaseMaps } from "./basemap.js";
 
   function reloadView() {
     writeUrl();
+    if (viewKey(viewport()) === loadedView) return;
     loadCases();
     loadHeat();
   }

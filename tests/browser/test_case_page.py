@@ -28,7 +28,9 @@ def test_supervisor_files_a_case_from_the_case_page(new_page, users, settings, t
     page.wait_for_selector(".messages .success")
     assert "已立案" in page.locator(".badge.status-filed").inner_text()
     assert page.locator(".timeline > li").count() == 2
-    assert page.locator("#action-issue_notice").count() == 1
+    # The next steps after 立案: the 现场检查笔录, and 责令改正 shown as blocked until it is recorded, with the reason.
+    assert page.locator("#action-record_inspection").count() == 1
+    assert page.locator("#blocked-order").count() == 1
     screenshot(page, "case-filed-phone")
     case.refresh_from_db()
     assert case.status == "filed" and case.events.count() == 2

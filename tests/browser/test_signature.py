@@ -47,7 +47,7 @@ def test_a_signature_drawn_with_a_finger_offline_is_stored_when_online_and_print
         new_page, users, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     case, _ = workflow.report_finding(actor=users["inspector"], **finding(party_name="张三"))
-    workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案")
+    workflow.file_case(case_id=case.pk, actor=users["supervisor"], legal_basis="planning_art65", note="立案")
     page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, tiles="fail")
     sign_in(page, "t_inspector", "correct-horse-battery", lands_on="/field/")
     page.goto(f"/cases/{case.pk}/sign/")

@@ -45,7 +45,7 @@ def new_database():
 
 
 def test_the_backup_restores_into_a_new_database_with_the_record_intact(
-        users, filed_case, object_storage, seaweed, new_database, tmp_path):
+        users, object_storage, filed_case, seaweed, new_database, tmp_path):
     client, bucket = object_storage
     upload(users["inspector"], filed_case, jpeg_bytes())
     upload(users["inspector"], filed_case, jpeg_bytes(colour=(200, 10, 10)))
@@ -55,7 +55,8 @@ def test_the_backup_restores_into_a_new_database_with_the_record_intact(
     backup = manage("backup", str(tmp_path / "backup"), database=source, server=seaweed, bucket=bucket)
     assert backup.returncode == 0, backup.stderr[-3000:]
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
-    assert [entry["kind"] for entry in manifest["objects"]] == ["photo", "photo", "document"]
+    # Two photos, the 立案审批表 that filing issued and the 责令改正通知书.
+    assert [entry["kind"] for entry in manifest["objects"]] == ["photo", "photo", "document", "document"]
     assert manifest["problems"] == [] and all(entry["version_id"] for entry in manifest["objects"])
 
     # Into a new database (PostGIS only), as after losing the server.
@@ -65,7 +66,7 @@ def test_the_backup_restores_into_a_new_database_with_the_record_intact(
     assert created.returncode == 0, created.stderr
     restored = manage("restore", str(tmp_path / "backup"), database=new_database, server=seaweed, bucket=bucket)
     assert restored.returncode == 0, restored.stderr[-3000:]
-    assert "3 evidence objects, 0 missing, 0 different" in restored.stdout
+    assert "4 evidence objects, 0 missing, 0 different" in restored.stdout
 
     verified = manage("verify_events", database=new_database, server=seaweed, bucket=bucket)
     assert verified.returncode == 0, verified.stderr[-3000:]

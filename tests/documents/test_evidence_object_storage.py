@@ -41,7 +41,7 @@ def verify():
     return out.getvalue()
 
 
-def test_photo_thumbnail_document_and_export_live_in_the_bucket(users, filed_case, object_storage):
+def test_photo_thumbnail_document_and_export_live_in_the_bucket(users, object_storage, filed_case):
     client, bucket = object_storage
     data = jpeg_bytes()
     response = upload(users["inspector"], filed_case, data)
@@ -80,7 +80,7 @@ def test_photo_thumbnail_document_and_export_live_in_the_bucket(users, filed_cas
     default_storage.delete(job.file.name)
 
 
-def test_a_locked_evidence_object_cannot_be_deleted_or_replaced(users, filed_case, object_storage):
+def test_a_locked_evidence_object_cannot_be_deleted_or_replaced(users, object_storage, filed_case):
     client, bucket = object_storage
     response = upload(users["inspector"], filed_case, jpeg_bytes())
     photo = Photo.objects.get(pk=response.json()["id"])
@@ -94,7 +94,7 @@ def test_a_locked_evidence_object_cannot_be_deleted_or_replaced(users, filed_cas
     assert hashlib.sha256(original["Body"].read()).hexdigest() == photo.sha256
 
 
-def test_verify_events_rehashes_the_objects_in_the_bucket(users, filed_case, object_storage):
+def test_verify_events_rehashes_the_objects_in_the_bucket(users, object_storage, filed_case):
     client, bucket = object_storage
     upload(users["inspector"], filed_case, jpeg_bytes())
     document = issue(filed_case, DocumentKind.RECTIFICATION_ORDER, users["supervisor"], now=at(2026, 3, 3))

@@ -37,7 +37,7 @@ def test_a_finding_sent_while_the_database_is_down_gets_503_at_once_and_is_store
 
     client.force_login(users["inspector"])
     body = {"client_uuid": str(uuid.uuid4()), "location": {"type": "Point", "coordinates": [111.605, 40.705]},
-            "category": "extension", "stage": "under_construction"}
+            "category": "extension", "stage": "under_construction", "accuracy_m": 8}
     database.down()
     started = time.monotonic()
     response = client.post("/api/v1/cases/", body, content_type="application/json")

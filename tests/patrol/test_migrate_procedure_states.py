@@ -23,6 +23,9 @@ AFTER = [("patrol", "0008_procedure_states")]
 def migrate(targets):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
+    # Jurisdiction stays at its latest migration (nothing here unapplies it), so the historical models must have
+    # its latest columns too, or rows written with them miss NOT NULL fields added since.
+    targets = [*targets, *(node for node in executor.loader.graph.leaf_nodes() if node[0] == "geo")]
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
 

@@ -51,7 +51,7 @@ def writer(seed, users, done):
                 workflow.dismiss_case(case_id=case.pk, actor=users["supervisor"], reason=DismissReason.NOT_VIOLATION,
                                       note="核实")
             elif roll < 0.6:
-                workflow.file_case(case_id=case.pk, actor=users["supervisor"], note="立案")
+                workflow.file_case(case_id=case.pk, actor=users["supervisor"], legal_basis="planning_art65", note="立案")
             elif roll < 0.8:
                 # A deadline in the past or the future (written directly: the rollup follows any write).
                 days = rng.choice([-5, -1, 3])
