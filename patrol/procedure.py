@@ -18,7 +18,7 @@ from documents.selectors import effective_on
 from documents.services import issue_document
 from patrol import periods
 from patrol import workflow as wf
-from patrol.choices import FIELD_ROLES, ReinspectionResult, Resolution, Role
+from patrol.choices import FIELD_ROLES, PhotoStage, ReinspectionResult, Resolution, Role
 from patrol.choices import Status as S
 from patrol.errors import InvalidInput, RuleViolation
 from patrol.models import User
@@ -58,6 +58,15 @@ def file_case(*, case_id, actor, legal_basis, note, expected_version=None, locat
                          payload={"legal_basis": legal_basis, "decision_due": case.decision_due.isoformat(),
                                   "document": document.number, "document_sha256": document.sha256})
         return case
+
+
+def filing_blocker(case, user, now):
+    """立案 rests on evidence of the site (#15): the jurisdiction's minimum of 现场照片 taken before anything changed,
+    the same number the field page asks for when a finding is logged (Jurisdiction.finding_min_photos)."""
+    needed = case.jurisdiction.finding_min_photos
+    if needed and case.photos.filter(stage=PhotoStage.BEFORE).count() < needed:
+        return wf.Blocker(_("立案须有至少 %(n)s 张现场照片（违法建设现状），请先上传照片") % {"n": needed})
+    return None
 
 
 # --- service (送达) as the procedure sees it ---------------------------------------------------------------------

@@ -453,7 +453,8 @@ REVIEWERS = frozenset({Role.SUPERVISOR, Role.LEGAL_REVIEWER})
 ACTIONS = {
     spec.name: spec
     for spec in [
-        ActionSpec("file", _("立案"), frozenset({S.REPORTED}), SUPERVISOR, file_case, inputs.FileBody),
+        ActionSpec("file", _("立案"), frozenset({S.REPORTED}), SUPERVISOR, file_case, inputs.FileBody,
+                   blocker=P.filing_blocker),
         ActionSpec("dismiss", _("不予立案"), frozenset({S.REPORTED}), SUPERVISOR, dismiss_case, inputs.DismissBody),
         # 行政处罚法 第42、55条: on-site records name two officers with their 执法证号.
         ActionSpec("record_inspection", _("现场检查（勘验）笔录"), P.INVESTIGATING, FIELD_ROLES, P.record_inspection,

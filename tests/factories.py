@@ -23,6 +23,9 @@ class JurisdictionFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: f"{o.code}执法队")
     doc_prefix = factory.LazyAttribute(lambda o: o.code)
     boundary = factory.LazyFunction(lambda: square(111.60, 40.70, 0.04))
+    # Most tests file cases without taking photos first; the photo rule of 立案 (default 1) has its own tests
+    # (tests/api/test_filing_needs_photos.py).
+    finding_min_photos = 0
 
 
 class VillageFactory(factory.django.DjangoModelFactory):
