@@ -153,7 +153,8 @@ class NearbyCasesView(APIView):
 
 
 class CaseDetailView(APIView):
-    """One case with photos, notices, the actions this user may take now, and an ETag."""
+    """One case with photos, notices, every action of its state (whether this user may take it now, and why not), its
+    running legal clocks, and an ETag."""
 
     @extend_schema(parameters=[OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
                                                 description="The ETag of the case as last read")],

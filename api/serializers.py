@@ -105,7 +105,8 @@ class NoticeListSerializer(NoticeSerializer):
 
 
 class ActionOptionSerializer(serializers.Serializer):
-    """An action of the case's current state that the user's role may take, and whether it is possible now."""
+    """An action of the case's current state and whether this user may take it now; another role's action is listed
+    too, unavailable, its reason naming the role that may take it (the refusal would be 403)."""
 
     action = serializers.ChoiceField(choices=list(workflow.ACTIONS), source="spec.name",
                                      help_text="The action's name, as in POST /api/v1/cases/{id}/actions/{action}/")

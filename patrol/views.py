@@ -141,8 +141,8 @@ def case_page(request, pk, errors=None, failed_action=None, status=200):
         "days_left": days_left,
         "overdue_days": -days_left if days_left is not None and days_left < 0 else None,
         "action_forms": [_action_form(option.spec, case, request, errors, failed_action)
-                         for option in options if option.available],
-        "blocked_actions": [option for option in options if not option.available],
+                         for option in options if option.own and option.available],
+        "blocked_actions": [option for option in options if option.own and not option.available],
         "form_error": (errors or {}).get("form"),
         "today": timezone.localdate(),
         "chain_ok": ledger.verify_case_chain(case, events) is None,

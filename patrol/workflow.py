@@ -19,6 +19,7 @@ from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from core.queue import enqueue_on_commit
 from gis.models import Village
@@ -107,10 +108,14 @@ class ActionSpec:
 
 @dataclass(frozen=True)
 class ActionOption:
-    """An action of the case's state that the user's role may take, with what blocks it now (None: available)."""
+    """An action of the case's state, with what blocks this user from taking it now (None: available).
+
+    ``own`` says whether the user's role is one that may take it: another role's action is listed too (the team
+    sees the whole next step), blocked by the role, as its refusal (403) would say."""
 
     spec: ActionSpec
     blocker: Blocker | None
+    own: bool = True
 
     @property
     def available(self):
@@ -151,15 +156,36 @@ def ensure_allowed(case, user, spec, now=None):
         raise RuleViolation(blocker.reason, earliest=blocker.earliest)
 
 
+def role_blocker(spec):
+    """Why a user of another role may not take ``spec``: who may (the refusal is 403)."""
+    roles = str(pgettext("list separator", "、")).join(str(Role(role).label) for role in Role.values
+                                                      if role in spec.roles)
+    return Blocker(_("仅%(roles)s可以%(action)s") % {"roles": roles, "action": spec.label})
+
+
 def action_options(case, user, now=None):
-    """Every action of the case's state that ``user``'s role may take, in registry order, each with its blocker."""
+    """Every action of the case's state, in registry order, each with what blocks ``user`` now.
+
+    The checks run in the order of ``ensure_allowed``, so the reason is what a refusal would say: another role's
+    action is blocked by the role (403; its own blockers are not asked, they are about its user), then the case's
+    situation (``requires``: the route, an approval), then the action's blocker with its earliest day.
+    """
     if user.jurisdiction_id != case.jurisdiction_id:
         return []
     now = _moment(now)
-    return [ActionOption(spec, spec.blocker(case, user, now) if spec.blocker else None)
-            for spec in ACTIONS.values()
-            if case.status in spec.from_statuses and user.role in spec.roles
-            and not (spec.requires and spec.requires(case))]
+    options = []
+    for spec in ACTIONS.values():
+        if case.status not in spec.from_statuses:
+            continue
+        if user.role not in spec.roles:
+            options.append(ActionOption(spec, role_blocker(spec), own=False))
+            continue
+        missing = spec.requires(case) if spec.requires else None
+        if missing:
+            options.append(ActionOption(spec, Blocker(missing)))
+            continue
+        options.append(ActionOption(spec, spec.blocker(case, user, now) if spec.blocker else None))
+    return options
 
 
 def available_actions(case, user, now=None):

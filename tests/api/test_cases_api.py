@@ -311,8 +311,16 @@ def test_available_actions_say_for_each_action_of_the_state_whether_it_is_possib
     assert supervisor["comment"] == {"action": "comment", "available": True, "reason": None, "earliest": None}
     notify = supervisor["notify_intent"]
     assert notify["available"] is False and notify["earliest"] is None and "复查" in notify["reason"]
-    assert set(options(world.user("TST", Role.LEGAL_REVIEWER), case)) == {"comment"}
-    assert options(world.user("TST", Role.LEADER), case) == {}
+    # Another role sees every action of the state too, each it may not take naming who may (the refusal is 403).
+    legal = options(world.user("TST", Role.LEGAL_REVIEWER), case)
+    assert set(legal) == set(supervisor)
+    assert {name for name, option in legal.items() if option["available"]} == {"comment"}
+    assert legal["notify_intent"]["reason"] == "仅中队长可以事先告知" and legal["notify_intent"]["earliest"] is None
+    assert legal["reinspect"]["reason"] == "仅执法队员、中队长可以复查"
+    leader = options(world.user("TST", Role.LEADER), case)
+    assert set(leader) == set(supervisor) and not any(option["available"] for option in leader.values())
+    assert act(world.user("TST", Role.LEGAL_REVIEWER), case.pk, "notify_intent", {"facts": "x"},
+               f'"{case.pk}-{case.version}"').status_code == 403
     # Decided, its 限期拆除决定书 served on 13 Mar 2026: the 催告 waits for nothing now (the windows closed in September).
     decided = options(world.user("TST", Role.SUPERVISOR), world.case("TST", Status.DECIDED))
     assert decided["issue_reminder"] == {"action": "issue_reminder", "available": True, "reason": None,

@@ -341,14 +341,17 @@ def test_no_forced_demolition_at_night_or_on_a_rest_day_or_holiday(users, media,
 
 def test_the_route_self_steps_are_not_offered_on_the_court_route_and_the_reverse(users, media):
     court = reminded_case(users, LegalBasis.LAND_ART78)
-    names = {o.spec.name for o in workflow.action_options(court, users["supervisor"])}
-    assert "apply_to_court" in names and "decide_enforcement" not in names
+    options = {o.spec.name: o for o in workflow.action_options(court, users["supervisor"])}
+    # Listed (an action of the state), never available, with the reason the refusal gives.
+    assert "apply_to_court" in options and not options["decide_enforcement"].available
+    assert "人民法院" in options["decide_enforcement"].blocker.reason
     error = refused(court, InvalidTransition, workflow.ACTIONS["decide_enforcement"].service,
                     actor=users["supervisor"], now=at(2026, 9, 1))
     assert "人民法院" in str(error.message)
     own = reminded_case(users)
-    names = {o.spec.name for o in workflow.action_options(own, users["supervisor"])}
-    assert "decide_enforcement" in names and "apply_to_court" not in names
+    options = {o.spec.name: o for o in workflow.action_options(own, users["supervisor"])}
+    assert "decide_enforcement" in options and not options["apply_to_court"].available
+    assert "自行强制执行" in options["apply_to_court"].blocker.reason
 
 
 def test_only_a_supervisor_takes_the_enforcement_steps(users, media):

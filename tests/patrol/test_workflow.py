@@ -691,7 +691,7 @@ def test_a_blocked_action_of_the_state_is_listed_with_its_reason_and_earliest_da
                                                                                   expected):
     case = getattr(story, state)()
     blocked = {option.spec.name: option.blocker for option in workflow.action_options(case, users[role], now=now)
-               if not option.available}
+               if option.own and not option.available}
     assert set(blocked) == set(expected)
     for name, (words, earliest) in expected.items():
         assert words in blocked[name].reason and blocked[name].earliest == earliest
@@ -703,10 +703,29 @@ def test_the_proposer_sees_the_review_blocked_and_naming_the_four_eyes_rule(stor
     case = story.in_review(by=proposer)
     proposer.role = Role.LEGAL_REVIEWER
     proposer.save(update_fields=["role"])
-    options = {option.spec.name: option for option in workflow.action_options(case, proposer, now=APPROVED_AT)}
+    options = {option.spec.name: option for option in workflow.action_options(case, proposer, now=APPROVED_AT)
+               if option.own}
     assert set(options) == {"legal_approve", "legal_reject", "comment"}
     assert not options["legal_approve"].available and "自己提交" in options["legal_approve"].blocker.reason
-    assert all(option.available for option in workflow.action_options(case, users["legal"], now=APPROVED_AT))
+    assert all(option.available for option in workflow.action_options(case, users["legal"], now=APPROVED_AT)
+               if option.own)
+
+
+@pytest.mark.smoke
+def test_every_action_of_the_state_is_listed_and_another_roles_names_the_role_that_may_take_it(story, users):
+    case = story.in_review()
+    options = {option.spec.name: option for option in workflow.action_options(case, users["legal"], now=APPROVED_AT)}
+    # Every action whose from-states include in_review, in registry order, whoever may take it.
+    assert list(options) == [name for name, spec in workflow.ACTIONS.items() if "in_review" in spec.from_statuses]
+    decide = options["decide"]
+    assert not decide.own and not decide.available and "中队长" in decide.blocker.reason
+    assert decide.blocker.earliest is None
+    assert options["legal_approve"].own and options["legal_approve"].available
+    # A leader reads the same list and may take none of it; the refusal names the role, as the list did.
+    leader = workflow.action_options(case, users["leader"], now=APPROVED_AT)
+    assert [o.spec.name for o in leader] == list(options) and not any(o.available or o.own for o in leader)
+    with pytest.raises(NotAllowed):
+        workflow.ensure_allowed(case, users["leader"], workflow.ACTIONS["decide"], now=APPROVED_AT)
 
 
 # --- two people at the same moment ---------------------------------------------------------------
