@@ -36,10 +36,11 @@ def exception_handler(exc, context):
         return Response({"error": {"code": "too_large" if too_big else "too_many", "message": message, "fields": {}}},
                         status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE if too_big else status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DomainError):
-        return Response(
-            {"error": {"code": exc.code, "message": str(exc.message), "fields": dotted_fields(exc.fields)}},
-            status=exc.http_status,
-        )
+        body = {"code": exc.code, "message": str(exc.message), "fields": dotted_fields(exc.fields)}
+        if exc.params.get("earliest"):
+            # A refusal for time (a legal period not over) says when the action may first be taken.
+            body["earliest"] = exc.params["earliest"].isoformat()
+        return Response({"error": body}, status=exc.http_status)
     if isinstance(exc, Http404):
         # Django's message names the model ("No Case matches the given query.") and is not translated.
         exc = exceptions.NotFound(NotFound.default_message)

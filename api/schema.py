@@ -67,6 +67,8 @@ class ErrorBodySerializer(serializers.Serializer):
                                               "language chosen in the user's settings)")
     fields = ErrorFieldsField()
     retry_after_s = serializers.IntegerField(required=False, help_text="429 only: seconds until a retry may pass")
+    earliest = serializers.DateField(required=False, help_text="409 for time only: the first day the action may be "
+                                                               "taken (a legal period is not over yet)")
 
 
 @extend_schema_serializer(component_name="Error")
