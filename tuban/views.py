@@ -18,7 +18,13 @@ from django.views.decorators.http import require_POST
 from patrol import selectors as patrol_selectors
 from patrol.choices import Role
 from tuban import selectors, services
-from tuban.importers import column_mapping, import_tuban, parse_column_overrides, read_tuban_file
+from tuban.importers import (
+    TubanImportRefused,
+    column_mapping,
+    import_tuban,
+    parse_column_overrides,
+    read_tuban_file,
+)
 
 READERS = frozenset({Role.SUPERVISOR, Role.LEADER, Role.LEGAL_REVIEWER, Role.INSPECTOR})
 UPLOAD_SUFFIXES = (".zip", ".gpkg", ".geojson", ".json")
@@ -126,11 +132,12 @@ def _run(request, *, commit):
     jurisdiction = request.user.jurisdiction
     tuban_file = read_tuban_file(pending["path"], columns=column_mapping(jurisdiction, pending["columns"]))
     tuban_file.path = pending["name"]
-    if tuban_file.errors:
-        return None, tuban_file
     due = timezone.datetime.fromisoformat(pending["due_date"]).date() if pending["due_date"] else None
-    outcome = import_tuban(tuban_file, jurisdiction, pending["batch"], commit=commit, due_date=due,
-                           actor=request.user)
+    try:
+        outcome = import_tuban(tuban_file, jurisdiction, pending["batch"], commit=commit, due_date=due,
+                               actor=request.user)
+    except TubanImportRefused:
+        return None, tuban_file
     return outcome, tuban_file
 
 

@@ -4,7 +4,13 @@ from django.utils.translation import gettext as _
 
 from gis.management.commands.import_villages import display_width, pad
 from gis.models import Jurisdiction
-from tuban.importers import column_mapping, import_tuban, parse_column_overrides, read_tuban_file
+from tuban.importers import (
+    TubanImportRefused,
+    column_mapping,
+    import_tuban,
+    parse_column_overrides,
+    read_tuban_file,
+)
 
 
 class Command(BaseCommand):
@@ -35,19 +41,30 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from None
         tuban_file = read_tuban_file(file, columns=column_mapping(target, overrides), layer=layer)
-        for warning in tuban_file.warnings:
-            self.stderr.write(self.style.WARNING(_("警告：%(warning)s") % {"warning": warning}))
         if tuban_file.errors:
-            for error in tuban_file.errors:
-                self.stderr.write(self.style.ERROR(_("错误：%(error)s") % {"error": error}))
-            raise CommandError(_("%(file)s 有 %(count)d 个错误，未写入任何数据。")
-                               % {"file": file, "count": len(tuban_file.errors)})
+            self.refuse(file, tuban_file)
         self.stdout.write(
             _("读取 %(file)s：%(format)s，图层“%(layer)s”，坐标系 %(srs)s，字段 %(columns)s。")
             % {"file": file, "format": tuban_file.format, "layer": tuban_file.layer, "srs": tuban_file.source_srs,
                "columns": "、".join(f"{k}={v}" for k, v in tuban_file.columns.items())})
-        outcome = import_tuban(tuban_file, target, batch, commit=commit, due_date=due_date)
+        try:
+            # The features are read (and the warnings and errors found) as they are imported.
+            outcome = import_tuban(tuban_file, target, batch, commit=commit, due_date=due_date)
+        except TubanImportRefused:
+            self.refuse(file, tuban_file)
+        self.warn(tuban_file)
         self.report(outcome)
+
+    def warn(self, tuban_file):
+        for warning in tuban_file.warnings:
+            self.stderr.write(self.style.WARNING(_("警告：%(warning)s") % {"warning": warning}))
+
+    def refuse(self, file, tuban_file):
+        self.warn(tuban_file)
+        for error in tuban_file.errors:
+            self.stderr.write(self.style.ERROR(_("错误：%(error)s") % {"error": error}))
+        raise CommandError(_("%(file)s 有 %(count)d 个错误，未写入任何数据。")
+                           % {"file": file, "count": len(tuban_file.errors)})
 
     def jurisdiction(self, code):
         try:
