@@ -119,7 +119,9 @@ class VerifySerializer(JsonTypes, serializers.Serializer):
     accuracy_m = serializers.FloatField(min_value=0, max_value=100000, required=False, allow_null=True)
     position_reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
                                             validators=[no_bidi_controls],
-                                            help_text="Required when the position is missing or farther than 50 m")
+                                            help_text="Required when the position is missing or farther from "
+                                                      "the polygon than the jurisdiction's tuban_near_m (50 m "
+                                                      "unless set)")
     permit_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
                                           validators=[no_bidi_controls], help_text="Required for legal")
     case = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, allow_null=True,

@@ -110,7 +110,7 @@ class JurisdictionSerializer(GeoFeatureModelSerializer):
         fields = ["id", "code", "name", "doc_prefix", "demolition_wait_days", "enforcement_day_starts",
                   "enforcement_day_ends", "legal_bases", "reconsideration_body", "court", "decision_period_days",
                   "statement_window_days", "major_case_area_m2", "major_case_any_demolition",
-                  "evidence_retention_years", "disclosure_retention_years"]
+                  "evidence_retention_years", "disclosure_retention_years", "tuban_near_m"]
 
     @extend_schema_field(LegalBasisSerializer(many=True))
     def get_legal_bases(self, jurisdiction) -> list:

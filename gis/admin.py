@@ -31,6 +31,7 @@ class JurisdictionAdmin(LeafletGeoAdmin):
         (_("保存与公示"), {"fields": ["evidence_retention_years", "disclosure_retention_years",
                                   "disclosure_retention_years_person", "public_address", "public_phone",
                                   "duties"]}),
+        (_("现场取证"), {"fields": ["finding_accuracy_max_m", "finding_min_photos", "tuban_near_m"]}),
     ]
 
 

@@ -89,6 +89,11 @@ class Jurisdiction(models.Model):
     finding_min_photos = models.PositiveSmallIntegerField(
         _("线索至少照片数"), default=1, validators=[MaxValueValidator(10)],
         help_text=_("登记线索时至少须拍的现场照片张数；0 表示不要求"))
+    # A 图斑 is checked on the spot (自然资发〔2023〕258号): the inspector's position must lie in the polygon or this
+    # close to it, else the check records why not (a fenced site seen from the road).
+    tuban_near_m = models.PositiveSmallIntegerField(
+        _("图斑核查位置距离（米）"), default=50, validators=[MaxValueValidator(1000)],
+        help_text=_("核查位置须在图斑内或距图斑不超过此距离，否则须说明原因；0 表示须在图斑内"))
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 

@@ -52,6 +52,12 @@ def test_every_model_has_an_admin_list(admin_client, model):
     assert response.status_code == 200
 
 
+def test_the_field_evidence_settings_are_edited_with_the_jurisdiction(admin_client, jurisdiction):
+    body = admin_client.get(reverse("admin:geo_jurisdiction_change", args=[jurisdiction.pk])).content.decode()
+    for name in ("finding_accuracy_max_m", "finding_min_photos", "tuban_near_m"):
+        assert f'name="{name}"' in body
+
+
 def test_an_api_token_shows_its_hash_read_only_and_cannot_be_made_in_the_admin(admin_client, users):
     token, key = ApiToken.issue(users["supervisor"], "手机")
     body = admin_client.get(reverse("admin:patrol_apitoken_change", args=[token.pk])).content.decode()

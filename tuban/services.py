@@ -21,8 +21,6 @@ from patrol.photos import inspect_image, sha256_of
 from tuban.choices import VERDICT_STATUS, EvidenceKind, TubanStatus, Verdict
 from tuban.models import Tuban, TubanPhoto, Verification
 
-# The inspector must stand in the 图斑 or this close to it, or say why not (e.g. fenced site, checked from the road).
-NEAR_METRES = 50
 # Names the case and case photos an illegal verdict creates, so that a retried verification makes the same ones.
 CASE_NAMESPACE = uuid.UUID("6f1c9f3e-2b7a-4f59-9d1e-0c7b8f4a9e21")
 
@@ -170,11 +168,14 @@ def _verify(*, tuban_id, actor, client_uuid, verdict, photo_ids, location, accur
         raise InvalidInput(fields={"photos": [_("举证照片须包括远景、近景和内部照片，缺少：%(missing)s")
                                               % {"missing": "、".join(str(each) for each in missing)}]})
 
+    # The inspector stands in the 图斑 or within the jurisdiction's distance of it, or says why not (e.g. a fenced
+    # site checked from the road).
+    near_m = tuban.jurisdiction.tuban_near_m
     distance = distance_to_polygon_m(tuban.polygon, location) if location is not None else None
-    if (distance is None or distance > NEAR_METRES) and not position_reason:
+    if (distance is None or distance > near_m) and not position_reason:
         message = (_("没有核查位置，请说明原因") if distance is None else
                    _("核查位置距图斑 %(distance).0f 米（超过 %(near)d 米），请说明原因")
-                   % {"distance": distance, "near": NEAR_METRES})
+                   % {"distance": distance, "near": near_m})
         raise InvalidInput(fields={"position_reason": [message]})
 
     if verdict == Verdict.LEGAL and not permit_number:

@@ -38,6 +38,8 @@ def take_evidence(page):
 
 def test_a_tuban_is_checked_offline_on_the_spot_and_arrives_once(new_page, users, jurisdiction, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    jurisdiction.tuban_near_m = 120  # the jurisdiction's distance, not the default 50 m
+    jurisdiction.save(update_fields=["tuban_near_m"])
     make_batch(jurisdiction, due_date=date(2026, 12, 31),
                tuban=[("T001", 111.605, 40.705, "东村"), ("T003", 111.625, 40.705, "西村")])
     page = new_page(geolocation=OUTSIDE, permissions=["geolocation"], tiles="fail", **PIXEL_5)
@@ -51,13 +53,13 @@ def test_a_tuban_is_checked_offline_on_the_spot_and_arrives_once(new_page, users
     assert 200 <= int(first.split(" · ")[2].split(" ")[0]) <= 300
     assert page.locator("path.tuban-polygon").count() == 2
 
-    # 250 m away, no reason: the phone refuses before anything is queued.
+    # 250 m away (more than the jurisdiction's 120 m), no reason: the phone refuses before anything is queued.
     page.click(".tuban-item[data-number=T001] button")
     take_evidence(page)
     page.select_option("#tuban-verdict", "illegal")
     page.click("#tuban-form button[type=submit]")
     page.wait_for_selector("#tuban-form-error:not([hidden])")
-    assert "50" in page.inner_text("#tuban-form-error")
+    assert "120 米" in page.inner_text("#tuban-form-error")
     assert page.get_attribute("#tuban-queue", "data-count") == "0"
 
     # Walk into the 图斑, lose the network, and save the check: it waits on the phone.

@@ -73,6 +73,32 @@ def test_far_away_with_a_reason_is_accepted(users, t001):
     assert response.status_code == 201 and response.json()["distance_m"] > 200
 
 
+def test_the_distance_allowed_from_the_polygon_is_the_jurisdictions_and_named_when_refused(users, t001,
+                                                                                            jurisdiction):
+    client = client_for(users["inspector"])
+    photos = evidence_set(client, t001)
+    jurisdiction.tuban_near_m = 20
+    jurisdiction.save(update_fields=["tuban_near_m"])
+    response = verify(client, t001, verdict="not_construction", photos=photos, location=NEAR)  # about 42 m
+    assert response.status_code == 400
+    assert "超过 20 米" in str(response.json()["error"]["fields"]["position_reason"])
+
+    jurisdiction.tuban_near_m = 300
+    jurisdiction.save(update_fields=["tuban_near_m"])
+    response = verify(client, t001, verdict="not_construction", photos=photos, location=FAR)  # about 250 m
+    assert response.status_code == 201, response.content
+    assert Verification.objects.get().position_reason == ""
+
+
+def test_the_field_page_and_the_api_carry_the_jurisdictions_distance(client, users, jurisdiction):
+    jurisdiction.tuban_near_m = 120
+    jurisdiction.save(update_fields=["tuban_near_m"])
+    client.force_login(users["inspector"])
+    assert 'data-near-m="120"' in client.get("/field/").content.decode()
+    response = client_for(users["inspector"]).get(f"/api/v1/jurisdictions/{jurisdiction.pk}/")
+    assert response.json()["properties"]["tuban_near_m"] == 120
+
+
 def test_legal_needs_the_permit_number(users, t001):
     client = client_for(users["inspector"])
     photos = evidence_set(client, t001)
