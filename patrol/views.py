@@ -3,10 +3,13 @@ import functools
 import hashlib
 import json
 import os
+import posixpath
+import re
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control
@@ -82,7 +85,7 @@ def field_page(request):
         # What the jurisdiction asks of a finding's evidence (#15): the page refuses to save without it.
         "accuracy_max_m": request.user.jurisdiction.finding_accuracy_max_m,
         "min_photos": request.user.jurisdiction.finding_min_photos,
-        "preload_modules": FIELD_MODULES[1:],
+        "preload_modules": [name for name in field_modules() if name not in FIELD_ENTRY_MODULES],
         "today": today,
     }
     return render(request, "patrol/field.html", context)
@@ -231,21 +234,41 @@ def notice_print(request, pk, notice_pk):
                                                         "jurisdiction": case.jurisdiction})
 
 
-# The field page's ES modules: static/js/field.js and every module it imports, directly or not (tests follow the
-# imports and compare). The page preloads them (one round trip instead of one per level of imports on a slow
-# network) and the service worker keeps them.
-FIELD_MODULES = ["js/field.js", "js/config.js", "js/basemap.js",
-                 *(f"js/field/{name}.js" for name in ("exif", "form", "location", "nearby", "net", "outbox", "page",
-                                                     "patrol", "photo", "queue", "sha256", "sync", "util"))]
-# Everything the field page loads, so it opens after a reload without network.
-SERVICE_WORKER_ASSETS = ["leaflet/leaflet.js", "leaflet/leaflet.css", "css/app.css", "css/field.css", *FIELD_MODULES,
-                         "img/icon.svg", "manifest.webmanifest"]
+# The field page's ES modules: the scripts its templates load (patrol/field.html, tuban/_field_block.html) and every
+# module they import, directly or not, read from the files themselves, so that a new import or a new entry is kept
+# offline without another list to update. The page preloads them (one round trip instead of one per level of
+# imports on a slow network) and the service worker keeps them.
+FIELD_ENTRY_MODULES = ("js/field.js", "js/tuban/field.js")
+STATIC_IMPORT = re.compile(r'^(?:import|export)\b[^;]*?from\s*"([^"]+)";', re.M)
+
+
+@functools.lru_cache(maxsize=1)
+def field_modules():
+    modules, todo = [], list(FIELD_ENTRY_MODULES)
+    while todo:
+        name = todo.pop(0)
+        if name in modules:
+            continue
+        modules.append(name)
+        found = finders.find(name)
+        if found is None:
+            raise ImproperlyConfigured(f"The field page's module static/{name} is missing.")
+        source = Path(found).read_text(encoding="utf-8")
+        todo += [posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+                 for target in STATIC_IMPORT.findall(source)]
+    return tuple(modules)
+
+
+def service_worker_assets():
+    """Everything the field page loads, so it opens after a reload without network."""
+    return ["leaflet/leaflet.js", "leaflet/leaflet.css", "css/app.css", "css/field.css", *field_modules(),
+            "img/icon.svg", "manifest.webmanifest"]
 
 
 @cache_control(no_cache=True, max_age=0)
 def service_worker(request):
     """/sw.js, served from the root so it may control /field/ (scope "/")."""
-    urls = [static(path) for path in SERVICE_WORKER_ASSETS]
+    urls = [static(path) for path in service_worker_assets()]
     version = hashlib.sha256("|".join(urls + [_asset_stamp()]).encode()).hexdigest()[:12]
     response = render(request, "patrol/sw.js", {"precache": json.dumps(urls), "version": version},
                       content_type="text/javascript")
@@ -257,7 +280,7 @@ def service_worker(request):
 def _asset_stamp():
     # In development static files change without a new URL: their modification times version the cache.
     stamps = []
-    for path in SERVICE_WORKER_ASSETS:
+    for path in service_worker_assets():
         found = finders.find(path)
         stamps.append(str(os.path.getmtime(found)) if found else path)
     return "|".join(stamps)

@@ -89,3 +89,40 @@ def test_a_tuban_is_checked_offline_on_the_spot_and_arrives_once(new_page, users
     page.wait_for_selector("#tuban-field[data-ready=true]")
     assert page.locator(".tuban-item[data-number=T001]").count() == 0
     assert page.locator(".tuban-item[data-number=T003]").count() == 1
+
+
+def test_the_tuban_list_and_the_check_work_after_a_reload_without_network(new_page, users, jurisdiction, settings,
+                                                                          tmp_path):
+    """The page opened once online, then reloaded in the field without network: the service worker serves the page
+    and its modules (js/tuban/field.js among them), the list comes from the phone's store, the check is queued."""
+    settings.MEDIA_ROOT = tmp_path
+    make_batch(jurisdiction, due_date=date(2026, 12, 31),
+               tuban=[("T001", 111.605, 40.705, "东村"), ("T003", 111.625, 40.705, "西村")])
+    page = new_page(geolocation=INSIDE, permissions=["geolocation"], tiles="fail", **PIXEL_5)
+    sign_in(page, "t_inspector", "correct-horse-battery", lands_on="/field/")
+    page.wait_for_selector("#tuban-field[data-ready=true]")
+    page.wait_for_selector(".tuban-item[data-number=T003]")
+    assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+    page.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#tuban-field[data-ready=true]")
+    assert page.inner_text("#tuban-status") == "离线：显示手机上保存的图斑"
+    page.wait_for_selector(".tuban-item[data-number=T001] button:has-text('在图斑内')")
+    assert page.locator(".tuban-item[data-number=T003]").count() == 1
+
+    page.click(".tuban-item[data-number=T001] button")
+    take_evidence(page)
+    page.select_option("#tuban-verdict", "not_construction")
+    page.fill("#tuban-note", "大棚")
+    page.click("#tuban-form button[type=submit]")
+    page.wait_for_selector("#tuban-queue[data-count='1']")
+    assert page.locator(".tuban-item[data-number=T001]").count() == 0
+    assert not Verification.objects.exists()
+
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_selector("#tuban-queue[data-count='0']", timeout=30000)
+    verification = Verification.objects.get()
+    assert verification.verdict == "not_construction" and verification.distance_m == 0
+    assert Tuban.objects.get(number="T001").status == "not_construction"
