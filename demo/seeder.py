@@ -28,6 +28,7 @@ from documents.models import Document
 from documents.services import record_service
 from patrol import procedure, workflow
 from patrol.choices import (
+    AppealKind,
     CampaignStatus,
     Category,
     LegalBasis,
@@ -193,6 +194,17 @@ class DemoSeeder:
             made += 1
         self.say(f"  cases: {made} created, {Case.objects.filter(jurisdiction=jurisdiction).count()} in all")
 
+    def featured_cases(self, jurisdiction, users, campaign):
+        """One case at each stage of the procedure that the random draw of ``cases`` may miss (FEATURED)."""
+        villages = list(jurisdiction.villages.order_by("name"))
+        made = 0
+        for k, outcome in enumerate(FEATURED):
+            plan = CasePlan(FEATURED_INDEX + k, self.now, outcome=outcome)
+            if not Case.objects.filter(client_uuid=plan.client_uuid).exists():
+                plan.run(self, villages, users, campaign)
+                made += 1
+        self.say(f"  featured cases: {made} created")
+
     def run(self, cases=200):
         with transaction.atomic():
             jurisdictions = self.jurisdictions()
@@ -200,6 +212,8 @@ class DemoSeeder:
             campaign = self.campaign(jurisdictions["LWG"], users)
         self.patrols(jurisdictions["LWG"], [users["inspector"], users["inspector2"]], campaign)
         self.cases(jurisdictions["LWG"], users, campaign, count=cases)
+        if cases >= FEATURED_FROM:
+            self.featured_cases(jurisdictions["LWG"], users, campaign)
         # The second jurisdiction gets a few cases of its own, to show that nobody sees across.
         self.cases_demo2(jurisdictions["DEMO2"], users["other_supervisor"])
         seed_disclosures(self.now, self.stdout)
@@ -230,21 +244,31 @@ OUTCOMES = [
     ("ordered_overdue", 12), ("late", 5), ("notified", 6), ("hearing", 4), ("in_review", 6), ("decided", 8),
     ("closed_rectified", 60), ("closed_legalized", 10), ("closed_demolished", 5),
 ]
+# The full demo (``cases`` ≥ FEATURED_FROM, as ``seed_demo`` makes it) always has one case of each of these, whatever
+# the draw above gives: the court route (土地管理法 第78条, applied to the court), a hearing, a decision suspended by
+# an appeal, a case past its 90 days without a decision, an order served by public notice not yet in force. The
+# smaller demos of the tests (30, 60 cases) keep exactly their drawn cases. Their indices are far above any count of
+# drawn cases, so their ids never meet.
+FEATURED = ["court_pending", "hearing", "suspended", "late", "public_notice"]
+FEATURED_INDEX = 100_000
+FEATURED_FROM = 100
 
 
 class CasePlan:
     """One demo case: its own random stream, so skipping it on a rerun changes no other case."""
 
-    def __init__(self, index, now):
+    def __init__(self, index, now, outcome=None):
         self.index = index
         self.client_uuid = uuid_for("case", index)
         self.rng = random.Random(index)
         self.outcome = self.rng.choices([o for o, _ in OUTCOMES], weights=[w for _, w in OUTCOMES])[0]
+        self.outcome = outcome or self.outcome
         # Each outcome starts early enough for its steps and their legal periods to fit before now; ``late`` cases
         # were filed more than 90 days ago (行政处罚法 第60条), the others less (the 办案期限 still runs or was kept).
-        oldest = {"closed_demolished": 360, "decided": 85, "in_review": 80, "hearing": 70, "notified": 60, "late": 140, "public_notice": 12,
+        # The court route waits for the appeal windows (75 days) and ten days after the 催告 before applying.
+        oldest = {"closed_demolished": 360, "decided": 85, "suspended": 85, "court_pending": 170, "in_review": 80, "hearing": 70, "notified": 60, "late": 140, "public_notice": 12,
                   "ordered_overdue": 60}.get(self.outcome, 100)
-        youngest = {"closed_demolished": 330, "decided": 60, "in_review": 50, "hearing": 40, "notified": 32, "late": 100, "public_notice": 5,
+        youngest = {"closed_demolished": 330, "decided": 60, "suspended": 60, "court_pending": 150, "in_review": 50, "hearing": 40, "notified": 32, "late": 100, "public_notice": 5,
                     "ordered_overdue": 12, "ordered": 3, "reported": 0}.get(self.outcome, 20)
         days_ago = self.rng.uniform(youngest, oldest)
         self.now = now
@@ -290,7 +314,10 @@ class CasePlan:
             workflow.dismiss_case(case_id=cid, actor=supervisor, reason="not_violation",
                                   note="经核实已取得乡村建设规划许可", now=self.at(1, 10))
             return
-        workflow.file_case(case_id=cid, actor=supervisor, legal_basis="planning_art65", note="经现场核查，符合立案条件", now=self.at(1, 9))
+        # 农村村民非法占地建住宅 (土地管理法 第78条) goes to the court; the rest is the township's own (城乡规划法 第65条).
+        legal_basis = LegalBasis.LAND_ART78 if outcome == "court_pending" else LegalBasis.PLANNING_ART65
+        workflow.file_case(case_id=cid, actor=supervisor, legal_basis=legal_basis, note="经现场核查，符合立案条件",
+                           now=self.at(1, 9))
         if rng.random() < 0.3:
             workflow.assign(case_id=cid, actor=supervisor,
                             inspector=users["inspector2"] if inspector == users["inspector"] else users["inspector"],
@@ -304,7 +331,8 @@ class CasePlan:
         officers = [inspector.pk, supervisor.pk]
         procedure.record_inspection(case_id=cid, actor=inspector, officers=officers, facts=case.description,
                                     refused=True, witness_name="村民委员会主任", now=self.at(1, 15))
-        overdue_wanted = outcome in ("ordered_overdue", "late", "notified", "hearing", "in_review", "decided")
+        overdue_wanted = outcome in ("ordered_overdue", "late", "notified", "hearing", "in_review", "decided",
+                                     "suspended", "court_pending")
         kind = "stop_construction_order" if stage == Stage.UNDER_CONSTRUCTION else "rectification_order"
         days = 5 if overdue_wanted else rng.choice([5, 10, 15, 30])
         ordered_at = self.at(2, 10)
@@ -368,7 +396,29 @@ class CasePlan:
         self.serve(cid, supervisor, "demolition_decision", decided_at)
         if outcome == "decided":
             return
+        if outcome == "suspended":
+            # The party asked for 行政复议 three weeks after the decision was served: nothing is enforced meanwhile.
+            filed_on = self.at((decided_at.date() - timezone.localdate(self.reported_at)).days + 21, 9)
+            workflow.ACTIONS["record_appeal"].service(
+                case_id=cid, actor=legal, kind=AppealKind.RECONSIDERATION, body=case.jurisdiction.reconsideration_body,
+                filed_on=filed_on.date(), note="当事人不服限期拆除决定，申请行政复议",
+                now=min(filed_on + timedelta(hours=5), self.now - timedelta(minutes=1)))
+            return
+        if outcome == "court_pending":
+            self.apply_to_court(case, supervisor, decided_at)
+            return
         self.enforce(case, supervisor, decided_at, point)
+
+    def apply_to_court(self, case, supervisor, decided_at):
+        """The court route after the decision: 催告 once the appeal windows closed unused, then 申请法院强制执行 ten days
+        after the 催告 was served (行政强制法 第53–54条)."""
+        moment = self.when_allowed(case, "issue_reminder", supervisor, decided_at)
+        workflow.ACTIONS["issue_reminder"].service(case_id=case.pk, actor=supervisor, deadline_days=10, now=moment,
+                                                   manner="自行拆除违法建设并恢复土地原状")
+        self.serve(case.pk, supervisor, DocumentKind.REMINDER, moment)
+        moment = self.when_allowed(case, "apply_to_court", supervisor, moment)
+        workflow.ACTIONS["apply_to_court"].service(case_id=case.pk, actor=supervisor, now=moment,
+                                                   note="当事人在法定期限内不申请复议、不提起诉讼，又不拆除")
 
     def enforce(self, case, supervisor, decided_at, point):
         """After the decision: its 限期拆除决定书 served, 催告, 强制拆除决定, 公告 and 强制拆除 with photos and a body-camera
@@ -400,6 +450,9 @@ class CasePlan:
         day = timezone.localdate(after) + timedelta(days=1)
         for _ in range(400):
             moment = timezone.make_aware(datetime.combine(day, time(10, self.rng.randint(0, 50))))
+            if moment > self.now:
+                # A demo case's story must have happened: its plan starts it too late for this step.
+                raise RuntimeError(f"{action} of {case} would be in the future ({moment:%Y-%m-%d})")
             blocker = spec.blocker(Case.objects.select_related("jurisdiction").get(pk=case.pk), actor, moment)
             if blocker is None:
                 return moment

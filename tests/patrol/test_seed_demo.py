@@ -55,7 +55,7 @@ def test_demo_cases_cover_every_state_with_valid_records(seeded):
     by_status = dict(lwg.values_list("status").annotate(n=Count("pk")))
     # The states whose actions exist today; each step of #13 that lands adds its state here (and to the demo).
     reached = {Status.REPORTED, Status.DISMISSED, Status.FILED, Status.ORDERED, Status.NOTIFIED, Status.HEARING,
-               Status.IN_REVIEW, Status.DECIDED, Status.CLOSED}
+               Status.IN_REVIEW, Status.DECIDED, Status.SUSPENDED, Status.COURT_PENDING, Status.CLOSED}
     assert set(by_status) >= reached
     resolutions = set(lwg.filter(status=Status.CLOSED).values_list("resolution", flat=True))
     assert {Resolution.RECTIFIED_BY_PARTY, Resolution.LEGALIZED} <= resolutions
@@ -125,3 +125,38 @@ def test_demo_has_a_late_case_a_hearing_and_an_order_served_by_public_notice_not
     assert pending.exists()
     assert all(service.document.case.deadline is None or service.document.case.deadline > today
                for service in pending)
+
+
+def featured(outcome):
+    """The demo's case of one of seeder.FEATURED: there whatever the random draw of the other cases gives."""
+    from demo.seeder import FEATURED, FEATURED_INDEX, uuid_for
+
+    return Case.objects.select_related("jurisdiction").get(
+        client_uuid=uuid_for("case", FEATURED_INDEX + FEATURED.index(outcome)))
+
+
+def test_demo_has_a_case_on_the_court_route_applied_to_the_court(seeded):
+    case = featured("court_pending")
+    assert (case.jurisdiction.code, case.legal_basis, case.status) == ("LWG", "land_art78", Status.COURT_PENDING)
+    actions = list(case.events.order_by("seq").values_list("action", flat=True))
+    assert actions.index("decide") < actions.index("issue_reminder") < actions.index("apply_to_court")
+    assert case.documents.filter(kind="court_enforcement_application").exists()
+    assert verify_case_chain(case) is None
+
+
+def test_demo_has_a_hearing_a_suspended_decision_a_late_case_and_a_public_notice_not_in_force(seeded):
+    today = timezone.localdate()
+    hearing = featured("hearing")
+    assert hearing.status == Status.HEARING and hearing.documents.filter(kind="hearing_notice").exists()
+    suspended = featured("suspended")
+    assert suspended.status == Status.SUSPENDED
+    appeal = suspended.events.get(action="record_appeal")
+    assert appeal.from_status == Status.DECIDED and appeal.payload["kind"] == "reconsideration"
+    late = featured("late")
+    assert Case.objects.late().filter(pk=late.pk).exists() and late.decision_due < today
+    assert not late.events.filter(action="decide").exists()
+    public = featured("public_notice")
+    services = ServiceRecord.objects.filter(document__case=public, method="public_notice")
+    assert services.count() == 1 and services.get().effective_on > today
+    for case in (hearing, suspended, late, public):
+        assert verify_case_chain(case) is None

@@ -9,7 +9,9 @@ from patrol.models import User
 
 class Command(BaseCommand):
     help = ("Create the demo jurisdictions, users (password 'xuncha-demo'), campaign, patrols and about 200 "
-            "cases in every state; safe to run again. --cases N adds N synthetic cases fast.")
+            "cases in every state (from 100 demo cases on, always one on the court route, one with a hearing, one "
+            "suspended by an appeal, one late, one served by public notice); safe to run again. --cases N adds N "
+            "synthetic cases fast.")
 
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=0, help="add this many synthetic cases to LWG (bulk)")
