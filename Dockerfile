@@ -20,6 +20,8 @@ RUN SECRET_KEY=build-only-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
     DATABASE_URL=postgis://build@localhost/build \
     python manage.py compilemessages --ignore '.venv/*' -v0 && \
     SECRET_KEY=build-only-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')-not-used-at-runtime-xxxxxxxx \
+    DATABASE_URL=postgis://build@localhost/build python manage.py build_document_fonts -v0 && \
+    SECRET_KEY=build-only-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')-not-used-at-runtime-xxxxxxxx \
     DATABASE_URL=postgis://build@localhost/build STATIC_ROOT=/app/staticfiles \
     python manage.py collectstatic --noinput -v0
 

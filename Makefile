@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 PG_URL ?= postgis://postgres@127.0.0.1:5432/xuncha
 SMOKE_DB := var/smoke.sqlite3
 
-.PHONY: run dev test setup system-packages system-packages-test venv deps dev-deps messages db-local seed test-postgis test-spatialite \
+.PHONY: run dev test setup system-packages system-packages-test venv deps dev-deps messages fonts db-local seed test-postgis test-spatialite \
         test-browser-setup lock check clean
 
 ## make run: set everything up and run web (gunicorn, DEBUG off) + worker + beat on SpatiaLite (http://127.0.0.1:8000)
@@ -18,13 +18,13 @@ dev: setup
 	@XUNCHA_DEV=1 scripts/run-local.sh
 
 ## make test: set everything up and run the whole suite on PostGIS, then the SpatiaLite smoke run
-test: system-packages-test dev-deps messages
+test: system-packages-test dev-deps messages fonts
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/lint-imports --no-cache
 	@$(MAKE) --no-print-directory test-postgis
 	@$(MAKE) --no-print-directory test-spatialite
 
-setup: system-packages deps messages db-local
+setup: system-packages deps messages fonts db-local
 
 system-packages:
 	@scripts/system-packages.sh run
@@ -51,6 +51,10 @@ dev-deps: $(VENV)/.dev-deps
 
 messages: $(VENV)/.deps
 	@$(PY) manage.py compilemessages --ignore '.venv/*' -v0
+
+## the document fonts: Noto Serif CJK SC cut down to GB 2312 (documents/fonts.py), a few seconds, once
+fonts: $(VENV)/.deps
+	@$(PY) manage.py build_document_fonts -v0
 
 db-local: deps
 	@mkdir -p var
@@ -81,4 +85,4 @@ check: deps
 	  DATABASE_URL=$(PG_URL) ALLOWED_HOSTS=xuncha.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf var $(VENV)
+	rm -rf var build $(VENV)

@@ -6,13 +6,17 @@ row renders to the same bytes (tests/documents/test_rendering.py). The PDF is st
 and stored: a later WeasyPrint or font update must not change what was served on the party.
 """
 import hashlib
+import threading
 from dataclasses import dataclass
 from datetime import date
 
 from django.template.loader import render_to_string
 from django.utils import translation
-from weasyprint import HTML
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
+
+from documents import fonts
 
 
 @dataclass(frozen=True)
@@ -35,13 +39,42 @@ def render_html(*, kind, number, issued_on, content, images=None):
                                                       "images": images or {}})
 
 
+class _Fetcher(URLFetcher):
+    """A document fetches nothing from outside: ``data:`` URIs (its evidence images) and the document fonts'
+    own files, no other file:// and no http://, even if some content ever held markup."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols=("data", "file"))
+        self.fonts = [path.as_uri() for path, _ in fonts.available_faces()]
+
+    def fetch(self, url, headers=None):
+        if url.startswith("file:") and url not in self.fonts:
+            raise ValueError(f"documents load no files but their fonts: {url}")
+        return super().fetch(url, headers)
+
+
 def _fetcher():
-    # A document fetches nothing from outside: no file:// or http:// even if some content ever held markup.
-    return URLFetcher(allowed_protocols=("data",))
+    return _Fetcher()
+
+
+_fonts = threading.local()
+
+
+def _font_setup():
+    """The FontConfiguration with the document fonts loaded, and their stylesheet: made once per thread, since
+    loading a font copies its file for fontconfig (10 MB for the two faces) and WeasyPrint's objects are not
+    shared between threads."""
+    if getattr(_fonts, "setup", None) is None:
+        font_config = FontConfiguration()
+        css = CSS(string=fonts.font_face_css(), font_config=font_config, url_fetcher=_fetcher())
+        _fonts.setup = (font_config, css)
+    return _fonts.setup
 
 
 def html_to_pdf(html, *, identifier=b""):
+    font_config, font_css = _font_setup()
     return HTML(string=html, url_fetcher=_fetcher()).write_pdf(
+        stylesheets=[font_css], font_config=font_config,
         pdf_identifier=hashlib.sha256(identifier).hexdigest().encode() if identifier else None)
 
 

@@ -8,8 +8,8 @@
 set -euo pipefail
 profile="${1:-run}"
 # WeasyPrint (documents as PDF) needs Pango with its FreeType backend and HarfBuzz's subsetter; fonts-noto-cjk is
-# the font embedded in every document.
-pdf_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
+# the font embedded in every document, cut down once by hb-subset (libharfbuzz-bin; documents/fonts.py).
+pdf_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libharfbuzz-bin fonts-noto-cjk fontconfig)
 packages=(gdal-bin libgdal-dev libsqlite3-mod-spatialite gettext python3-venv binutils libproj-dev "${pdf_packages[@]}")
 if [ "$profile" = test ]; then
   pg_major=""

@@ -132,6 +132,9 @@ USE_TZ = True
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(VAR_DIR / "static")))
+# The cut-down CJK fonts documents are rendered with (documents.fonts; `manage.py build_document_fonts`). Part of
+# the installation, not of its data: built with the code (and into the Docker image), not kept in VAR_DIR.
+DOCUMENT_FONT_DIR = Path(env("DOCUMENT_FONT_DIR", str(BASE_DIR / "build" / "fonts")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Media is never served from a public URL: photos go through a view that checks jurisdiction.

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.utils import translation
 
+from documents import fonts
 from documents.choices import DocumentKind
 from documents.rendering import render_pdf
 from documents.services import record_service
@@ -85,13 +86,28 @@ def test_a_period_counted_from_service_is_written_out_in_chinese(filed_case, use
     assert "自收到本通知书之日起十五日内自行改正" in text
 
 
-def test_the_cjk_fonts_are_embedded(filed_case, users, tmp_path):
-    document = issue(filed_case, K.DEMOLITION_DECISION, users["supervisor"], deadline=DEADLINE)
-    fonts = [line.split() for line in pdf_fonts(document.pdf.open("rb").read(), tmp_path).splitlines()[2:]]
-    cjk = [row for row in fonts if "CJK" in row[0]]
-    assert cjk, fonts
+def embedded_fonts(data, tmp_path):
+    rows = [line.split() for line in pdf_fonts(data, tmp_path).splitlines()[2:]]
     # Columns after the name and type: encoding, emb, sub, uni, object id, generation.
-    assert all(row[-5] == "yes" for row in cjk), fonts
+    return {row[0].split("+")[-1]: row[-5] == "yes" for row in rows}
+
+
+def test_the_cjk_fonts_are_embedded(filed_case, users, tmp_path):
+    assert fonts.available_faces(), "run `manage.py build_document_fonts` (make test does)"
+    document = issue(filed_case, K.DEMOLITION_DECISION, users["supervisor"], deadline=DEADLINE)
+    embedded = embedded_fonts(document.pdf.open("rb").read(), tmp_path)
+    # Noto Serif CJK SC cut down to GB 2312 (documents.fonts), regular and bold, both embedded.
+    assert embedded == {"Xuncha-Serif": True, "Xuncha-Serif-Bold": True}, embedded
+
+
+def test_a_character_outside_gb2312_in_a_name_is_set_from_the_full_font(filed_case, users, tmp_path):
+    filed_case.party_name = "王堃喆"  # 堃 and 喆 are not in GB 2312
+    filed_case.save(update_fields=["party_name"])
+    document = issue(filed_case, K.DEMOLITION_DECISION, users["supervisor"], deadline=DEADLINE)
+    data = document.pdf.open("rb").read()
+    assert "王堃喆" in flat(pdf_text(data, tmp_path))
+    embedded = embedded_fonts(data, tmp_path)
+    assert embedded.get("Noto-Serif-CJK-SC") is True and embedded.get("Xuncha-Serif") is True, embedded
 
 
 def test_the_same_document_renders_to_the_same_bytes(filed_case, users):
