@@ -40,6 +40,7 @@ urlpatterns = [
     path("tuban/", tuban_pages.batch_list, name="tuban-batches"),
     path("tuban/upload/", tuban_pages.batch_upload, name="tuban-upload"),
     path("tuban/commit/", tuban_pages.batch_commit, name="tuban-commit"),
+    path("tuban/discard/", tuban_pages.batch_discard, name="tuban-discard"),
     path("tuban/batches/<int:pk>/", tuban_pages.batch_detail, name="tuban-batch"),
     path("tuban/batches/<int:pk>/assign/", tuban_pages.assign_village, name="tuban-assign-village"),
     # Before Django's own: the reset is rate-limited and its links are built from SITE_URL.

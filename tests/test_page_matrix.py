@@ -55,6 +55,7 @@ PAGES = {
     "tuban-batches": ("GET", EVERYONE, 200, False),
     "tuban-upload": ("GET", {"supervisor"}, 302, False),  # the form posts here; a GET goes back to the list
     "tuban-commit": ("POST", {"supervisor"}, 302, False),  # without a dry run first: back to the list
+    "tuban-discard": ("POST", {"supervisor"}, 302, False),  # the dry run's cancel; without one: back to the list
     "tuban-batch": ("GET", EVERYONE, 200, True),
     "tuban-assign-village": ("POST", {"supervisor"}, 302, True),
 }

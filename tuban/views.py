@@ -1,10 +1,9 @@
 """The 卫片图斑 pages: the batches with their progress, the upload of a batch (supervisors: a dry run first, then
-the import of exactly the file that was checked), one batch by village with assignment by village."""
-import uuid
+the import of exactly the file that was checked, kept meanwhile by tuban.uploads), one batch by village with
+assignment by village."""
 from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from patrol import selectors as patrol_selectors
 from patrol.choices import Role
-from tuban import selectors, services
+from tuban import selectors, services, uploads
 from tuban.importers import (
     TubanImportRefused,
     column_mapping,
@@ -29,10 +28,6 @@ from tuban.importers import (
 READERS = frozenset({Role.SUPERVISOR, Role.LEADER, Role.LEGAL_REVIEWER, Role.INSPECTOR})
 UPLOAD_SUFFIXES = (".zip", ".gpkg", ".geojson", ".json")
 SESSION_KEY = "tuban_upload"
-
-
-def upload_dir():
-    return Path(settings.MEDIA_ROOT) / "tuban-uploads"
 
 
 class UploadForm(forms.Form):
@@ -88,35 +83,40 @@ def batch_upload(request):
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "tuban/batch_list.html", {"rows": [], "form": form}, status=400)
+    _discard_pending(request)  # an earlier dry run of this session can no longer be confirmed
     upload = form.cleaned_data["file"]
-    token = uuid.uuid4().hex
-    folder = upload_dir() / token
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / ("upload" + Path(upload.name).suffix.lower())
-    with path.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+    suffix = Path(upload.name).suffix.lower()
+    kept = uploads.keep(upload, suffix)
     data = form.cleaned_data
-    request.session[SESSION_KEY] = {"token": token, "path": str(path), "name": upload.name, "batch": data["batch"],
+    request.session[SESSION_KEY] = {"token": kept.token, "suffix": suffix, "sha256": kept.sha256, "name": upload.name,
+                                    "batch": data["batch"],
                                     "due_date": data["due_date"].isoformat() if data["due_date"] else None,
                                     "columns": data["columns"]}
-    outcome, tuban_file = _run(request, commit=False)
+    outcome, tuban_file = _run(request, kept.path, commit=False)
+    if outcome is None:
+        _discard_pending(request)  # a file with errors cannot be confirmed: nothing to keep it for
     return render(request, "tuban/batch_dry_run.html", {
-        "file": tuban_file, "outcome": outcome, "token": token, "name": upload.name, "batch": data["batch"]})
+        "file": tuban_file, "outcome": outcome, "token": kept.token, "name": upload.name, "batch": data["batch"]})
 
 
 @require_POST
 @login_required
 def batch_commit(request):
-    """Step two: import the very file the dry run read (kept on the server under the session's token)."""
+    """Step two: import the very file the dry run read (kept on the server under the session's token, its SHA-256
+    checked again), then delete it whatever the outcome."""
     _require(request.user, {Role.SUPERVISOR})
     pending = request.session.get(SESSION_KEY)
     if not pending or pending.get("token") != request.POST.get("token"):
         messages.error(request, _("上传已过期，请重新上传文件。"))
         return redirect("tuban-batches")
-    outcome, tuban_file = _run(request, commit=True)
-    Path(pending["path"]).unlink(missing_ok=True)
-    del request.session[SESSION_KEY]
+    try:
+        path = uploads.claim(pending["token"], pending.get("suffix"), pending.get("sha256"))
+        if path is None:
+            messages.error(request, _("上传已过期，请重新上传文件。"))
+            return redirect("tuban-batches")
+        outcome, tuban_file = _run(request, path, commit=True)
+    finally:
+        _discard_pending(request)
     if outcome is None:
         messages.error(request, _("文件有错误，未导入。"))
         return redirect("tuban-batches")
@@ -127,10 +127,28 @@ def batch_commit(request):
     return redirect("tuban-batch", pk=outcome.batch.pk)
 
 
-def _run(request, *, commit):
+@require_POST
+@login_required
+def batch_discard(request):
+    """The dry run's 取消: the kept file goes at once."""
+    _require(request.user, {Role.SUPERVISOR})
+    pending = request.session.get(SESSION_KEY)
+    if pending and pending.get("token") == request.POST.get("token"):
+        _discard_pending(request)
+        messages.info(request, _("已取消导入，上传的文件已删除。"))
+    return redirect("tuban-batches")
+
+
+def _discard_pending(request):
+    pending = request.session.pop(SESSION_KEY, None)
+    if pending:
+        uploads.discard(pending.get("token"))
+
+
+def _run(request, path, *, commit):
     pending = request.session[SESSION_KEY]
     jurisdiction = request.user.jurisdiction
-    tuban_file = read_tuban_file(pending["path"], columns=column_mapping(jurisdiction, pending["columns"]))
+    tuban_file = read_tuban_file(path, columns=column_mapping(jurisdiction, pending["columns"]))
     tuban_file.path = pending["name"]
     due = timezone.datetime.fromisoformat(pending["due_date"]).date() if pending["due_date"] else None
     try:

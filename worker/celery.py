@@ -38,6 +38,9 @@ app.conf.beat_schedule = {
     # Every hour at :40: delete video uploads that received nothing for VIDEO_UPLOAD_ABANDONED_HOURS, with their parts.
     "delete-abandoned-video-uploads": {"task": "worker.tasks.delete_abandoned_video_uploads",
                                        "schedule": crontab(minute=40)},
+    # Every hour at :50: delete 图斑 files uploaded for a dry run and left unconfirmed for TUBAN_UPLOAD_KEEP_HOURS.
+    "delete-abandoned-tuban-uploads": {"task": "worker.tasks.delete_abandoned_tuban_uploads",
+                                       "schedule": crontab(minute=50)},
     # Every day at 07:30 Beijing time: each inspector's overdue cases and those due tomorrow.
     "daily-reminders": {"task": "worker.tasks.send_daily_reminders", "schedule": crontab(hour=7, minute=30)},
     # Every five minutes: the summaries now due. Which are due, and to whom, is read from the database each time

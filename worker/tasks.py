@@ -19,6 +19,7 @@ from patrol.models import Photo
 from patrol.notifications import record_daily_reminders
 from summaries import services as summaries
 from summaries.models import Summary
+from tuban import uploads as tuban_uploads
 from videos import uploads
 from worker.models import WorkerHeartbeat
 
@@ -123,6 +124,12 @@ def delete_old_dossiers():
 def delete_abandoned_video_uploads():
     """Video uploads that stopped half-way more than VIDEO_UPLOAD_ABANDONED_HOURS ago: their parts go."""
     uploads.delete_abandoned_uploads(settings.VIDEO_UPLOAD_ABANDONED_HOURS)
+
+
+@shared_task(ignore_result=True)
+def delete_abandoned_tuban_uploads():
+    """图斑 files uploaded for a dry run that nobody confirmed or cancelled within TUBAN_UPLOAD_KEEP_HOURS."""
+    tuban_uploads.delete_abandoned_uploads(settings.TUBAN_UPLOAD_KEEP_HOURS)
 
 
 @shared_task(ignore_result=True)

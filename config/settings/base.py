@@ -171,6 +171,9 @@ VIDEO_CHUNK_MAX_BYTES = env_int("VIDEO_CHUNK_MAX_BYTES", 8 * 1024 * 1024)
 # An upload that received nothing for this many hours is abandoned: beat deletes it and its parts (the phone's
 # outbox starts the transfer again).
 VIDEO_UPLOAD_ABANDONED_HOURS = env_int("VIDEO_UPLOAD_ABANDONED_HOURS", 48)
+# A 图斑 file uploaded for a dry run and neither confirmed nor cancelled is deleted by beat after this many hours
+# (tuban.uploads); confirming it later asks for the upload again.
+TUBAN_UPLOAD_KEEP_HOURS = env_int("TUBAN_UPLOAD_KEEP_HOURS", 6)
 # Built dossier files (案卷 PDFs, documents.DossierJob) are deleted this many days after they were finished; asking
 # again builds a new one.
 DOSSIER_KEEP_DAYS = env_int("DOSSIER_KEEP_DAYS", 7)

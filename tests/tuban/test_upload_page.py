@@ -1,0 +1,113 @@
+"""The supervisor's upload of a 图斑 batch: a dry run of the kept file, then the import of exactly that file; no
+uploaded file outlives its dry run for long, whatever the supervisor does next."""
+import json
+import os
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.tuban.files import square, tuban_feature
+from tuban import uploads
+from tuban.models import Tuban, TubanBatch
+from worker import tasks
+from worker.celery import app
+
+pytestmark = pytest.mark.django_db
+
+EAST = (111.605, 40.705)
+
+
+@pytest.fixture
+def supervisor(client, users, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(users["supervisor"])
+    return client
+
+
+def geojson(*numbers):
+    features = [tuban_feature(number, square(EAST[0] + n * 0.0025, EAST[1])) for n, number in enumerate(numbers)]
+    body = json.dumps({"type": "FeatureCollection", "name": "tuban", "features": features}, ensure_ascii=False)
+    return SimpleUploadedFile("tuban.geojson", body.encode(), content_type="application/geo+json")
+
+
+def dry_run(client, upload, batch="2026年第三季度"):
+    response = client.post("/tuban/upload/", {"file": upload, "batch": batch, "due_date": "", "columns": ""})
+    assert response.status_code == 200, response.content.decode()[:500]
+    return response
+
+
+def kept():
+    folder = uploads.upload_dir()
+    return sorted(entry.name for entry in folder.iterdir()) if folder.is_dir() else []
+
+
+def test_a_confirmed_dry_run_imports_the_checked_file_and_deletes_it(supervisor):
+    response = dry_run(supervisor, geojson("U1", "U2"))
+    assert "将新增 2 个图斑" in response.content.decode() and not Tuban.objects.exists()
+    assert len(kept()) == 1
+
+    response = supervisor.post("/tuban/commit/", {"token": response.context["token"]})
+    batch = TubanBatch.objects.get()
+    assert response.status_code == 302 and response.url == f"/tuban/batches/{batch.pk}/"
+    assert sorted(Tuban.objects.values_list("number", flat=True)) == ["U1", "U2"]
+    assert batch.source_file == "tuban.geojson"
+    assert kept() == []  # not even the empty folder
+    # The same token again is a stale form: nothing is imported twice.
+    supervisor.post("/tuban/commit/", {"token": response.wsgi_request.POST["token"]})
+    assert Tuban.objects.count() == 2
+
+
+def test_no_uploaded_file_accumulates_whatever_the_supervisor_does_next(supervisor):
+    first = dry_run(supervisor, geojson("A1")).context["token"]
+    second = dry_run(supervisor, geojson("B1")).context["token"]
+    assert kept() == [second]  # the second upload of the session replaced the first, which can no longer be confirmed
+    assert supervisor.post("/tuban/commit/", {"token": first}).status_code == 302
+    assert not Tuban.objects.exists() and kept() == [second]
+
+    supervisor.post("/tuban/discard/", {"token": second})  # 取消
+    assert kept() == []
+
+    response = dry_run(supervisor, geojson("D1", "D1"))  # errors: there is nothing to confirm
+    assert "图斑编号与第 1 个要素重复" in response.content.decode()
+    assert kept() == []
+
+    dry_run(supervisor, geojson("E1"))  # and left: beat deletes it once it is old enough
+    tasks.delete_abandoned_tuban_uploads()
+    assert len(kept()) == 1
+    old = time.time() - 7 * 3600
+    folder = uploads.upload_dir() / kept()[0]
+    os.utime(folder, (old, old))
+    tasks.delete_abandoned_tuban_uploads()
+    assert kept() == []
+
+
+def test_a_commit_after_the_sweep_or_of_a_changed_file_imports_nothing(supervisor, settings):
+    token = dry_run(supervisor, geojson("S1")).context["token"]
+    # Close to the sweep's age: refused rather than deleted under the import.
+    almost = time.time() - settings.TUBAN_UPLOAD_KEEP_HOURS * 3600 + 60
+    os.utime(uploads.upload_dir() / token, (almost, almost))
+    response = supervisor.post("/tuban/commit/", {"token": token}, follow=True)
+    assert "上传已过期" in response.content.decode()
+    assert not Tuban.objects.exists() and not TubanBatch.objects.exists() and kept() == []
+
+    token = dry_run(supervisor, geojson("S1")).context["token"]
+    (uploads.upload_dir() / token / "upload.geojson").write_bytes(geojson("S1", "S2").read())
+    response = supervisor.post("/tuban/commit/", {"token": token}, follow=True)
+    assert "上传已过期" in response.content.decode()
+    assert not Tuban.objects.exists() and kept() == []
+
+
+def test_a_claimed_upload_is_left_alone_by_the_sweep(supervisor, settings):
+    token = dry_run(supervisor, geojson("C1")).context["token"]
+    pending = supervisor.session["tuban_upload"]
+    old = time.time() - settings.TUBAN_UPLOAD_KEEP_HOURS * 3600 + uploads.CLAIM_MARGIN_S + 60
+    os.utime(uploads.upload_dir() / token, (old, old))
+    path = uploads.claim(token, pending["suffix"], pending["sha256"])
+    assert path is not None
+    assert uploads.delete_abandoned_uploads(settings.TUBAN_UPLOAD_KEEP_HOURS, now=time.time() + 3600) == 0
+    assert path.is_file()
+
+
+def test_the_sweep_is_on_the_beat_schedule():
+    assert "worker.tasks.delete_abandoned_tuban_uploads" in {entry["task"] for entry in app.conf.beat_schedule.values()}
