@@ -66,8 +66,18 @@ def status_label(value):
     return _status_label(value)
 
 
-def payload_lines(payload):
-    """Readable (label, value) pairs of the parts of a payload people care about."""
+def people_in(payloads):
+    """The people the payloads name by login (an assignment's inspector), read at once: username → name."""
+    usernames = {payload.get(key) for payload in payloads for key in _PERSON_KEYS if payload.get(key)}
+    if not usernames:
+        return {}
+    return {user.username: str(user) for user in
+            User.objects.filter(username__in=usernames).only("username", "first_name", "last_name")}
+
+
+def payload_lines(payload, people=None):
+    """Readable (label, value) pairs of the parts of a payload people care about; ``people`` as ``people_in`` gives
+    them for a whole record (else each name is read on its own)."""
     lines = []
     for key, label in _KEY_LABELS.items():
         value = payload.get(key)
@@ -80,7 +90,7 @@ def payload_lines(payload):
         if value is True:
             value = _("是")
         if key in _PERSON_KEYS:
-            value = _person(value)
+            value = people.get(value, value) if people is not None else _person(value)
         lines.append((label, value))
     for field, change in (payload.get("corrections") or {}).items():
         lines.append((_field_label(field), f"{change.get('from') or '—'} → {change.get('to') or '—'}"))

@@ -585,10 +585,17 @@ def _event_day(events, action):
     return days[-1] if days else None
 
 
-def case_dates(case):
-    """The dated facts the case's clocks run from (patrol.periods.CaseDates), from its record and documents."""
-    events = list(case.events.order_by("seq").values_list("action", "created_at", "payload"))
-    documents = list(case.documents.prefetch_related("services").order_by("issued_at", "pk"))
+def case_dates(case, events=None, documents=None):
+    """The dated facts the case's clocks run from (patrol.periods.CaseDates), from its record and documents.
+
+    ``events`` (the case's CaseEvents in order) and ``documents`` (in issue order, services prefetched) are read here
+    unless the caller has them already (the case page)."""
+    if events is None:
+        events = list(case.events.order_by("seq").values_list("action", "created_at", "payload"))
+    else:
+        events = [(event.action, event.created_at, event.payload) for event in events]
+    if documents is None:
+        documents = list(case.documents.prefetch_related("services").order_by("issued_at", "pk"))
 
     def served(kind):
         effective = [min((s.effective_on for s in d.services.all() if s.effective_on), default=None)
@@ -614,13 +621,14 @@ def case_dates(case):
     )
 
 
-def clocks(case, today=None):
-    """The case's running legal periods: name, label, start, end, days left (DOMAIN.md, "Legal periods")."""
+def clocks(case, today=None, events=None, documents=None):
+    """The case's running legal periods: name, label, start, end, days left (DOMAIN.md, "Legal periods");
+    ``events`` and ``documents`` as ``case_dates`` takes them."""
     if case.status in (S.CLOSED, S.DISMISSED, S.REPORTED):
         return []
     today = today or timezone.localdate()
     jurisdiction = case.jurisdiction
-    running = periods.running_clocks(case_dates(case), legal_basis=case.legal_basis or None,
+    running = periods.running_clocks(case_dates(case, events, documents), legal_basis=case.legal_basis or None,
                                      decision_days=jurisdiction.decision_period_days,
                                      statement_days=jurisdiction.statement_window_days)
     return [{"name": c.name, "label": str(c.period.label), "source": str(c.period.source), "start": c.start,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from patrol import ledger, presentation, selectors, workflow
+from patrol import ledger, presentation, procedure, selectors, steps, workflow
 from patrol.choices import (
     DEADLINE_STATUSES,
     CampaignStatus,
@@ -132,22 +132,29 @@ def case_page(request, pk, errors=None, failed_action=None, status=200):
     events = list(case.events.select_related("actor").order_by("seq"))
     photos = list(case.photos.all())
     by_stage = {stage: [p for p in photos if p.stage == stage] for stage in PhotoStage.values}
-    days_left = (case.deadline - timezone.localdate()).days if case.deadline and case.is_open else None
+    today = timezone.localdate()
+    days_left = (case.deadline - today).days if case.deadline and case.is_open else None
     options = workflow.action_options(case, request.user)
+    line = steps.step_line(case, events, options)
+    people = presentation.people_in(e.payload for e in events)  # one query, however many assignments
     context = {
         "case": case,
         "events": [(e, presentation.event_label(e.action), presentation.status_label(e.from_status),
-                    presentation.status_label(e.to_status), presentation.payload_lines(e.payload)) for e in events],
+                    presentation.status_label(e.to_status), presentation.payload_lines(e.payload, people))
+                   for e in events],
         "before_photos": by_stage[PhotoStage.BEFORE] + by_stage[PhotoStage.NOTICE],
         "after_photos": by_stage[PhotoStage.AFTER] + by_stage[PhotoStage.DEMOLITION],
         "notices": case.notices.all(),
         "days_left": days_left,
         "overdue_days": -days_left if days_left is not None and days_left < 0 else None,
+        # Forms for what the user may do now; the step line shows the rest of the state's actions, each with why not.
         "action_forms": [_action_form(option.spec, case, request, errors, failed_action)
                          for option in options if option.own and option.available],
-        "blocked_actions": [option for option in options if option.own and not option.available],
+        "steps": line,
+        # The clocks run from the events and documents just read: no query of their own.
+        "clocks": steps.clock_rows(procedure.clocks(case, today, events=events, documents=line.documents)),
         "form_error": (errors or {}).get("form"),
-        "today": timezone.localdate(),
+        "today": today,
         "chain_ok": ledger.verify_case_chain(case, events) is None,
     }
     return render(request, "patrol/case.html", context, status=status)

@@ -4,6 +4,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from datetime import date, timedelta
@@ -171,5 +172,70 @@ def test_the_case_page_takes_the_same_queries_however_long_its_record(client, us
 
 
 # Session, user, the user's jurisdiction (page header); the case with its village, people and jurisdiction, its
-# photos, its notices, its videos, its events with their actors; the inspectors the assign form offers.
-PAGE_QUERIES = 9
+# photos, its notices, its videos, its events with their actors; its documents (none yet: their services are not
+# asked for); the inspectors the assign form offers.
+PAGE_QUERIES = 10
+
+
+def test_the_case_page_takes_the_same_queries_however_many_documents_services_and_steps(
+        client, users, case, reused_renderings, django_assert_num_queries):
+    case = ordered(case, users)
+    client.force_login(users["supervisor"])
+    url = reverse("case", args=[case.pk])
+    officers = [users["inspector"].pk, users["supervisor"].pk]
+
+    def add_steps(n):
+        for i in range(n):
+            procedure.record_inspection(case_id=case.pk, actor=users["inspector"], officers=officers,
+                                        facts=f"第{i}次现场检查", refused=True, witness_name="村委会主任")
+            procedure.record_interview(case_id=case.pk, actor=users["supervisor"], officers=officers,
+                                       interviewee="王五", questions=[{"q": "是否取得许可", "a": "没有"}],
+                                       refused=True, witness_name="村委会主任")
+            workflow.assign(case_id=case.pk, actor=users["supervisor"],
+                            inspector=users["inspector2" if i % 2 else "inspector"])
+            workflow.comment(case_id=case.pk, actor=users["inspector"], note=f"第{i}次查看")
+
+    add_steps(1)
+    with django_assert_num_queries(ORDERED_PAGE_QUERIES):
+        few = client.get(url)
+    add_steps(12)
+    with django_assert_num_queries(ORDERED_PAGE_QUERIES):
+        many = client.get(url)
+    assert few.status_code == many.status_code == 200
+    # Not equal by showing nothing: every step's document is on the page, linked to its PDF.
+    body = many.content.decode()
+    assert body.count('class="step done"') == 1 + 1 + 1 + 1 + 2 * 13  # report, file, inspection, order, 2 × 13
+    for document in case.documents.exclude(kind=DocumentKind.SERVICE_RECEIPT):
+        assert reverse("api-document-pdf", args=[document.pk]) in body and document.number in body
+    assert "第8次查看" in body and str(users["inspector2"]) in body  # the record, assignments named
+
+
+# The ordered case's page: session, user, the case, photos, notices, videos, events with actors; its documents and
+# their services (with receipts), read once for the step line and the clocks; the blockers of the state's actions (the
+# latest order with its services); the people its assignments name; the page header's jurisdiction; the officers the
+# two on-site record forms offer and the inspectors the assign form offers.
+ORDERED_PAGE_QUERIES = 16
+
+
+def test_the_step_line_and_the_legal_clocks_show_done_current_and_next_steps_and_a_late_case(client, users,
+                                                                                             reused_renderings):
+    # Filed 100 days ago and never decided: the 90 days of 行政处罚法 第60条 are over, shown as the authority's delay.
+    long_ago = timezone.now() - timedelta(days=100)
+    case, _ = workflow.report_finding(actor=users["inspector"], now=long_ago, **finding(party_name="王五"))
+    workflow.file_case(case_id=case.pk, actor=users["supervisor"], legal_basis="planning_art65", note="立案",
+                       now=long_ago + timedelta(hours=2))
+    client.force_login(users["supervisor"])
+    body = client.get(reverse("case", args=[case.pk])).content.decode()
+    procedure_card = body[body.index('id="procedure"'):body.index('id="clocks"')]
+    filing = case.documents.get(kind=DocumentKind.FILING_APPROVAL)
+    assert reverse("api-document-pdf", args=[filing.pk]) in procedure_card and filing.number in procedure_card
+    assert 'id="step-current"' in procedure_card and "已立案" in procedure_card
+    assert 'id="blocked-order"' in procedure_card and "第54、55条" in procedure_card
+    assert 'id="next-record_inspection"' in procedure_card
+    clocks = body[body.index('id="clocks"'):body.index('id="actions"')]
+    decision = clocks[clocks.index('id="clock-decision"'):]
+    assert 'class="clock overdue"' in clocks and "已超期" in decision and "第60条" in decision
+    # A legal reviewer sees the same next steps, the supervisor's named as such, and no form for them.
+    client.force_login(users["legal"])
+    body = client.get(reverse("case", args=[case.pk])).content.decode()
+    assert 'id="other-order"' in body and "仅中队长可以" in body and 'id="action-order"' not in body

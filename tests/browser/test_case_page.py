@@ -34,3 +34,63 @@ def test_supervisor_files_a_case_from_the_case_page(new_page, users, settings, t
     screenshot(page, "case-filed-phone")
     case.refresh_from_db()
     assert case.status == "filed" and case.events.count() == 2
+
+
+def notified_case(users):
+    """Ordered a month ago, not rectified by its deadline, notified of the intended decision two days ago."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from documents.services import record_service
+    from patrol import procedure
+
+    def at(moment, hour=10):
+        return timezone.localtime(moment).replace(hour=hour, minute=0)
+
+    start = timezone.now() - timedelta(days=30)
+    case, _ = workflow.report_finding(actor=users["inspector"], now=at(start, 9), **finding(party_name="赵六"))
+    workflow.file_case(case_id=case.pk, actor=users["supervisor"], legal_basis="planning_art65",
+                       note="经现场核实，符合立案条件", now=at(start, 11))
+    procedure.record_inspection(case_id=case.pk, actor=users["inspector"], officers=[
+        users["inspector"].pk, users["supervisor"].pk], facts="院外加盖彩钢房一间，约35平方米", refused=True,
+        witness_name="村委会主任李四", now=at(start, 14))
+    procedure.order(case_id=case.pk, actor=users["supervisor"], order_kind="rectification_order", period_days=5,
+                    now=at(start, 15))
+    serve = dict(actor=users["supervisor"], method="left_at_premises", witness_name="村委会主任李四")
+    record_service(document_id=case.documents.get(kind="rectification_order").pk, served_on=at(start).date(),
+                   now=at(start, 16), **serve)
+    case.refresh_from_db()
+    after = timezone.make_aware(timezone.datetime.combine(case.deadline + timedelta(days=1), timezone.datetime.min.time()))
+    workflow.reinspect(case_id=case.pk, actor=users["inspector"], result="not_rectified", note="彩钢房仍在",
+                       now=at(after))
+    notified_at = timezone.now() - timedelta(days=2)
+    procedure.notify_intent(case_id=case.pk, actor=users["supervisor"], facts="逾期未改正，拟限期拆除",
+                            now=at(notified_at, 9))
+    record_service(document_id=case.documents.get(kind="intent_notice").pk, served_on=at(notified_at).date(),
+                   now=at(notified_at, 11), **serve)
+    return Case.objects.get(pk=case.pk)
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_the_step_line_shows_blocked_steps_with_reasons_and_the_legal_clocks(new_page, users, settings, tmp_path,
+                                                                              reused_renderings, device):
+    settings.MEDIA_ROOT = tmp_path
+    case = notified_case(users)
+    options = ({"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+               if device == "phone" else {"viewport": {"width": 1280, "height": 900}})
+    page = new_page(tiles="fail", **options)
+    sign_in(page, "t_supervisor", "correct-horse-battery", lands_on="/map/")
+    page.goto(f"/cases/{case.pk}/")
+    done = page.locator("#procedure .step.done")
+    assert done.count() == 6  # report, file, inspection, order, re-inspection, notice of intent
+    assert page.locator("#procedure .step.done .step-doc a").count() >= 4  # the PDFs of the documents
+    assert "已事先告知" in page.locator("#step-current").inner_text()
+    blocked = page.locator("#blocked-submit_review")
+    assert blocked.is_visible() and "第44、64条" in blocked.inner_text() and "最早" in blocked.inner_text()
+    assert page.locator("#clocks .clock").count() >= 3  # 90 days, statement, hearing request
+    assert "还剩" in page.locator("#clock-hearing_request").inner_text()
+    # Nothing overflows the phone's width.
+    assert page.evaluate("document.documentElement.scrollWidth") <= options["viewport"]["width"]
+    page.locator("#procedure").scroll_into_view_if_needed()
+    screenshot(page, f"case-steps-{device}")
