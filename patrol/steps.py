@@ -13,6 +13,7 @@ from django.utils import timezone
 from documents.choices import SERVED_KINDS
 from documents.selectors import case_documents, deadline_on, effective_on
 from patrol import presentation
+from patrol.choices import AppealKind, AppealOutcome, CourtRuling, LegalBasis, ReinspectionResult
 
 # Events that are not steps of the procedure: evidence added, services (shown under the document they served), notes,
 # assignment, corrections and imports.
@@ -20,6 +21,18 @@ NOT_STEPS = frozenset({"comment", "assign", "add_photo", "add_video", "add_signa
                        "record_postal_receipt", "admin_correct", "synthetic_import", "migrate_procedure"})
 # Actions open in every state: the case page offers them, but they are not a next step of the procedure.
 NOT_NEXT = frozenset({"comment", "assign"})
+# What a done step decided, read from its event, shown beside its name: the basis filed under, a re-inspection's
+# result, an appeal's kind and outcome, the court's ruling.
+OUTCOMES = {"legal_basis": LegalBasis, "result": ReinspectionResult, "kind": AppealKind, "outcome": AppealOutcome,
+            "ruling": CourtRuling}
+
+
+def _outcome(payload):
+    for key, choices in OUTCOMES.items():
+        value = (payload or {}).get(key)
+        if value in choices.values:
+            return str(choices(value).label)
+    return ""
 
 
 @dataclass
@@ -46,6 +59,7 @@ class DoneStep:
     from_label: str
     to_label: str
     changed_status: bool
+    outcome: str = ""
     documents: list = field(default_factory=list)
 
 
@@ -100,7 +114,8 @@ def step_line(case, events, options, documents=None):
         done.append(DoneStep(action=event.action, label=str(presentation.event_label(event.action)),
                              at=event.created_at, actor=event.actor, from_label=presentation.status_label(
                                  event.from_status), to_label=presentation.status_label(event.to_status),
-                             changed_status=event.from_status != event.to_status, documents=step_documents))
+                             changed_status=event.from_status != event.to_status, outcome=_outcome(event.payload),
+                             documents=step_documents))
     current = CurrentStep(status=case.status, label=case.get_status_display(), since=since)
     upcoming = [NextStep(action=option.spec.name, label=str(option.spec.label), available=option.available,
                          own=option.own, reason=str(option.blocker.reason) if option.blocker else None,

@@ -56,6 +56,7 @@ def test_done_steps_carry_their_dates_and_documents_and_the_service_of_the_order
     # Five working days from effective service (3 Mar): 4, 5, 6, 9, 10 Mar.
     assert (order.effective_on, order.deadline) == (date(2026, 3, 3), date(2026, 3, 10))
     assert not line.other_documents
+    assert "第65条" in line.done[1].outcome and line.done[2].outcome == ""  # the basis 立案 was under
     assert (line.current.status, line.current.since) == ("ordered", date(2026, 3, 3))
 
 
