@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
 
 @pytest.fixture
-def demo(settings, tmp_path):
+def demo(settings, tmp_path, reused_renderings):
     settings.MEDIA_ROOT = tmp_path / "media"  # the summary's charts and ledger
     call_command("seed_demo", "--demo-cases", "60", verbosity=0, stdout=io.StringIO())
     return Campaign.objects.select_related("jurisdiction").get(jurisdiction__code="LWG")

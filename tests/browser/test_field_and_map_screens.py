@@ -35,7 +35,7 @@ def test_the_english_field_form_reads_as_an_instruction(new_page, users):
     screenshot(page, "field-form-360-en")
 
 
-def test_the_english_map_at_desk_width(new_page, settings, tmp_path):
+def test_the_english_map_at_desk_width(new_page, settings, tmp_path, reused_renderings):
     settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo", "--demo-cases", "30", verbosity=0)
     page = new_page(locale="en-GB", tiles="blank", viewport={"width": 1366, "height": 800})

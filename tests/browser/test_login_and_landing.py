@@ -8,7 +8,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def demo(settings, tmp_path):
+def demo(settings, tmp_path, reused_renderings):
     settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo", "--demo-cases", "30", verbosity=0)
 

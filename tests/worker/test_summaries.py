@@ -220,7 +220,7 @@ def last_week():
 @pytest.mark.smoke
 @pytest.mark.django_db
 @pytest.mark.parametrize("scope_kind", ["campaign", "jurisdiction"])
-def test_summary_numbers_equal_direct_counts_for_a_seeded_campaign(settings, media, scope_kind,
+def test_summary_numbers_equal_direct_counts_for_a_seeded_campaign(settings, media, scope_kind, reused_renderings,
                                                                     django_assert_max_num_queries):
     campaign = seed_demo()
     today = timezone.localdate()
@@ -453,7 +453,7 @@ def test_a_summary_whose_email_finally_failed_says_so(users, campaign, media, sm
 
 @pytest.mark.postgres_only
 def test_the_email_from_a_real_worker_carries_the_database_numbers_and_the_ledger(
-        settings, media, smtp_server, real_worker):
+        settings, media, smtp_server, real_worker, reused_renderings):
     campaign = seed_demo()
     supervisor = User.objects.get(username="supervisor")
     client = APIClient()
