@@ -133,7 +133,9 @@ def case_page(request, pk, errors=None, failed_action=None, status=200):
     photos = list(case.photos.all())
     by_stage = {stage: [p for p in photos if p.stage == stage] for stage in PhotoStage.values}
     today = timezone.localdate()
-    days_left = (case.deadline - today).days if case.deadline and case.is_open else None
+    # The party's deadline counts only while the case waits on it (DEADLINE_STATUSES): once the procedure moved on
+    # (事先告知, review...), the legal-clock panel says what runs.
+    days_left = (case.deadline - today).days if case.deadline and case.status in DEADLINE_STATUSES else None
     options = workflow.action_options(case, request.user)
     line = steps.step_line(case, events, options)
     people = presentation.people_in(e.payload for e in events)  # one query, however many assignments

@@ -239,3 +239,27 @@ def test_the_step_line_and_the_legal_clocks_show_done_current_and_next_steps_and
     client.force_login(users["legal"])
     body = client.get(reverse("case", args=[case.pk])).content.decode()
     assert 'id="other-order"' in body and "仅中队长可以" in body and 'id="action-order"' not in body
+
+
+def test_the_partys_deadline_is_shown_only_while_the_case_waits_on_it(client, users, reused_renderings):
+    then = timezone.now() - timedelta(days=20)
+    case, _ = workflow.report_finding(actor=users["inspector"], now=then, **finding(party_name="王五"))
+    workflow.file_case(case_id=case.pk, actor=users["supervisor"], legal_basis="planning_art65", note="立案",
+                       now=then)
+    procedure.record_inspection(case_id=case.pk, actor=users["inspector"], now=then, facts="在建",
+                                officers=[users["inspector"].pk, users["supervisor"].pk], refused=True,
+                                witness_name="村委会主任")
+    procedure.order(case_id=case.pk, actor=users["supervisor"], order_kind="rectification_order", period_days=5,
+                    now=then)
+    record_service(document_id=case.documents.get(kind=DocumentKind.RECTIFICATION_ORDER).pk,
+                   actor=users["supervisor"], method="left_at_premises", served_on=timezone.localdate(then),
+                   witness_name="村委会主任", now=then)
+    case.refresh_from_db()
+    client.force_login(users["supervisor"])
+    assert 'class="deadline-line' in client.get(reverse("case", args=[case.pk])).content.decode()
+    # Re-inspected after it, not rectified, the party notified of the intended decision: the order's deadline is
+    # history (shown in the step line), not "overdue by 13 days" at the top of the page.
+    workflow.reinspect(case_id=case.pk, actor=users["inspector"], result="not_rectified", note="未整改")
+    procedure.notify_intent(case_id=case.pk, actor=users["supervisor"], facts="逾期未改正")
+    body = client.get(reverse("case", args=[case.pk])).content.decode()
+    assert 'class="deadline-line' not in body and case.deadline.isoformat() in body
