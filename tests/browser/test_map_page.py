@@ -185,6 +185,24 @@ def test_tracks_heat_and_unpatrolled_villages_show_when_their_layers_are_on(new_
     snapshot(page, "map-page-layers")
 
 
+def test_the_open_layer_switcher_is_not_hidden_under_the_legend_on_a_laptop_screen(new_page, demo):
+    page = new_page(tiles="fail", viewport={"width": 1366, "height": 768})
+    sign_in(page, "supervisor")
+    page.wait_for_url("**/map/")
+    wait_for_cases(page)
+    page.hover(".leaflet-control-layers")
+    expect(page.locator(".leaflet-control-layers-expanded")).to_have_count(1)
+    # Every entry of the open list is the topmost element where it is drawn: nothing (the legend) lies over it.
+    entries = page.locator(".leaflet-control-layers-list label")
+    assert entries.count() >= 5
+    for i in range(entries.count()):
+        box = entries.nth(i).bounding_box()
+        on_top = page.evaluate("([x, y]) => !!document.elementFromPoint(x, y).closest('.leaflet-control-layers')",
+                               [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+        assert on_top, entries.nth(i).inner_text()
+    snapshot(page, "map-page-layer-switcher-1366")
+
+
 def test_tianditu_is_offered_with_a_key_and_asks_for_web_mercator_tiles(new_page, demo, settings):
     settings.TIANDITU_KEY = "browser-key-for-test"
     page = new_page(tiles="fail", viewport={"width": 1280, "height": 800})
