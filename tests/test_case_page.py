@@ -235,6 +235,7 @@ def test_the_step_line_and_the_legal_clocks_show_done_current_and_next_steps_and
     clocks = body[body.index('id="clocks"'):body.index('id="actions"')]
     decision = clocks[clocks.index('id="clock-decision"'):]
     assert 'class="clock overdue"' in clocks and "已超期" in decision and "第60条" in decision
+    assert 'id="late-badge"' in body  # and at the top of the page, beside the state
     # A legal reviewer sees the same next steps, the supervisor's named as such, and no form for them.
     client.force_login(users["legal"])
     body = client.get(reverse("case", args=[case.pk])).content.decode()
