@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from documents.models import Document
-from patrol import periods, workflow
+from patrol import periods, procedure, workflow
 from patrol.choices import Role, Status
 from patrol.models import Case, CaseEvent
 from tests.api.dataset import World
@@ -339,9 +339,15 @@ def test_reading_a_case_takes_the_same_queries_however_long_its_record(users, wo
     case = world.case("TST", Status.ORDERED)
     client = api(world.user("TST", Role.SUPERVISOR))
 
+    inspector, supervisor = world.user("TST", Role.INSPECTOR), world.user("TST", Role.SUPERVISOR)
+
     def add_comments(n):
         for i in range(n):
-            workflow.comment(case_id=case.pk, actor=world.user("TST", Role.INSPECTOR), note=f"第{i}次查看")
+            workflow.comment(case_id=case.pk, actor=inspector, note=f"第{i}次查看")
+            # Each on-site record is a document too: the documents' number must not count either.
+            procedure.record_interview(case_id=case.pk, actor=supervisor, officers=[inspector.pk, supervisor.pk],
+                                       interviewee="张三", questions=[{"q": "是否取得许可", "a": "没有"}],
+                                       refused=True, witness_name="村委会主任")
 
     add_comments(2)
     # session-less client: case with village, people, jurisdiction; photos; videos; notices; the blockers of the
