@@ -1,4 +1,5 @@
 """How a summary reads to people (emails and pages): KPI labels, number formats, subjects and the page context."""
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -111,5 +112,9 @@ def summary_context(summary):
         "overdue_more": max(0, numbers["overall"]["current"]["overdue_now"] - len(numbers["overdue_cases"])),
         "villages_not_patrolled": numbers["villages_not_patrolled"],
         "ledger_rows": summary.files.get("ledger_rows"),
+        # A ledger too large to mail is linked instead (and may still be being built: ledger_pending).
+        "ledger_in_email": summary.files.get("ledger_in_email", True),
+        "ledger_pending": bool(summary.files.get("ledger_pending")),
+        "ledger_url": settings.SITE_URL + reverse("summary-file", args=[summary.pk, "ledger"]),
         "summary_path": reverse("summary", args=[summary.pk]),
     }

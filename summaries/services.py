@@ -120,6 +120,8 @@ def _build(summary, recipients, *, now=None):
     summary.files = _render_files(summary, scope, period, {settings.LANGUAGE_CODE, *(u.language for u in recipients)})
     summary.status, summary.built_at, summary.last_error = Summary.Status.READY, timezone.now(), ""
     summary.save(update_fields=["numbers", "files", "status", "built_at", "last_error"])
+    if summary.files.get("ledger_pending"):
+        enqueue_on_commit("worker.tasks.build_summary_ledger", summary.pk)
 
 
 def _folder(summary):
@@ -143,11 +145,38 @@ def _render_files(summary, scope, period, languages):
                 "villages": _store(f"{folder}/{language}-villages.png",
                                    charts.village_chart(summary.numbers["by_village"])),
             }
+    rows = ledger_cases(scope, period).count()
+    files["ledger_rows"] = rows
+    files["ledger_in_email"] = rows <= settings.SUMMARY_LEDGER_ATTACH_MAX_ROWS
+    if files["ledger_in_email"]:
+        files["ledger"], files["ledger_rows"] = _store_ledger(summary, scope, period)
+    else:
+        # Too large to mail: built by its own task once the summary is out (build_summary_ledger); the email
+        # links to it on the summary page, which says "being prepared" until then.
+        files["ledger_pending"] = True
+    return files
+
+
+def _store_ledger(summary, scope, period):
     with translation.override(settings.LANGUAGE_CODE):
         data, rows = _ledger_xlsx(summary, scope, period)
-    files["ledger"] = _store(f"{folder}/ledger.xlsx", data)
-    files["ledger_rows"] = rows
-    return files
+    return _store(f"{_folder(summary)}/ledger.xlsx", data), rows
+
+
+def build_summary_ledger(summary_id):
+    """Build the ledger of a summary too large for its email (worker.tasks.build_summary_ledger); once only, and
+    harmless when run twice or after a crash (the file is written under the same name)."""
+    with transaction.atomic():
+        summary = (Summary.objects.select_for_update(of=("self",)).select_related("jurisdiction", "campaign")
+                   .filter(pk=summary_id).first())
+        if summary is None or not summary.files.get("ledger_pending"):
+            return False
+        path, rows = _store_ledger(summary, Scope.of(summary), Period(summary.period_start, summary.period_end))
+        files = {**summary.files, "ledger": path, "ledger_rows": rows}
+        files.pop("ledger_pending")
+        summary.files = files
+        summary.save(update_fields=["files"])
+    return True
 
 
 def ledger_cases(scope, period):
@@ -187,7 +216,7 @@ def _attachments(summary, user):
         {"name": f"{_('各村情况')}-{period}.png", "path": chosen["villages"], "mimetype": "image/png",
          "cid": chart_cid(summary, "villages")},
     ] if chosen else []
-    if summary.files.get("ledger"):
+    if summary.files.get("ledger") and summary.files.get("ledger_in_email", True):
         attachments.append({"name": f"{_('案件台账')}-{summary.jurisdiction.code}-{period}.xlsx",
                             "path": summary.files["ledger"],
                             "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
@@ -267,6 +296,10 @@ def request_due_summaries(now=None):
             created.append(summary)
     for summary in Summary.objects.filter(status=Summary.Status.REQUESTED, created_at__lt=now - REQUEUE_AFTER)[:100]:
         queue_summary(summary)
+    # A large ledger whose task was lost (the summary and its emails are out; only the file is missing).
+    for summary_id in (Summary.objects.filter(status=Summary.Status.READY, files__ledger_pending=True,
+                                              built_at__lt=now - REQUEUE_AFTER).values_list("pk", flat=True)[:100]):
+        enqueue_on_commit("worker.tasks.build_summary_ledger", summary_id)
     return created
 
 

@@ -164,6 +164,12 @@ def send_summary_email(self, delivery_id):
     _deliver(self, delivery_id, "Summary email")
 
 
+@shared_task(ignore_result=True, acks_late=True)
+def build_summary_ledger(summary_id):
+    """The ledger of a summary too large to attach to its email, built after the emails went out."""
+    summaries.build_summary_ledger(summary_id)
+
+
 @shared_task(ignore_result=True)
 def send_due_summaries():
     """Sweep: record and queue the summaries due by each campaign's and jurisdiction's schedule (read from the

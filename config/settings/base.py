@@ -248,6 +248,10 @@ if REDIS_URL:
 SUMMARY_CHART_FONT = env("SUMMARY_CHART_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 # Summary emails that SMTP refuses are retried after 1, 2, 4... times this many seconds (6 retries).
 EMAIL_RETRY_BASE_S = env_int("EMAIL_RETRY_BASE_S", 60)
+# A summary's ledger (案件台账) rides in its email up to this many rows (about 2 MB of xlsx); a larger one is built
+# after the emails went out and the email links to it on the summary page (#20: a million-case jurisdiction's
+# ledger was a 40 MB attachment and 80 s of the summary task).
+SUMMARY_LEDGER_ATTACH_MAX_ROWS = env_int("SUMMARY_LEDGER_ATTACH_MAX_ROWS", 20000)
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

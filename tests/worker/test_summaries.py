@@ -20,6 +20,7 @@ import openpyxl
 import pytest
 from django.contrib.gis.geos import LineString
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
@@ -424,6 +425,38 @@ def test_running_the_period_task_twice_sends_one_email_per_recipient(users, camp
     message, text, files = text_and_attachments(smtp_server.messages[0])
     assert message["Subject"].strip() == f"测试执法队「春季整治」周报（{last_week().start} 至 {last_week().end}）"
     assert kpi_line(text, "新发现线索") == str(summary.numbers["overall"]["current"]["new_findings"])
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_a_ledger_too_large_for_the_email_is_linked_and_built_after_the_email(users, campaign, media, smtp_server,
+                                                                              eager, settings, client):
+    """#20: beyond SUMMARY_LEDGER_ATTACH_MAX_ROWS the email carries a link, not a 40 MB attachment, and the summary
+    task does not spend its time writing the ledger; build_summary_ledger writes it once, and the link works."""
+    settings.SUMMARY_LEDGER_ATTACH_MAX_ROWS = 2  # the campaign has 3 cases
+    summary, _ = summaries.request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                           period=last_week())
+    send_summary.apply(args=[summary.pk])
+    message, text, files = text_and_attachments(smtp_server.messages[0])
+    assert not [name for name in files if name.endswith(".xlsx")]
+    link = settings.SITE_URL + reverse("summary-file", args=[summary.pk, "ledger"])
+    assert f"案件台账（3 件）太大，未随邮件附上，请登录后下载：{link}" in text
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert f'<a href="{link}">' in html
+
+    client.force_login(users["supervisor"])
+    assert "台账较大，正在生成" in client.get(reverse("summary", args=[summary.pk])).content.decode()
+    assert client.get(link).status_code == 404  # not built yet
+
+    assert summaries.build_summary_ledger(summary.pk) is True
+    assert summaries.build_summary_ledger(summary.pk) is False  # once
+    assert "下载 Excel" in client.get(reverse("summary", args=[summary.pk])).content.decode()
+    response = client.get(link)
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
+    references = [row[0] for row in sheet.iter_rows(values_only=True) if row and isinstance(row[0], str)
+                  and row[0].startswith("TST-")]
+    assert sorted(references) == sorted(campaign.cases.values_list("reference", flat=True))
 
 
 @pytest.mark.smoke
