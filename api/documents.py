@@ -108,8 +108,8 @@ class DocumentServiceBodySerializer(serializers.Serializer):
     """How a document was served; which fields a method needs is in the description of ``method``."""
 
     method = ServiceMethodField(help_text=(
-        "in_person: recipient_name, recipient_relation, signature_photo; left_at_premises: witness_name or "
-        "evidence_photo; post: tracking_number (receipt_date when the return receipt is back); electronic: "
+        "in_person: recipient_name, recipient_relation, recipient_signature (or signature_photo); left_at_premises: "
+        "witness_name or evidence_photo (or a recipient_signature that is a refusal, with its witness); post: tracking_number (receipt_date when the return receipt is back); electronic: "
         "consent_photo (else 409), channel, address; public_notice: publication_place, failure_reason"))
     served_on = BoundedDateField(help_text="The day it was handed over, left, posted, sent or published")
     place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -117,6 +117,14 @@ class DocumentServiceBodySerializer(serializers.Serializer):
     recipient_relation = serializers.ChoiceField(choices=RecipientRelation.choices, required=False, allow_blank=True,
                                                  default="")
     signature_photo = _photo_id()
+    recipient_signature = serializers.UUIDField(
+        required=False, allow_null=True, default=None,
+        help_text="client_uuid of the recipient's signature (role recipient or party) taken on the phone beforehand "
+                  "(POST /cases/{id}/signatures/): drawn, it is printed on the 送达回证; a refusal, its witness is. "
+                  "Each signature goes into one document only (else 409)")
+    officer_signatures = serializers.ListField(
+        child=serializers.UUIDField(), max_length=10, required=False, default=list,
+        help_text="client_uuids of the serving officers' signatures (role officer) drawn on the phone")
     refused = serializers.BooleanField(required=False, default=False)
     witness_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     evidence_photo = _photo_id()
@@ -173,12 +181,13 @@ class DocumentServicesView(APIView):
     @extend_schema(request=DocumentServiceBodySerializer, responses={
         201: OpenApiResponse(ServiceRecordSerializer, description="Recorded, with its 送达回证"),
         **errors(400, 403, 404, 409,
-                 d400="Invalid fields, a photo not of the document's case, a date before the document or in the "
-                      "future",
+                 d400="Invalid fields, a photo or a signature not of the document's case, a signature of the wrong "
+                      "role, a date before the document or in the future",
                  d403="Only a supervisor records service",
                  d404="No such document in the user's jurisdiction",
                  d409="A rule forbids it: electronic service without the party's consent on file (行政处罚法 第61条), "
-                      "left at the premises without a witness or photo, or a document that is not served")})
+                      "left at the premises without a witness or photo, a signature already placed in another document, or a "
+                      "document that is not served")})
     def post(self, request, pk):
         body = DocumentServiceBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)

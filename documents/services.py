@@ -22,11 +22,12 @@ from documents.choices import (
 )
 from documents.context import build_content, officer_entry
 from documents.images import print_copy
-from documents.models import Document, ServiceRecord
+from documents.models import Document, ServiceRecord, Signature
 from documents.rendering import render_pdf
+from documents.signatures import SERVICE_SIGNER_ROLES, officer_signatures, signature_of, signatures_used
 from patrol import ledger, periods
 from patrol.choices import DEADLINE_STATUSES, Role, ServiceMethod
-from patrol.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
+from patrol.errors import Conflict, InvalidInput, NotAllowed, NotFound, RuleViolation
 from patrol.models import Case, Photo
 from patrol.sequences import take_next_number
 
@@ -80,7 +81,24 @@ def _history(case, kind):
     return extra
 
 
-def issue_document(*, case, kind, content, actor, deadline=None, period_days=None, images=None, now=None):
+def _named_signatures(case, signatures):
+    """``signatures`` (place → Signature) as the content names them, once each: a signature attests one document,
+    so one already placed in another document of the case is refused (409)."""
+    named = {}
+    used = signatures_used(case)
+    for place, signature in signatures.items():
+        if signature.case_id != case.pk:
+            raise InvalidInput(fields={place: [_("这个签名不是本案件采集的")]})
+        client_uuid = str(signature.client_uuid)
+        if client_uuid in used or client_uuid in named.values():
+            raise Conflict(_("这个签名已用于%(number)s，一个签名只能用于一份文书，请重新签名") % {
+                "number": used.get(client_uuid) or _("本文书的另一处")})
+        named[place] = client_uuid
+    return named
+
+
+def issue_document(*, case, kind, content, actor, deadline=None, period_days=None, images=None, signatures=None,
+                   now=None):
     """Number a document, freeze its content, render its PDF once, store it; return the Document.
 
     Run it inside the caller's ``transaction.atomic()`` with the case row locked: the number is taken from the
@@ -88,7 +106,10 @@ def issue_document(*, case, kind, content, actor, deadline=None, period_days=Non
     caller's rollback gives the number back. ``document.sha256`` is the SHA-256 of the stored PDF, for the
     caller's CaseEvent payload. ``deadline`` is a fixed date; ``period_days`` a period counted from effective
     service instead (the document then says "自收到本…之日起N日内"). ``images``: name → Photo of the case to
-    show in the document (a signature); the content names each by its SHA-256.
+    show in the document (a signature photo); the content names each by its SHA-256. ``signatures``: signing
+    place → Signature of the case taken on the phone (documents.signatures): a drawn one is shown like an image,
+    a refusal only named; ``content["signatures"]`` names each by its client_uuid, and no signature is placed in
+    two documents.
     """
     if kind not in K.values:
         raise InvalidInput(fields={"kind": [_("没有这种文书")]})
@@ -102,11 +123,15 @@ def issue_document(*, case, kind, content, actor, deadline=None, period_days=Non
     with transaction.atomic():
         seq = take_next_number(jurisdiction=jurisdiction, scope=SEQUENCE_SCOPE[kind], year=issued_on.year)
         number = document_number(jurisdiction, kind, issued_on.year, seq)
-        named = {name: photo.sha256 for name, photo in (images or {}).items() if photo is not None}
+        signatures = {place: s for place, s in (signatures or {}).items() if s is not None}
+        placed = _named_signatures(case, signatures)
+        images = {**(images or {}), **{place: s for place, s in signatures.items() if not s.refused}}
+        named = {name: photo.sha256 for name, photo in images.items() if photo is not None}
         frozen = build_content(case=case, kind=kind, content={**_history(case, kind), **(content or {}),
-                                                              **({"images": named} if named else {})},
+                                                              **({"images": named} if named else {}),
+                                                              **({"signatures": placed} if placed else {})},
                                actor=actor, issued_on=issued_on, deadline=deadline, period_days=period_days)
-        copies = {name: print_copy(photo) for name, photo in (images or {}).items() if photo is not None}
+        copies = {name: print_copy(photo) for name, photo in images.items() if photo is not None}
         pdf = render_pdf(kind=kind, number=number, issued_on=issued_on, content=frozen,
                          images={name: uri for name, uri in copies.items() if uri})
         document = Document(case=case, kind=kind, year=issued_on.year, seq=seq, number=number, issued_on=issued_on,
@@ -137,8 +162,8 @@ def _required(values, *names):
         raise InvalidInput(fields=missing)
 
 
-def _check_fields(method, values, *, served_on, today, document):
-    """What each method's 送达回证 must show, beyond what patrol.periods.effective_on checks for the date of effect
+def _check_fields(method, values, *, served_on, today, document, signed):
+    """What each method's 送达回证 must show (``signed``: the recipient signed on the phone), beyond what patrol.periods.effective_on checks for the date of effect
     (a witness or a photo when left at the premises, the party's consent for electronic service)."""
     if served_on is None:
         raise InvalidInput(fields={"served_on": [_("此项为必填项")]})
@@ -149,7 +174,11 @@ def _check_fields(method, values, *, served_on, today, document):
             "date": document.issued_on.isoformat()}]})
     if method == M.IN_PERSON:
         # 民事诉讼法 第88条: the party, or an adult family member living with them, signs the receipt.
-        _required(values, "recipient_name", "recipient_relation", "signature_photo")
+        missing = {name: [_("此项为必填项")] for name in ("recipient_name", "recipient_relation") if not values[name]}
+        if not signed and values["signature_photo"] is None:
+            missing["recipient_signature"] = [_("须有受送达人在手机上的签名，或签收照片")]
+        if missing:
+            raise InvalidInput(fields=missing)
         if values["recipient_relation"] not in RecipientRelation.values:
             raise InvalidInput(fields={"recipient_relation": [_("请选择签收人与当事人的关系")]})
     elif method == M.POST:
@@ -179,7 +208,9 @@ def _effective_on(method, values, served_on):
     ))
 
 
-def _service_content(service, document):
+def _service_content(service, document, officers, signature=None):
+    signature_sha256 = signature.sha256 if signature else (
+        service.signature_photo.sha256 if service.signature_photo else "")
     with translation.override("zh-hans"):
         return {
             "served_document": {"title": document.content.get("title") or str(document.get_kind_display()),
@@ -189,7 +220,7 @@ def _service_content(service, document):
                 "served_on": service.served_on.isoformat(), "place": service.place,
                 "recipient_name": service.recipient_name, "recipient_relation": service.recipient_relation,
                 "recipient_relation_display": str(service.get_recipient_relation_display()),
-                "signature_sha256": service.signature_photo.sha256 if service.signature_photo else "",
+                "signature_sha256": signature_sha256,
                 "refused": service.refused, "witness_name": service.witness_name,
                 "evidence_sha256": service.evidence_photo.sha256 if service.evidence_photo else "",
                 "tracking_number": service.tracking_number,
@@ -201,7 +232,7 @@ def _service_content(service, document):
                 "effective_on": service.effective_on.isoformat() if service.effective_on else None,
                 "note": service.note,
             },
-            "officers": [officer_entry(service.served_by)],
+            "officers": [officer_entry(officer) for officer in officers],
         }
 
 
@@ -239,15 +270,17 @@ def _record(case, *, actor, action, note="", payload, now, fields=()):
 
 
 def record_service(*, document_id, actor, method, served_on, place="", recipient_name="", recipient_relation="",
-                   signature_photo=None, refused=False, witness_name="", evidence_photo=None, tracking_number="",
-                   receipt_date=None, consent_photo=None, channel="", address="", publication_place="",
-                   failure_reason="", note="", now=None):
+                   signature_photo=None, recipient_signature=None, officer_signatures=(), refused=False,
+                   witness_name="", evidence_photo=None, tracking_number="", receipt_date=None, consent_photo=None,
+                   channel="", address="", publication_place="", failure_reason="", note="", now=None):
     """送达: record how a document reached the party, compute when that takes effect, render its 送达回证.
 
-    Per method (DOMAIN.md "Service"): in person — recipient, relation, signature photo; left at the premises —
-    a witness or a photo/video; post — tracking number (the receipt date may follow: ``record_postal_receipt``);
+    Per method (DOMAIN.md "Service"): in person — recipient, relation, the recipient's signature drawn on the phone
+    (``recipient_signature``, a Signature's client_uuid) or a photo of it; left at the premises — a witness or a
+    photo/video (a recipient's refusal taken on the phone names its witness); post — tracking number (the receipt date may follow: ``record_postal_receipt``);
     electronic — only with the party's consent on file (else RuleViolation), channel and address; public
-    notice — where it was published and why the other methods failed.
+    notice — where it was published and why the other methods failed. ``officer_signatures``: the serving
+    officers' signatures drawn on the phone; each officer is printed as 送达人 with the one who records it.
     """
     if actor.role != Role.SUPERVISOR:
         raise NotAllowed(_("只有中队长可以登记送达"))
@@ -257,6 +290,16 @@ def record_service(*, document_id, actor, method, served_on, place="", recipient
         document, case = _locked_case_of(document_id, actor)
         if document.kind not in SERVED_KINDS:
             raise RuleViolation(_("“%(kind)s”不是向当事人送达的文书") % {"kind": document.get_kind_display()})
+        signature = signature_of(case, recipient_signature, roles=SERVICE_SIGNER_ROLES, field="recipient_signature")
+        if signature is not None:
+            if signature.refused and method != M.LEFT_AT_PREMISES:
+                # 民事诉讼法 第89条: a refusal to sign makes it 留置送达, before a witness.
+                raise InvalidInput(fields={"recipient_signature": [_("受送达人拒绝签收的，应按留置送达登记")]})
+            recipient_name = recipient_name or signature.signer_name
+            refused, witness_name = refused or signature.refused, witness_name or signature.witness_name
+        officers, places = _serving_officers(case, actor, officer_signatures)
+        if signature is not None:
+            places["signature"] = signature
         values = {
             "recipient_name": recipient_name, "recipient_relation": recipient_relation,
             "signature_photo": _photo(case, signature_photo, "signature_photo"), "witness_name": witness_name,
@@ -269,14 +312,16 @@ def record_service(*, document_id, actor, method, served_on, place="", recipient
             raise InvalidInput(fields={"method": [_("请选择送达方式")]})
         # The rule of effect first: electronic service without consent is refused as such (409), whatever else is missing.
         effective_on = _effective_on(method, values, served_on) if served_on is not None else None
-        _check_fields(method, values, served_on=served_on, today=today, document=document)
+        _check_fields(method, values, served_on=served_on, today=today, document=document,
+                      signed=signature is not None and not signature.refused)
         service = ServiceRecord(
             document=document, method=method, served_on=served_on, place=place,
             refused=bool(refused) or method == M.LEFT_AT_PREMISES, note=note, served_by=actor, recorded_at=now,
             effective_on=effective_on,
             **values)
-        receipt = issue_document(case=case, kind=K.SERVICE_RECEIPT, content=_service_content(service, document),
-                                 actor=actor, images={"signature": values["signature_photo"]}, now=now)
+        receipt = issue_document(case=case, kind=K.SERVICE_RECEIPT, actor=actor, now=now,
+                                 content=_service_content(service, document, officers, signature),
+                                 images={"signature": values["signature_photo"]}, signatures=places)
         service.receipt = receipt
         service.save(force_insert=True)
         started = _start_deadline(case, document)
@@ -288,8 +333,21 @@ def record_service(*, document_id, actor, method, served_on, place="", recipient
             "deadline": case.deadline.isoformat() if started else None,
             "photos": [p.sha256 for p in (values["signature_photo"], values["evidence_photo"],
                                           values["consent_photo"]) if p is not None],
+            **({"signatures": {place: {"client_uuid": str(s.client_uuid), "sha256": s.sha256}
+                               for place, s in places.items()}} if places else {}),
         })
     return service
+
+
+def _serving_officers(case, actor, client_uuids):
+    """The 送达人 a receipt prints: the officer who records the service, then each officer who signed it on the
+    phone; and the signing places of those signatures."""
+    officers = [actor]
+    for client_uuid in client_uuids or ():
+        signature = signature_of(case, client_uuid, roles=(Signature.Role.OFFICER,), field="officer_signatures")
+        if signature.officer is not None and signature.officer not in officers:
+            officers.append(signature.officer)
+    return officers, officer_signatures(case, client_uuids, officers)
 
 
 def record_postal_receipt(*, service_id, actor, receipt_date, now=None):

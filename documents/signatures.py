@@ -9,10 +9,12 @@ import hashlib
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from documents.models import Signature
+from documents.models import Document, Signature
 from patrol import workflow
 from patrol.choices import FIELD_ROLES
 from patrol.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -20,6 +22,10 @@ from patrol.models import Case, User
 from patrol.photos import inspect_image
 
 SIGNER_ROLES = FIELD_ROLES
+# Who signs an on-site record or an interview as the party.
+RECORD_SIGNER_ROLES = (Signature.Role.PARTY,)
+# Who signs a 送达回证: the recipient, who may be the party in person (民事诉讼法 第88条).
+SERVICE_SIGNER_ROLES = (Signature.Role.RECIPIENT, Signature.Role.PARTY)
 # A phone canvas is a few hundred pixels a side (twice that on a dense screen); a drawn line compresses well.
 MAX_BYTES = 512 * 1024
 MAX_SIDE = 2400
@@ -102,3 +108,61 @@ def _png_errors(png, sha256):
     if hashlib.sha256(png).hexdigest() != sha256:
         return {"sha256": [_("签名图像的 SHA-256 与声明的不符，请重新提交")]}
     return {}
+
+
+# --- signatures placed in a document -----------------------------------------------------------------------------
+
+def signature_of(case, client_uuid, *, roles, field):
+    """The signature ``client_uuid`` taken beforehand on the sign page (or its refusal), for a signing place of a
+    document on ``case`` that ``roles`` sign; None when none is named. Another case's signature, or one of another
+    role, is refused naming ``field``: a party's signature attests this case's record, nothing else."""
+    if client_uuid in (None, ""):
+        return None
+    signature = Signature.objects.select_related("officer").filter(client_uuid=client_uuid).first()
+    if signature is None:
+        raise InvalidInput(fields={field: [_("没有这个签名：请先采集签名，并等它上传完成")]})
+    if signature.case_id != case.pk:
+        raise InvalidInput(fields={field: [_("这个签名不是本案件采集的")]})
+    if signature.role not in roles:
+        raise InvalidInput(fields={field: [_("这个签名的签名人身份不对：此处须为%(roles)s的签名") % {
+            "roles": "、".join(str(Signature.Role(role).label) for role in roles)}]})
+    return signature
+
+
+def officer_signatures(case, client_uuids, officers, *, field="officer_signatures"):
+    """Signing place ``officer_signature_N`` → the drawn signature of the Nth of ``officers`` (in the order the
+    document lists them), for the officers' signatures taken on the phone; each must be one of ``officers``'."""
+    places = {}
+    numbers = {officer.pk: n for n, officer in enumerate(officers, start=1)}
+    for client_uuid in client_uuids or ():
+        signature = signature_of(case, client_uuid, roles=(Signature.Role.OFFICER,), field=field)
+        n = numbers.get(signature.officer_id)
+        if signature.refused or n is None:
+            raise InvalidInput(fields={field: [_("%(name)s的签名不是本文书所列执法人员的手写签名") % {
+                "name": signature.signer_name}]})
+        if f"officer_signature_{n}" in places:
+            raise InvalidInput(fields={field: [_("每名执法人员只签一次名")]})
+        places[f"officer_signature_{n}"] = signature
+    return places
+
+
+def signatures_used(case):
+    """client_uuid → number of the case's document that placed it (documents.services.issue_document names them in
+    ``content["signatures"]``)."""
+    used = {}
+    for number, named in case.documents.values_list("number", "content__signatures"):
+        for client_uuid in (named or {}).values():
+            used[client_uuid] = number
+    return used
+
+
+def signature_choices(case):
+    """The case's signatures not yet placed in a document, for the forms of the actions that take them: one query
+    (the case page offers them in two forms)."""
+    placed = Document.objects.filter(case=OuterRef("case"), content__signatures__icontains=Cast(
+        OuterRef("client_uuid"), output_field=TextField()))
+    unused = list(Signature.objects.filter(case=case).exclude(Exists(placed)).select_related("officer")
+                  .order_by("drawn_at", "pk"))
+    return {"party_signatures": [s for s in unused if s.role in RECORD_SIGNER_ROLES],
+            "recipient_signatures": [s for s in unused if s.role in SERVICE_SIGNER_ROLES],
+            "officer_signatures": [s for s in unused if s.role == Signature.Role.OFFICER]}

@@ -178,18 +178,30 @@ def _ids(**kwargs):
 
 
 class PartySignature(ActionInput):
-    """How the party took part in a record: signed (a photo of the signature), or refused before a witness."""
+    """How the party took part in a record: signed on the phone (or a photo of the signature), or refused before a
+    witness; and the officers' signatures drawn on the phone."""
 
     party_present = serializers.BooleanField(required=False, default=True)
-    signature_photo = serializers.IntegerField(required=False, allow_null=True)
+    party_signature = serializers.UUIDField(
+        required=False, allow_null=True, default=None,
+        help_text="client_uuid of the party's signature (role party) taken on the phone beforehand (POST "
+                  "/cases/{id}/signatures/), drawn or refused with a witness; each signature goes into one document "
+                  "only (else 409)")
+    officer_signatures = serializers.ListField(
+        child=serializers.UUIDField(), max_length=10, required=False, default=list,
+        help_text="client_uuids of the officers' signatures (role officer) drawn on the phone, each of one of "
+                  "the officers")
+    signature_photo = serializers.IntegerField(required=False, allow_null=True,
+                                               help_text="Or: id of a photo of the party's signature on paper")
     refused = serializers.BooleanField(required=False, default=False)
     witness_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
                                          validators=[no_bidi_controls])
 
     def validate(self, data):
-        if data.get("party_present", True) and not data.get("signature_photo") and not (data.get("refused") and data.get("witness_name")):
-            raise serializers.ValidationError({"signature_photo": [
-                _("须有当事人签名照片，或注明拒绝签名并由见证人在场")]})
+        if (data.get("party_present", True) and not data.get("party_signature") and not data.get("signature_photo")
+                and not (data.get("refused") and data.get("witness_name"))):
+            raise serializers.ValidationError({"party_signature": [
+                _("须有当事人签名（在手机上签名或签名照片），或注明拒绝签名并由见证人在场")]})
         return data
 
 

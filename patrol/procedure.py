@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from documents.choices import DocumentKind
 from documents.selectors import effective_on
 from documents.services import issue_document
+from documents.signatures import RECORD_SIGNER_ROLES, signature_choices, signature_of
+from documents.signatures import officer_signatures as officer_signatures_of
 from patrol import periods
 from patrol import workflow as wf
 from patrol.choices import FIELD_ROLES, PhotoStage, ReinspectionResult, Resolution, Role
@@ -105,36 +107,58 @@ def _officers(case, officer_ids, today):
     return officers
 
 
-def _signature(case, *, party_present, signature_photo, refused, witness_name):
-    """The party's signature (a photo of it) or the refusal with a witness (DOMAIN.md, "Evidence rules")."""
+def _signatures(case, present, *, party_present, party_signature, signature_photo, refused, witness_name,
+                officer_signatures):
+    """The party's signature — drawn on the phone (a Signature's client_uuid, documents.signatures) or a photo of
+    it — or the refusal before a witness (DOMAIN.md, "Evidence rules"), and the officers' signatures drawn on the
+    phone. Returns what the event records, the signatures the record places, and the signature photo."""
+    places = officer_signatures_of(case, officer_signatures, present)
+    party = signature_of(case, party_signature, roles=RECORD_SIGNER_ROLES, field="party_signature")
+    signed, photo = {"party_present": bool(party_present)}, None
     if not party_present:
-        return {"party_present": False}, None
-    if signature_photo:
+        if party is not None:
+            raise InvalidInput(fields={"party_signature": [_("当事人不在场，不能附当事人签名")]})
+    elif party is not None:
+        places["party_signature"] = party
+        signed.update({"refused": True, "witness": party.witness_name} if party.refused
+                      else {"signature_sha256": party.sha256})
+    elif signature_photo:
         photo = wf._case_photos(case, [signature_photo])[0]
-        return {"party_present": True, "signature_sha256": photo.sha256}, photo
-    if refused and (witness_name or "").strip():
-        return {"party_present": True, "refused": True, "witness": witness_name.strip()}, None
-    raise InvalidInput(fields={"signature_photo": [_("须有当事人签名照片，或注明拒绝签名并由见证人在场")]})
+        signed["signature_sha256"] = photo.sha256
+    elif refused and (witness_name or "").strip():
+        signed.update(refused=True, witness=witness_name.strip())
+    else:
+        raise InvalidInput(fields={"party_signature": [_("须有当事人签名（在手机上签名或签名照片），或注明拒绝签名并由见证人在场")]})
+    if places:
+        signed["signatures"] = {place: {"client_uuid": str(s.client_uuid), "sha256": s.sha256}
+                                for place, s in places.items()}
+    return signed, places, photo
+
+
+def _signed_content(signed):
+    return {"party_signature": "refused" if signed.get("refused") else "", "witness": signed.get("witness", "")}
 
 
 def record_inspection(*, case_id, actor, officers, facts, measurements="", photos=(), party_present=True,
-                      signature_photo=None, refused=False, witness_name="", expected_version=None, location=None,
-                      now=None):
+                      party_signature=None, officer_signatures=(), signature_photo=None, refused=False,
+                      witness_name="", expected_version=None, location=None, now=None):
     """现场检查（勘验）笔录: two officers with valid certificates (行政处罚法 第42、55条), the facts, the party's signature
-    or refusal before a witness."""
+    or refusal before a witness, the officers' signatures."""
     wf._require(facts, "facts")
     with wf._acting("record_inspection", case_id=case_id, actor=actor, expected_version=expected_version,
                  now=now) as case:
         now = now or timezone.now()
         present = _officers(case, officers, timezone.localdate(now))
-        signed, _photo = _signature(case, party_present=party_present, signature_photo=signature_photo,
-                                    refused=refused, witness_name=witness_name)
+        signed, places, photo = _signatures(
+            case, present, party_present=party_present, party_signature=party_signature,
+            signature_photo=signature_photo, refused=refused, witness_name=witness_name,
+            officer_signatures=officer_signatures)
         attached = wf._case_photos(case, photos)
         document = issue_document(case=case, kind=K.INSPECTION_RECORD, actor=actor, now=now, content={
             "officers": present, "findings": facts, "measurements": measurements,
             "started_at": now.isoformat(), "ended_at": now.isoformat(),
-            "photo_count": len(attached), "photo_hashes": [p.sha256 for p in attached],
-            "party_signature": "refused" if signed.get("refused") else "", "witness": signed.get("witness", "")})
+            "photo_count": len(attached), "photo_hashes": [p.sha256 for p in attached], **_signed_content(signed)},
+            images={"party_signature": photo}, signatures=places)
         wf._save_and_record(case, actor=actor, action="record_inspection", from_status=case.status, note=facts,
                          location=location, now=now, payload=_document_event_payload(
                              document, officers=[o.certificate_number for o in present],
@@ -143,8 +167,8 @@ def record_inspection(*, case_id, actor, officers, facts, measurements="", photo
 
 
 def record_interview(*, case_id, actor, officers, interviewee, questions, relation="", party_present=True,
-                     signature_photo=None, refused=False, witness_name="", expected_version=None, location=None,
-                     now=None):
+                     party_signature=None, officer_signatures=(), signature_photo=None, refused=False,
+                     witness_name="", expected_version=None, location=None, now=None):
     """询问笔录: two officers (第42条), the interviewee, questions and answers, signature or refusal."""
     wf._require(interviewee, "interviewee")
     wf._require(questions, "questions")
@@ -152,13 +176,15 @@ def record_interview(*, case_id, actor, officers, interviewee, questions, relati
                  now=now) as case:
         now = now or timezone.now()
         present = _officers(case, officers, timezone.localdate(now))
-        signed, _photo = _signature(case, party_present=party_present, signature_photo=signature_photo,
-                                    refused=refused, witness_name=witness_name)
+        signed, places, photo = _signatures(
+            case, present, party_present=party_present, party_signature=party_signature,
+            signature_photo=signature_photo, refused=refused, witness_name=witness_name,
+            officer_signatures=officer_signatures)
         qa = [{"q": item["q"], "a": item["a"]} for item in questions]
         document = issue_document(case=case, kind=K.INTERVIEW_RECORD, actor=actor, now=now, content={
             "officers": present, "interviewee": {"name": interviewee, "relation": relation}, "questions": qa,
-            "started_at": now.isoformat(), "ended_at": now.isoformat(),
-            "party_signature": "refused" if signed.get("refused") else "", "witness": signed.get("witness", "")})
+            "started_at": now.isoformat(), "ended_at": now.isoformat(), **_signed_content(signed)},
+            images={"party_signature": photo}, signatures=places)
         wf._save_and_record(case, actor=actor, action="record_interview", from_status=case.status, location=location,
                          now=now, payload=_document_event_payload(
                              document, officers=[o.certificate_number for o in present], interviewee=interviewee,
@@ -640,6 +666,16 @@ def clocks(case, today=None, events=None, documents=None):
 def officer_choices(case):
     return {"officers": User.objects.filter(jurisdiction=case.jurisdiction, is_active=True, role__in=FIELD_ROLES)
             .exclude(certificate_number="").order_by("username")}
+
+
+def record_choices(case):
+    """An on-site record's form: the officers, and the signatures taken on the phone not yet in a document. Read
+    once per case instance: the case page shows the two record forms, which offer the same."""
+    if "_record_choices" not in case.__dict__:
+        officers = officer_choices(case)
+        case.__dict__["_record_choices"] = {**officers, "officers": list(officers["officers"]),
+                                            **signature_choices(case)}
+    return case.__dict__["_record_choices"]
 
 
 def chair_choices(case):

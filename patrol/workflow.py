@@ -484,9 +484,9 @@ ACTIONS = {
         ActionSpec("dismiss", _("不予立案"), frozenset({S.REPORTED}), SUPERVISOR, dismiss_case, inputs.DismissBody),
         # 行政处罚法 第42、55条: on-site records name two officers with their 执法证号.
         ActionSpec("record_inspection", _("现场检查（勘验）笔录"), P.INVESTIGATING, FIELD_ROLES, P.record_inspection,
-                   inputs.RecordInspectionBody, photo_stage=PhotoStage.BEFORE, form_choices=P.officer_choices),
+                   inputs.RecordInspectionBody, photo_stage=PhotoStage.BEFORE, form_choices=P.record_choices),
         ActionSpec("record_interview", _("询问笔录"), P.INVESTIGATING, FIELD_ROLES, P.record_interview,
-                   inputs.RecordInterviewBody, form_choices=P.officer_choices),
+                   inputs.RecordInterviewBody, form_choices=P.record_choices),
         ActionSpec("order", _("责令停止建设或限期改正"), frozenset({S.FILED}), SUPERVISOR, P.order, inputs.OrderBody,
                    blocker=P.order_blocker),
         ActionSpec("reinspect", _("复查"), frozenset({S.ORDERED, S.DECIDED, S.REMINDED, S.ANNOUNCED}), FIELD_ROLES,

@@ -98,7 +98,7 @@ def test_in_person_service_takes_effect_the_day_it_was_signed(order, users, phot
 def test_in_person_service_needs_the_recipient_and_the_signature(order, users):
     with pytest.raises(InvalidInput) as refused:
         serve(order, users["supervisor"], M.IN_PERSON, recipient_name="张三")
-    assert set(refused.value.fields) == {"recipient_relation", "signature_photo"}
+    assert set(refused.value.fields) == {"recipient_relation", "recipient_signature"}
 
 
 def test_leaving_it_at_the_premises_needs_a_witness_or_a_photo(order, users, photo):

@@ -119,7 +119,7 @@ def test_a_present_party_must_sign_or_refuse_before_a_witness(users):
         procedure.record_inspection(case_id=case.pk, actor=users["inspector"],
                                     officers=[users["inspector"].pk, users["supervisor"].pk], facts="现场检查",
                                     refused=True, witness_name="")
-    assert "signature_photo" in error.value.fields
+    assert "party_signature" in error.value.fields
 
 
 def test_an_interview_records_questions_and_answers(users):
