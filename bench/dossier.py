@@ -88,7 +88,7 @@ def main():
         inspector = UserFactory(username="b_inspector", role=Role.INSPECTOR, jurisdiction=jurisdiction)
         supervisor = UserFactory(username="b_supervisor", role=Role.SUPERVISOR, jurisdiction=jurisdiction)
         case, _ = workflow.report_finding(actor=inspector, **finding(party_name="张三", address="村东头12号"))
-        workflow.file_case(case_id=case.pk, actor=supervisor, note="符合立案条件")
+        workflow.file_case(case_id=case.pk, actor=supervisor, legal_basis="planning_art65", note="符合立案条件")
 
         def issue(kind, **kwargs):
             with transaction.atomic():
