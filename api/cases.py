@@ -1,10 +1,14 @@
 """Case endpoints: list and report (POST), detail with ETag, actions with If-Match, events, photo files."""
+import hashlib
+import json
 import re
+import uuid
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -32,9 +36,9 @@ from api.serializers import (
 from patrol import selectors, workflow
 from patrol.filters import CaseFilter
 from patrol.ordering import ORDERING_CHOICES, order_cases
-from patrol.errors import DomainError, InvalidInput, StaleCase
-from patrol.models import Campaign, CaseEvent, Notice, Patrol
-from patrol.photos import receive_photo
+from patrol.errors import Conflict, DomainError, InvalidInput, StaleCase
+from patrol.models import Campaign, CaseEvent, Notice, Patrol, is_overdue
+from patrol.photos import mini_thumbnail, receive_photo
 
 ETAG_RE = re.compile(r'^(?:W/)?"(\d+)-(\d+)"$')
 NUMBER_RE = re.compile(r"-?[0-9]{1,20}(?:\.[0-9]{1,20})?(?:[eE][-+]?[0-9]{1,3})?")
@@ -152,6 +156,49 @@ class NearbyCasesView(APIView):
              "overdue": c.overdue} for c in cases]})
 
 
+class FieldCasesView(APIView):
+    """The cases the field page keeps on the phone to re-inspect offline: the open cases the user is responsible for,
+    then the open cases within 2 km of ``lng``/``lat`` (the phone's last position), at most 200, each compact — its
+    ETag (for If-Match when the action is sent), the actions it may take offline, and its last photos as tiny inline
+    JPEGs. Send ``If-None-Match`` with the list's last ETag: 304 when nothing changed."""
+
+    @extend_schema(parameters=[
+        OpenApiParameter("lng", {"type": "number", "minimum": -180, "maximum": 180}),
+        OpenApiParameter("lat", {"type": "number", "minimum": -90, "maximum": 90}),
+        OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                         description="The ETag of the list as last read")],
+        responses={200: OpenApiTypes.OBJECT, 304: OpenApiResponse(description="Unchanged since that ETag"),
+                   **errors(400, d400="lng without lat (or the reverse), or out of range")})
+    def get(self, request):
+        params = request.query_params
+        point = None
+        if "lng" in params or "lat" in params:
+            lng, lat = number_param(params.get("lng")), number_param(params.get("lat"))
+            if lng is None or lat is None or not (-180 <= lng <= 180 and -90 <= lat <= 90):
+                raise InvalidInput(_("经纬度超出范围"), fields={"lng": [_("经纬度超出范围")]})
+            point = Point(lng, lat, srid=4326)
+        today = timezone.localdate()
+        cases = [{
+            "id": case.pk, "reference": case.reference, "etag": case.etag, "address": case.address,
+            "village": case.village.name if case.village_id else "", "status": case.status,
+            "status_display": case.get_status_display(), "category": case.category,
+            "category_display": case.get_category_display(),
+            "deadline": case.deadline.isoformat() if case.deadline else None,
+            "overdue": is_overdue(case.status, case.deadline, today),
+            "mine": case.responsible_id == request.user.pk,
+            "distance_m": round(case.distance_m) if case.distance_m is not None else None,
+            "actions": workflow.offline_actions(case, request.user),
+            "thumbnails": [data for data in (mini_thumbnail(pk, name) for pk, name in case.last_photos) if data],
+        } for case in selectors.field_store_cases(request.user, point)]
+        body = json.dumps({"cases": cases}, ensure_ascii=False, separators=(",", ":")).encode()
+        # The list's own ETag: a refresh that finds nothing changed costs the phone no transfer.
+        etag = '"fs-' + hashlib.sha256(body).hexdigest()[:24] + '"'
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        if request.headers.get("If-None-Match") == etag:
+            return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        return HttpResponse(body, content_type="application/json", headers=headers)
+
+
 class CaseDetailView(APIView):
     """One case with photos, notices, every action of its state (whether this user may take it now, and why not), its
     running legal clocks, and an ETag."""
@@ -218,15 +265,54 @@ class CaseActionView(APIView):
         if not match:
             raise InvalidInput(_("If-Match 应为案件的 ETag，例如 \"12-3\""),
                                fields={"If-Match": [_("If-Match 应为案件的 ETag，例如 \"12-3\"")]})
-        if int(match.group(1)) != case.pk or int(match.group(2)) != case.version:
-            raise StaleCase()
-        wrong = json_type_errors(workflow.ACTIONS[action].input(), request.data)
+        spec = workflow.ACTIONS[action]
+        wrong = json_type_errors(spec.input(), request.data)
         if wrong:
             raise InvalidInput(fields=wrong)
-        workflow.run_action(case=case, actor=request.user, action=action, data=request.data,
-                            expected_version=case.version)
+        client_uuid = _client_uuid(request.data)
+        if client_uuid and (replay := self._replay(case, action, client_uuid, request)):
+            return replay
+        seen_version = int(match.group(2))
+        photos = request.data.get(spec.photo_field) if "." not in spec.photo_field else None
+        if int(match.group(1)) != case.pk or (
+                seen_version != case.version
+                and not workflow.changed_only_by_own_photos(case, seen_version, _ids(photos), request.user)):
+            raise StaleCase()
+        try:
+            workflow.run_action(case=case, actor=request.user, action=action, data=request.data,
+                                expected_version=case.version)
+        except StaleCase:
+            # Two sends of one submission at once: the one that lost the lock finds the other's event.
+            if client_uuid and (replay := self._replay(case, action, client_uuid, request)):
+                return replay
+            raise
         case = selectors.case_detail_queryset(request.user).get(pk=pk)
         return case_response(case, request)
+
+    @staticmethod
+    def _replay(case, action, client_uuid, request):
+        """The answer to a submission recorded before (its client_uuid): the case as it is now, nothing recorded
+        again; the same client_uuid with another result is a conflict."""
+        earlier = workflow.earlier_submission(case, action, client_uuid)
+        if earlier is None:
+            return None
+        if "result" in request.data and earlier.payload.get("result") != request.data["result"]:
+            raise Conflict(_("该编号（client_uuid）已用于另一条内容不同的记录"))
+        case = selectors.case_detail_queryset(request.user).get(pk=case.pk)
+        return case_response(case, request, extra={"replayed": True})
+
+
+def _client_uuid(data):
+    try:
+        return uuid.UUID(str(data["client_uuid"])) if data.get("client_uuid") else None
+    except (ValueError, TypeError, AttributeError):
+        raise InvalidInput(fields={"client_uuid": [_("不是有效的 UUID")]}) from None
+
+
+def _ids(value):
+    """The photo ids an action's body names (a list, or one id)."""
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
 
 
 class CasePhotoUploadView(APIView):

@@ -23,6 +23,7 @@ urlpatterns = [
     path("v1/campaigns/<int:pk>/", views.CampaignDetailView.as_view(), name="api-campaign"),
     path("v1/cases/", cases.CaseListCreateView.as_view(), name="api-cases"),
     path("v1/cases/nearby/", cases.NearbyCasesView.as_view(), name="api-cases-nearby"),
+    path("v1/cases/field/", cases.FieldCasesView.as_view(), name="api-cases-field"),
     path("v1/cases/export.<str:fmt>", export_views.CaseExportView.as_view(), name="api-cases-export"),
     path("v1/exports/<int:pk>/", export_views.ExportJobView.as_view(), name="api-export-job"),
     path("v1/exports/<int:pk>/file/", export_views.ExportJobFileView.as_view(), name="api-export-job-file"),

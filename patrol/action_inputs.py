@@ -82,6 +82,9 @@ class ReinspectBody(ActionInput):
     result = serializers.ChoiceField(choices=ReinspectionResult.choices)
     note = _note()
     photos = _photos(required=False, default=list)
+    client_uuid = serializers.UUIDField(required=False, allow_null=True,
+                                        help_text="Made on the phone: the same re-inspection sent again is recorded "
+                                                  "once (the answer is the case as it is)")
 
 
 class ExtendDeadlineBody(ActionInput):

@@ -31,6 +31,9 @@ def frontend_config():
             "case_photos": _with_id("api-case-photos"),
             "case_signatures": _with_id("api-case-signatures"),
             "nearby": reverse("api-cases-nearby"),
+            "field_cases": reverse("api-cases-field"),
+            "case_action": reverse("api-case-action", args=[_ID, "reinspect"]).replace(str(_ID), "{id}")
+            .replace("reinspect", "{action}"),
             "patrols": reverse("api-patrols"),
             "patrol_track": _with_id("api-patrol-track"),
             "patrol_finish": _with_id("api-patrol-finish"),

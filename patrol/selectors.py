@@ -100,3 +100,43 @@ def nearby_open_cases(jurisdiction, point, metres, exclude_id=None, limit=10):
             near.append(case)
     near.sort(key=lambda case: case.distance_m)
     return near[:limit]
+
+
+# The field page's case store (#15): what an inspector keeps on the phone to re-inspect without network.
+FIELD_STORE_LIMIT = 200
+FIELD_STORE_NEAR_M = 2000
+FIELD_STORE_PHOTOS = 2  # the last photos of each case, as small thumbnails
+
+
+def field_store_cases(user, point=None):
+    """The open cases ``user`` is responsible for (earliest deadline first), then the open cases within
+    FIELD_STORE_NEAR_M of ``point`` (nearest first, each with ``distance_m``), at most FIELD_STORE_LIMIT in all;
+    each with ``last_photos``, the newest FIELD_STORE_PHOTOS photos that have a thumbnail."""
+    if user.jurisdiction_id is None:
+        return []
+    mine = list(cases_for(user).open().filter(responsible=user).order_by("deadline", "id")
+                .values_list("id", flat=True)[:FIELD_STORE_LIMIT])
+    distance = {}
+    if point is not None:
+        for case in nearby_open_cases(user.jurisdiction, point, FIELD_STORE_NEAR_M, limit=FIELD_STORE_LIMIT):
+            distance[case.pk] = case.distance_m
+    order = list(dict.fromkeys([*mine, *distance]))[:FIELD_STORE_LIMIT]
+    rows = {case.pk: case for case in cases_for(user).filter(pk__in=order).select_related("village")
+            .only("id", "reference", "address", "status", "category", "deadline", "version", "responsible_id",
+                  "jurisdiction_id", "village__name")}
+    photos = {}
+    for pk, case_id, thumbnail in (Photo.objects.filter(case_id__in=order).exclude(thumbnail="")
+                                   .exclude(thumbnail=None).order_by("case_id", "-taken_at", "-id")
+                                   .values_list("pk", "case_id", "thumbnail")):
+        kept = photos.setdefault(case_id, [])
+        if len(kept) < FIELD_STORE_PHOTOS:
+            kept.append((pk, thumbnail))
+    cases = []
+    for pk in order:
+        case = rows.get(pk)
+        if case is None:
+            continue
+        case.distance_m = distance.get(pk)
+        case.last_photos = photos.get(pk, [])
+        cases.append(case)
+    return cases

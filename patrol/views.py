@@ -27,6 +27,7 @@ from patrol.choices import (
     Stage,
     Structure,
     PhotoStage,
+    ReinspectionResult,
     Role,
 )
 from patrol.errors import DomainError
@@ -81,6 +82,7 @@ def field_page(request):
         .select_related("village").only(*FIELD_LIST_FIELDS).order_by("deadline", "id")[:20],
         "campaigns": selectors.campaigns_for(request.user).filter(status=CampaignStatus.ACTIVE),
         "categories": Category.choices, "stages": Stage.choices, "structures": Structure.choices,
+        "reinspect_results": ReinspectionResult.choices,
         "messages_js": FIELD_MESSAGES,
         # What the jurisdiction asks of a finding's evidence (#15): the page refuses to save without it.
         "accuracy_max_m": request.user.jurisdiction.finding_accuracy_max_m,
@@ -123,6 +125,27 @@ FIELD_MESSAGES = {
     "is_duplicate": gettext_lazy("是同一处，不再登记"), "keep": gettext_lazy("不是同一处，继续登记"),
     "discard": gettext_lazy("放弃"), "photos_n": gettext_lazy("%(n)s 张照片"),
     "confirm_discard": gettext_lazy("确定放弃这条记录吗？放弃后无法恢复。"),
+    # The 复查 list and form (static/js/field/cases.js): cases kept on the phone, re-inspected offline.
+    "reinspect": gettext_lazy("复查"), "reinspect_heading": gettext_lazy("复查 %(ref)s"),
+    "mine": gettext_lazy("我负责"), "distance": gettext_lazy("相距 %(m)s 米"), "deadline": gettext_lazy("期限 %(date)s"),
+    "overdue": gettext_lazy("已逾期"),
+    "store_at": gettext_lazy("%(time)s 更新，共 %(n)s 件"),
+    "store_offline": gettext_lazy("离线：显示 %(time)s 保存的 %(n)s 件"),
+    "label_status": gettext_lazy("状态"), "label_category": gettext_lazy("类别"),
+    "label_address": gettext_lazy("地址"), "label_deadline": gettext_lazy("期限"),
+    "cannot_reinspect": gettext_lazy("案件当前状态为“%(status)s”，不能复查。"),
+    "need_result": gettext_lazy("复查结果"), "need_note": gettext_lazy("复查情况"),
+    "need_after_photos": gettext_lazy("整改后照片（已整改时必须）"),
+    "reinspect_saved": gettext_lazy("复查已保存在手机上，联网后自动上传"),
+    "reinspect_pending": gettext_lazy("复查待上传"),
+    "reapply": gettext_lazy("查看案件现状"), "reapply_heading": gettext_lazy("案件 %(ref)s 的现状"),
+    "reapply_loading": gettext_lazy("正在读取案件现状…"),
+    "reapply_offline": gettext_lazy("没有网络，读不到案件现状。联网后再试。"),
+    "reapply_failed": gettext_lazy("没能读取案件现状，请稍后再试。"),
+    "reapply_yours": gettext_lazy("您的复查：%(result)s，%(n)s 张照片。"),
+    "reapply_send": gettext_lazy("按现状重新提交复查"),
+    "reapply_unavailable": gettext_lazy("这条复查不能再提交：%(reason)s。请放弃这一条，或联系中队长。"),
+    "close": gettext_lazy("关闭"),
 }
 
 

@@ -201,6 +201,50 @@ def run_action(*, case, actor, action, data, expected_version=None, now=None):
                         **spec.arguments(data))
 
 
+# --- actions recorded offline on the phone (the field page's case store and outbox) ------------------------------
+
+# What the field page lets an inspector record on a case kept on the phone, without network.
+OFFLINE_ACTIONS = ("reinspect",)
+
+
+def offline_actions(case, user, now=None):
+    """The actions of OFFLINE_ACTIONS ``user`` may take on ``case`` now (what the phone offers offline), checked as
+    ``ensure_allowed`` checks them, without asking the other actions of the state (their blockers read the record)."""
+    if case.jurisdiction_id != user.jurisdiction_id:
+        return []
+    now = _moment(now)
+    names = []
+    for name in OFFLINE_ACTIONS:
+        spec = ACTIONS[name]
+        if case.status not in spec.from_statuses or user.role not in spec.roles:
+            continue
+        if (spec.requires and spec.requires(case)) or (spec.blocker and spec.blocker(case, user, now)):
+            continue
+        names.append(name)
+    return names
+
+
+def earlier_submission(case, action, client_uuid):
+    """The event ``action`` wrote for ``client_uuid`` on ``case``, if it was recorded already (a resend)."""
+    return case.events.filter(action=action, payload__client_uuid=str(client_uuid)).order_by("seq").first()
+
+
+def changed_only_by_own_photos(case, since_version, photo_ids, actor):
+    """Whether every change of ``case`` since ``since_version`` is one of ``photo_ids`` added by ``actor``.
+
+    A re-inspection recorded offline uploads its photos first and then the action with the version the phone read:
+    each photo bumped the version, yet nothing the inspector did not see happened to the case. Any other change —
+    another user's action, a photo not carried by this action — makes the version stale (412)."""
+    if since_version >= case.version or since_version < 1:
+        return False
+    own = {str(uuid) for uuid in Photo.objects.filter(case=case, pk__in=list(photo_ids or []), uploaded_by=actor)
+           .values_list("client_uuid", flat=True)}
+    since = list(case.events.filter(seq__gt=since_version).values_list("action", "actor_id", "payload"))
+    return len(since) == case.version - since_version and all(
+        action == "add_photo" and actor_id == actor.pk and payload.get("photo") in own
+        for action, actor_id, payload in since)
+
+
 def _last_event(case, action):
     return case.events.filter(action=action).order_by("-seq").first()
 
@@ -359,8 +403,12 @@ def dismiss_case(*, case_id, actor, reason, duplicate_of=None, note="", expected
         return case
 
 
-def reinspect(*, case_id, actor, result, note, photos=(), expected_version=None, location=None, now=None):
-    """复查: rectified closes the case (with ``after`` photos); otherwise it stays in rectification."""
+def reinspect(*, case_id, actor, result, note, photos=(), client_uuid=None, expected_version=None, location=None,
+              now=None):
+    """复查: rectified closes the case (with ``after`` photos); otherwise it stays in rectification.
+
+    ``client_uuid`` is made on the phone that recorded it offline: it goes into the event, so that the same
+    re-inspection sent again (an answer lost on the way back) is recognised (``earlier_submission``)."""
     if result not in ReinspectionResult.values:
         raise InvalidInput(fields={"result": [_("请选择复查结果")]})
     _require(note, "note")
@@ -373,11 +421,12 @@ def reinspect(*, case_id, actor, result, note, photos=(), expected_version=None,
         if result == ReinspectionResult.RECTIFIED:
             case.status, case.resolution, case.closed_at = S.CLOSED, Resolution.RECTIFIED_BY_PARTY, now
             fields = ["resolution", "closed_at"]
+        payload = {"result": result, "photos": [p.sha256 for p in attached],
+                   "overdue": case.deadline is not None and case.deadline < timezone.localdate(now)}
+        if client_uuid:
+            payload["client_uuid"] = str(client_uuid)
         _save_and_record(case, actor=actor, action="reinspect", from_status=before, note=note, location=location,
-                         now=now, payload={"result": result, "photos": [p.sha256 for p in attached],
-                                           "overdue": case.deadline is not None
-                                           and case.deadline < timezone.localdate(now)},
-                         fields=fields)
+                         now=now, payload=payload, fields=fields)
         return case
 
 

@@ -25,6 +25,7 @@ def page_config(client, url):
 @pytest.mark.parametrize(("name", "view_name"), [
     ("field_page", "field"), ("case_page", "case"), ("login", "login"), ("service_worker", "service-worker"),
     ("cases", "api-cases"), ("case", "api-case"), ("case_photos", "api-case-photos"), ("nearby", "api-cases-nearby"),
+    ("field_cases", "api-cases-field"),
     ("patrols", "api-patrols"), ("patrol_track", "api-patrol-track"), ("patrol_finish", "api-patrol-finish"),
     ("map_cases", "api-map-cases"), ("map_list", "api-map-list"), ("map_kpis", "api-map-kpis"),
     ("map_heat", "api-map-heat"), ("map_villages", "api-map-villages"), ("map_campaigns", "api-map-campaigns"),
@@ -35,6 +36,12 @@ def test_each_url_of_the_configuration_resolves_to_its_view_once_the_id_is_fille
     match = resolve(template.replace("{id}", "42"))
     assert match.url_name == view_name
     assert match.kwargs.get("pk", 42) == 42
+
+
+def test_the_action_url_takes_the_case_and_the_action():
+    template = frontend.frontend_config()["urls"]["case_action"]
+    match = resolve(template.replace("{id}", "42").replace("{action}", "reinspect"))
+    assert (match.url_name, match.kwargs) == ("api-case-action", {"pk": 42, "action": "reinspect"})
 
 
 def test_the_configuration_names_every_url_the_scripts_ask_for():

@@ -2,6 +2,7 @@
 // tracks go into the outbox (field/outbox.js) and leave it when the server confirmed them. The service worker
 // (patrol/templates/patrol/sw.js) keeps the page and these modules for a reload without network.
 import { config, url } from "./config.js";
+import { reapply, refreshCases, renderCases, setUpCases } from "./field/cases.js";
 import { setUpFindingForm } from "./field/form.js";
 import { showNearbyCases } from "./field/nearby.js";
 import { drain as drainOutbox, outbox } from "./field/outbox.js";
@@ -15,7 +16,7 @@ const DRAIN_EVERY_MS = 15000;
 
 let form = null;  // the finding form's handle: edit(item) opens a refused finding again
 
-function render() { return renderQueue(retry, (item) => form.edit(item)); }
+function render() { return renderQueue(retry, (item) => form.edit(item), (item) => reapply(item, retry)); }
 
 function retry(item) {
   item.state = "waiting";
@@ -40,6 +41,8 @@ function drain() {
     // How many items this page has delivered (also lets tests and the bench wait for delivery).
     delivered: (item) => {
       rememberDelivered(item);
+      // The case changed with it (a new version, maybe closed): the phone's copy follows.
+      if (item.kind === "reinspect") refreshCases();
       app.dataset.sent = String(Number(app.dataset.sent || 0) + 1);
     },
     settled: (item) => clearProgress(item.id),
@@ -53,9 +56,10 @@ function drain() {
 if (app) {
   form = setUpFindingForm({ saved: () => render().then(() => { app.dataset.saved = String(Number(app.dataset.saved || 0) + 1); drain(); }) });
   setUpPatrols({ changed: () => { render(); drain(); } });
+  setUpCases({ saved: () => render().then(() => { renderCases(); drain(); }) });
   $("btn-nearby").addEventListener("click", showNearbyCases);
 
-  window.addEventListener("online", () => { render(); drain(); });
+  window.addEventListener("online", () => { render(); drain(); refreshCases(); });
   window.addEventListener("offline", render);
   setInterval(() => { if (navigator.onLine) drain(); }, DRAIN_EVERY_MS);
   if ("serviceWorker" in navigator) {

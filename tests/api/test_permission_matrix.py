@@ -237,6 +237,11 @@ MATRIX = {
         url=lambda w, code, role: "/api/v1/cases/nearby/?lng={}&lat={}&radius=500".format(*POINT[code]),
         away_check="list", rows=lambda w, code: {w.reported(code).pk}, seen=ids_of_results,
         note="asked at the other jurisdiction's case: none of its cases"),
+    ("api-cases-field", "GET"): Entry(
+        url=lambda w, code, role: "/api/v1/cases/field/?lng={}&lat={}".format(*POINT[code]),
+        away_check="list", rows=lambda w, code: {w.reported(code).pk},
+        seen=lambda response: {row["id"] for row in response.json()["cases"]},
+        note="the phone's case store: assigned and near the phone, never the other jurisdiction's"),
     ("api-cases-export", "GET"): Entry(
         url=lambda w, code, role: "/api/v1/cases/export.geojson", away_check="list",
         rows=lambda w, code: {w.reported(code).reference},
@@ -450,6 +455,9 @@ def test_role_and_jurisdiction(key, home, role, world):
             # Asked at the other jurisdiction's point: nothing of it comes back.
             far = client.get("/api/v1/cases/nearby/?lng={}&lat={}&radius=500".format(*POINT[away]))
             assert far.status_code == 200 and far.json()["results"] == []
+        if key[0] == "api-cases-field":
+            far = client.get("/api/v1/cases/field/?lng={}&lat={}".format(*POINT[away]))
+            assert far.status_code == 200 and not other_rows & {row["id"] for row in far.json()["cases"]}
     body = entry.body(world, home, role) if entry.body else None
     headers = entry.headers(world, home, role) if entry.headers else None
     response = request(client, method, entry, url, body, headers)

@@ -17,8 +17,8 @@ function csrfToken() {
   return m ? decodeURIComponent(m[1]) : "";
 }
 
-// XMLHttpRequest rather than fetch: it reports upload progress.
-export function send(method, url, body, onProgress) {
+// XMLHttpRequest rather than fetch: it reports upload progress. ``headers``: extra request headers (If-Match).
+export function send(method, url, body, onProgress, headers) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(method, url);
@@ -26,6 +26,7 @@ export function send(method, url, body, onProgress) {
     xhr.setRequestHeader("Accept", "application/json");
     xhr.timeout = 120000;
     if (!(body instanceof FormData)) xhr.setRequestHeader("Content-Type", "application/json");
+    Object.keys(headers || {}).forEach((name) => { xhr.setRequestHeader(name, headers[name]); });
     if (onProgress && xhr.upload) xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
     xhr.onload = () => {
       let data = null;

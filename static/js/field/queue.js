@@ -26,6 +26,7 @@ function label(item) {
       + fmt(T.photos_n, { n: item.photos.length });
   }
   if (item.kind === "track") return T.track + " #" + item.seq + " (" + item.points.length + ")";
+  if (item.kind === "reinspect") return T.reinspect + " · " + item.reference + " · " + fmt(T.photos_n, { n: item.photos.length });
   return T[item.kind] || item.kind;
 }
 
@@ -90,8 +91,9 @@ function renderToday(items) {
   $("today-count").dataset.count = String(n);
 }
 
-// ``retry(item)`` puts a refused item back in line; ``edit(item)`` opens a refused finding in the form.
-export function renderQueue(retry, edit) {
+// ``retry(item)`` puts a refused item back in line; ``edit(item)`` opens a refused finding in the form;
+// ``reapply(item)`` shows the case as it is now beside a re-inspection refused because the case changed (412).
+export function renderQueue(retry, edit, reapply) {
   $("net-status").textContent = navigator.onLine ? T.online : T.offline;
   $("net-status").className = "net " + (navigator.onLine ? "on" : "off");
   return outbox.all().then((items) => {
@@ -118,9 +120,14 @@ export function renderQueue(retry, edit) {
         li.appendChild(why);
         // A finding the server never took (no case yet) can be corrected; anything else is sent as it is.
         if (item.kind === "finding" && !item.case_id && edit) li.appendChild(button(T.edit, () => edit(item)));
-        li.appendChild(button(T.resend, () => retry(item)));
+        // Sent again as it was, a re-inspection on a changed case would be refused again: the case is looked at first.
+        if (item.kind === "reinspect" && item.http_status === 412 && reapply) {
+          li.appendChild(button(T.reapply, () => reapply(item)));
+        } else {
+          li.appendChild(button(T.resend, () => retry(item)));
+        }
         li.appendChild(button(T.discard, () => {
-          if (window.confirm(T.confirm_discard)) outbox.remove(item.id).then(() => renderQueue(retry, edit));
+          if (window.confirm(T.confirm_discard)) outbox.remove(item.id).then(() => renderQueue(retry, edit, reapply));
         }));
       }
       list.appendChild(li);

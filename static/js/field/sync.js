@@ -1,5 +1,6 @@
-// What each kind of outbox item sends: a patrol's start, its track batches and its end, and a finding with its
-// photos. Every retry sends exactly the same body, so the server recognises what it already has.
+// What each kind of outbox item sends: a patrol's start, its track batches and its end, a finding with its photos,
+// and a re-inspection with its photos. Every retry sends exactly the same body, so the server recognises what it
+// already has.
 import { url } from "../config.js";
 import { send } from "./net.js";
 import { dependencyError, meta, outbox } from "./outbox.js";
@@ -28,7 +29,42 @@ export function sendItem(item, { onProgress, onNearby, onVillages }) {
     return patrolId(item.patrol_client_uuid).then((id) => send("POST", url("patrol_finish", { id: id }), item.body));
   }
   if (item.kind === "signature") return sendSignature(item);
+  if (item.kind === "reinspect") return sendReinspection(item, onProgress);
   return sendFinding(item, onProgress, onNearby);
+}
+
+// One photo of an item to its case, once: the server's id is kept with it (the action names its photos by id), and a
+// resend of a photo the server already has (same client_uuid and bytes) answers with the same photo.
+function sendPhotos(item, onProgress) {
+  let chain = Promise.resolve();
+  item.photos.forEach((photo, index) => {
+    chain = chain.then(() => {
+      if (photo.done) return null;
+      const form = new FormData();
+      form.append("file", photo.blob, photo.client_uuid + ".jpg");
+      ["client_uuid", "sha256", "taken_at", "stage"].forEach((k) => { form.append(k, photo[k]); });
+      if (photo.location) form.append("location", JSON.stringify(photo.location));
+      if (photo.accuracy_m != null) form.append("accuracy_m", photo.accuracy_m);
+      return send("POST", url("case_photos", { id: item.case_id }), form, (fraction) => {
+        onProgress(item, (index + fraction) / item.photos.length);
+      }).then((stored) => {
+        photo.done = true;
+        photo.id = stored ? stored.id : photo.id;
+        onProgress(item, (index + 1) / item.photos.length);
+        return outbox.put(item);
+      });
+    });
+  });
+  return chain;
+}
+
+// A re-inspection recorded offline (cases.js): its ``after`` photos first, then the action on the version of the
+// case the inspector saw (If-Match). The server takes that version as current when only these photos changed the case
+// since, answers a resend of the same client_uuid with the case as it is (nothing recorded twice), and says 412 when
+// someone else changed the case: the queue then offers to look at the case and send it again (cases.js reapply).
+function sendReinspection(item, onProgress) {
+  return sendPhotos(item, onProgress).then(() => send("POST", url("case_action", { id: item.case_id, action: "reinspect" }),
+    Object.assign({}, item.body, { photos: item.photos.map((p) => p.id) }), null, { "If-Match": item.etag }));
 }
 
 // A signature drawn on the phone (static/js/signature.js): the PNG with its SHA-256, or the refusal and its witness.
@@ -58,27 +94,7 @@ function sendFinding(item, onProgress, onNearby) {
       item.nearby = created.nearby_open_cases || [];
       return outbox.put(item);
     });
-  }).then(() => {
-    let chain = Promise.resolve();
-    item.photos.forEach((photo, index) => {
-      chain = chain.then(() => {
-        if (photo.done) return null;
-        const form = new FormData();
-        form.append("file", photo.blob, photo.client_uuid + ".jpg");
-        ["client_uuid", "sha256", "taken_at", "stage"].forEach((k) => { form.append(k, photo[k]); });
-        if (photo.location) form.append("location", JSON.stringify(photo.location));
-        if (photo.accuracy_m != null) form.append("accuracy_m", photo.accuracy_m);
-        return send("POST", url("case_photos", { id: item.case_id }), form, (fraction) => {
-          onProgress(item, (index + fraction) / item.photos.length);
-        }).then(() => {
-          photo.done = true;
-          onProgress(item, (index + 1) / item.photos.length);
-          return outbox.put(item);
-        });
-      });
-    });
-    return chain;
-  }).then(() => {
+  }).then(() => sendPhotos(item, onProgress)).then(() => {
     if (item.nearby && item.nearby.length) onNearby(item);
   });
 }

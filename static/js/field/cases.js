@@ -1,0 +1,346 @@
+// Re-inspection offline (#15): the cases the inspector may need on site are kept on the phone — the cases they are
+// responsible for and the open cases within 2 km of the phone's last position (GET /api/v1/cases/field/, one call,
+// refreshed when online, 304 when nothing changed) — with each case's ETag, so a re-inspection recorded without
+// network goes through the outbox (sync.js) on the version of the case the inspector saw. A case changed meanwhile
+// comes back as 412: the queue offers to look at the case as it is now and send the re-inspection again on it.
+import { url } from "../config.js";
+import { outbox } from "./outbox.js";
+import { $, T, button, toast } from "./page.js";
+import { preparePhoto } from "./photo.js";
+import { fmt, uuid4 } from "./util.js";
+
+// The phone moved this far from where the store was last filled: fill it again (the nearby cases changed).
+const REFRESH_AFTER_M = 500;
+
+const dbPromise = new Promise((resolve, reject) => {
+  const request = indexedDB.open("xuncha-cases", 1);
+  request.onupgradeneeded = () => {
+    request.result.createObjectStore("cases", { keyPath: "id" });
+    request.result.createObjectStore("meta", { keyPath: "key" });
+  };
+  request.onsuccess = () => { resolve(request.result); };
+  request.onerror = () => { reject(request.error); };
+});
+
+function store(name, mode, work) {
+  return dbPromise.then((db) => new Promise((resolve, reject) => {
+    const transaction = db.transaction(name, mode);
+    const result = work(transaction.objectStore(name));
+    transaction.oncomplete = () => { resolve(result && "result" in result ? result.result : result); };
+    transaction.onerror = transaction.onabort = () => { reject(transaction.error); };
+  }));
+}
+
+export const caseStore = {
+  all: () => store("cases", "readonly", (s) => s.getAll()),
+  get: (id) => store("cases", "readonly", (s) => s.get(id)),
+  put: (c) => store("cases", "readwrite", (s) => s.put(c)),
+  // One transaction: the store is never seen half replaced.
+  replace: (cases) => store("cases", "readwrite", (s) => { s.clear(); cases.forEach((c) => s.put(c)); }),
+  getMeta: (key) => store("meta", "readonly", (s) => s.get(key)).then((r) => (r ? r.value : null)),
+  setMeta: (key, value) => store("meta", "readwrite", (s) => s.put({ key: key, value: value })),
+};
+
+function metres(a, b) {
+  const rad = Math.PI / 180, dLat = (b.lat - a.lat) * rad, dLng = (b.lng - a.lng) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLng / 2) ** 2;
+  return 12742000 * Math.asin(Math.sqrt(h));
+}
+
+// --- filling the store --------------------------------------------------------------------------------------------
+
+let refreshing = null;
+
+export function refreshCases() {
+  if (!navigator.onLine) return Promise.resolve(false);
+  if (refreshing) return refreshing;
+  refreshing = Promise.all([caseStore.getMeta("position"), caseStore.getMeta("list")]).then(([position, list]) => {
+    const query = position ? "?lng=" + position.lng + "&lat=" + position.lat : "";
+    const headers = { Accept: "application/json" };
+    // The list's ETag answers for the position it was asked at only.
+    if (list && list.etag && JSON.stringify(list.position) === JSON.stringify(position)) headers["If-None-Match"] = list.etag;
+    return fetch(url("field_cases") + query, { credentials: "same-origin", headers: headers }).then((response) => {
+      if (response.status === 304) return caseStore.setMeta("list", Object.assign(list, { at: Date.now() }));
+      if (!response.ok) return null;
+      return response.json().then((data) => caseStore.replace(data.cases).then(() => caseStore.setMeta("list", {
+        etag: response.headers.get("ETag"), position: position, at: Date.now(), n: data.cases.length })));
+    });
+  }).then(() => true, () => false).then((done) => {
+    refreshing = null;
+    return renderCases().then(() => done);
+  });
+  return refreshing;
+}
+
+// Where the phone is (once per page, and not precise: 2 km decides), kept for the next refresh without a fix.
+function locate() {
+  if (!navigator.geolocation) return;
+  navigator.geolocation.getCurrentPosition((fix) => {
+    const here = { lng: Math.round(fix.coords.longitude * 1e5) / 1e5, lat: Math.round(fix.coords.latitude * 1e5) / 1e5 };
+    Promise.all([caseStore.getMeta("position"), caseStore.getMeta("list")]).then(([before, list]) => {
+      if (before && list && list.position && metres(before, here) < REFRESH_AFTER_M) return null;
+      return caseStore.setMeta("position", here).then(refreshCases);
+    });
+  }, () => { /* no fix: the inspector's own cases still come */ }, { maximumAge: 600000, timeout: 20000 });
+}
+
+// --- the 复查 list ----------------------------------------------------------------------------------------------
+
+function pendingCaseIds() {
+  return outbox.all().then((items) => new Set(items.filter((i) => i.kind === "reinspect").map((i) => i.case_id)));
+}
+
+function can(c) { return c.actions.indexOf("reinspect") !== -1; }
+
+// Those that may be re-inspected first, overdue first, then by deadline; the others nearest first.
+function byUse(a, b) {
+  if (can(a) !== can(b)) return can(a) ? -1 : 1;
+  if (a.overdue !== b.overdue) return a.overdue ? -1 : 1;
+  if ((a.deadline || "9") !== (b.deadline || "9")) return (a.deadline || "9") < (b.deadline || "9") ? -1 : 1;
+  return (a.distance_m || 0) - (b.distance_m || 0);
+}
+
+function stamp(time) {
+  const d = new Date(time);
+  return (d.getMonth() + 1) + "-" + d.getDate() + " " + String(d.getHours()).padStart(2, "0") + ":"
+    + String(d.getMinutes()).padStart(2, "0");
+}
+
+export function renderCases() {
+  const list = $("reinspect-list");
+  if (!list) return Promise.resolve();
+  return Promise.all([caseStore.all(), caseStore.getMeta("list"), pendingCaseIds()]).then(([cases, info, pending]) => {
+    list.textContent = "";
+    cases.sort(byUse).forEach((c) => {
+      const li = document.createElement("li");
+      li.className = "stored-case" + (can(c) ? " can" : "");
+      li.dataset.caseId = c.id;
+      const open = document.createElement("button");
+      open.type = "button";
+      open.className = "stored-case-open";
+      if (c.thumbnails.length) {
+        const img = document.createElement("img");
+        img.src = c.thumbnails[0];
+        img.alt = "";
+        open.appendChild(img);
+      }
+      const text = document.createElement("span");
+      const strong = document.createElement("strong");
+      strong.textContent = c.reference;
+      text.appendChild(strong);
+      text.appendChild(document.createTextNode(" · " + c.status_display + (c.mine ? " · " + T.mine : "")));
+      const where = document.createElement("small");
+      where.textContent = [c.village, c.address].filter(Boolean).join(" ")
+        + (c.distance_m != null ? " · " + fmt(T.distance, { m: c.distance_m }) : "");
+      text.appendChild(where);
+      if (c.deadline) {
+        const due = document.createElement("small");
+        due.className = "deadline" + (c.overdue ? " overdue" : "");
+        due.textContent = fmt(T.deadline, { date: c.deadline }) + (c.overdue ? " · " + T.overdue : "");
+        text.appendChild(due);
+      }
+      if (pending.has(c.id)) {
+        const wait = document.createElement("small");
+        wait.className = "pending";
+        wait.textContent = T.reinspect_pending;
+        text.appendChild(wait);
+      }
+      open.appendChild(text);
+      open.addEventListener("click", () => openCase(c.id));
+      li.appendChild(open);
+      list.appendChild(li);
+    });
+    $("reinspect-none").hidden = cases.length > 0;
+    const when = $("reinspect-when");
+    when.textContent = info ? fmt(navigator.onLine ? T.store_at : T.store_offline, { time: stamp(info.at), n: cases.length }) : "";
+    $("reinspect-count").textContent = String(cases.filter(can).length);
+  });
+}
+
+// --- one case: its summary and the re-inspection form -------------------------------------------------------------
+
+let current = null;  // { caseId, clientUuid, photos: [promise], saving }
+
+function summaryRow(dl, label, value) {
+  if (!value) return;
+  const dt = document.createElement("dt"), dd = document.createElement("dd");
+  dt.textContent = label;
+  dd.textContent = value;
+  dl.appendChild(dt);
+  dl.appendChild(dd);
+}
+
+export function showSummary(box, c) {
+  box.textContent = "";
+  const dl = document.createElement("dl");
+  dl.className = "case-summary";
+  summaryRow(dl, T.label_status, c.status_display);
+  summaryRow(dl, T.label_category, c.category_display);
+  summaryRow(dl, T.label_address, [c.village, c.address].filter(Boolean).join(" "));
+  summaryRow(dl, T.label_deadline, c.deadline ? c.deadline + (c.overdue ? " · " + T.overdue : "") : "");
+  box.appendChild(dl);
+  if (c.thumbnails && c.thumbnails.length) {
+    const row = document.createElement("div");
+    row.className = "previews";
+    c.thumbnails.forEach((src) => {
+      const img = document.createElement("img");
+      img.src = src;
+      img.alt = "";
+      row.appendChild(img);
+    });
+    box.appendChild(row);
+  }
+}
+
+function openCase(id) {
+  return caseStore.get(id).then((c) => {
+    if (!c) return;
+    const form = $("reinspect-form");
+    closeCase();
+    current = { caseId: c.id, clientUuid: uuid4(), photos: [], saving: false };
+    form.hidden = false;
+    $("reinspect-heading").textContent = fmt(T.reinspect_heading, { ref: c.reference });
+    showSummary($("reinspect-summary"), c);
+    $("reinspect-fields").hidden = !can(c);
+    $("reinspect-unavailable").hidden = can(c);
+    $("reinspect-unavailable").textContent = fmt(T.cannot_reinspect, { status: c.status_display });
+    showMissing();
+    form.scrollIntoView({ block: "start" });
+  });
+}
+
+function closeCase() {
+  const form = $("reinspect-form");
+  form.reset();
+  form.hidden = true;
+  $("reinspect-previews").textContent = "";
+  $("reinspect-error").hidden = true;
+  current = null;
+}
+
+function missing() {
+  const form = $("reinspect-form"), problems = [];
+  const result = form.querySelector("input[name=result]:checked");
+  if (!result) problems.push(T.need_result);
+  if (!form.note.value.trim()) problems.push(T.need_note);
+  if (result && result.value === "rectified" && !current.photos.length) problems.push(T.need_after_photos);
+  return problems;
+}
+
+function showMissing() {
+  if (!current) return;
+  const problems = missing(), box = $("reinspect-missing");
+  box.textContent = problems.length ? T.missing + " " + problems.join("；") : T.ready_to_save;
+  box.classList.toggle("ready", !problems.length);
+}
+
+function addPhotos(event) {
+  const owner = current;
+  Array.prototype.forEach.call(event.target.files, (file) => {
+    const ready = preparePhoto(file, { now: new Date(), here: null, accuracy: null })
+      .then((photo) => Object.assign(photo, { stage: "after" }));
+    owner.photos.push(ready);
+    ready.then((photo) => {
+      if (current !== owner) return;
+      const img = document.createElement("img");
+      img.src = URL.createObjectURL(photo.blob);
+      img.alt = "";
+      $("reinspect-previews").appendChild(img);
+    });
+  });
+  event.target.value = "";
+  showMissing();
+}
+
+function save(event, saved) {
+  event.preventDefault();
+  if (!current || current.saving) return;  // a second tap while the first is saved
+  const problems = missing();
+  if (problems.length) {
+    $("reinspect-error").textContent = T.missing + " " + problems.join("；");
+    $("reinspect-error").hidden = false;
+    return;
+  }
+  const form = event.target, mine = current;
+  mine.saving = true;
+  const body = { result: form.querySelector("input[name=result]:checked").value, note: form.note.value.trim(),
+                 client_uuid: mine.clientUuid };
+  Promise.all([caseStore.get(mine.caseId), Promise.all(mine.photos)]).then(([c, photos]) => {
+    // The ETag the inspector saw goes with the item: the server takes the re-inspection only on that version.
+    const item = { kind: "reinspect", client_uuid: mine.clientUuid, case_id: c.id, reference: c.reference,
+                   etag: c.etag, body: body, photos: photos, state: "waiting", created: Date.now() };
+    return outbox.addOnce(item).then((id) => { item.id = id; return item; });
+  }).then((item) => {
+    closeCase();
+    window.scrollTo(0, 0);
+    toast(T.reinspect_saved);
+    return saved(item);
+  }, (error) => {
+    mine.saving = false;
+    $("reinspect-error").textContent = T.save_failed + " " + (error && error.message ? error.message : "");
+    $("reinspect-error").hidden = false;
+  });
+}
+
+// --- a re-inspection the server refused because the case changed (412) ---------------------------------------------
+
+// Read the case as it is now, show it beside what the inspector recorded, and if the re-inspection is still possible
+// let them send it again on the current version (``resend(item)`` puts it back in line).
+export function reapply(item, resend) {
+  const panel = $("reapply-panel"), box = $("reapply-state"), actions = $("reapply-actions");
+  panel.hidden = false;
+  actions.textContent = "";
+  box.textContent = T.reapply_loading;
+  panel.scrollIntoView({ block: "start" });
+  if (!navigator.onLine) { box.textContent = T.reapply_offline; return Promise.resolve(); }
+  return fetch(url("case", { id: item.case_id }), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then((response) => {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json().then((data) => ({ data: data, etag: response.headers.get("ETag") }));
+    }).then(({ data, etag }) => {
+      const option = (data.available_actions || []).find((a) => a.action === "reinspect");
+      const fresh = { id: data.id, reference: data.reference, etag: etag, address: data.address,
+                      village: data.village_name || "", status: data.status,
+                      status_display: data.status_display, category: data.category,
+                      category_display: data.category_display, deadline: data.deadline, overdue: !!data.overdue,
+                      actions: option && option.available ? ["reinspect"] : [] };
+      return caseStore.get(item.case_id).then((kept) => {
+        const c = Object.assign(kept || { mine: false, distance_m: null, thumbnails: [] }, fresh);
+        return caseStore.put(c).then(() => c);
+      }).then((c) => {
+        $("reapply-heading").textContent = fmt(T.reapply_heading, { ref: c.reference });
+        box.textContent = "";
+        showSummary(box, c);
+        const yours = document.createElement("p");
+        const label = document.querySelector('#reinspect-form input[name=result][value="' + item.body.result + '"]');
+        yours.textContent = fmt(T.reapply_yours, { result: label ? label.parentNode.textContent.trim() : item.body.result,
+                                                   n: item.photos.length }) + " " + item.body.note;
+        box.appendChild(yours);
+        if (option && option.available) {
+          actions.appendChild(button(T.reapply_send, () => {
+            item.etag = etag;  // the version just shown: a change after this is a new 412
+            panel.hidden = true;
+            resend(item);
+          }));
+        } else {
+          const why = document.createElement("p");
+          why.className = "field-error";
+          why.textContent = fmt(T.reapply_unavailable, { reason: option && option.reason ? option.reason : c.status_display });
+          box.appendChild(why);
+        }
+        actions.appendChild(button(T.close, () => { panel.hidden = true; }));
+        return renderCases();
+      });
+    }).catch(() => { box.textContent = T.reapply_failed; });
+}
+
+// ``saved(item)`` runs once a re-inspection is in the outbox.
+export function setUpCases({ saved }) {
+  if (!$("reinspect-list")) return;
+  $("reinspect-photos").addEventListener("change", addPhotos);
+  $("reinspect-form").addEventListener("change", showMissing);
+  $("reinspect-form").addEventListener("input", showMissing);
+  $("reinspect-form").addEventListener("submit", (event) => save(event, saved));
+  $("reinspect-cancel").addEventListener("click", closeCase);
+  renderCases().then(() => { refreshCases(); locate(); });
+}
