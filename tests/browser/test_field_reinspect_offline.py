@@ -133,6 +133,7 @@ def test_a_reinspection_recorded_offline_with_a_photo_is_recorded_exactly_once(n
     assert case.status == Status.CLOSED and after.count() == 1
     assert event.payload["result"] == "rectified" and event.payload["photos"] == [after.get().sha256]
     assert uuid.UUID(event.payload["client_uuid"])
+    assert event.location is not None and abs(event.location.x - HERE["longitude"]) < 1e-6  # where it was made
     screenshot(page, "field-reinspect-synced-360")
 
 

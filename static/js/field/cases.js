@@ -197,7 +197,14 @@ function openCase(id) {
     if (!c) return;
     const form = $("reinspect-form");
     closeCase();
-    current = { caseId: c.id, clientUuid: uuid4(), photos: [], saving: false };
+    current = { caseId: c.id, clientUuid: uuid4(), photos: [], saving: false, location: null };
+    // Where the re-inspection was made goes into its record (the GPS works without network); without a fix, none.
+    const mine = current;
+    if (navigator.geolocation) {
+      navigator.geolocation.getCurrentPosition((fix) => {
+        mine.location = { type: "Point", coordinates: [fix.coords.longitude, fix.coords.latitude] };
+      }, () => { /* recorded without a position */ }, { enableHighAccuracy: true, maximumAge: 60000, timeout: 30000 });
+    }
     form.hidden = false;
     $("reinspect-heading").textContent = fmt(T.reinspect_heading, { ref: c.reference });
     showSummary($("reinspect-summary"), c);
@@ -265,6 +272,7 @@ function save(event, saved) {
   mine.saving = true;
   const body = { result: form.querySelector("input[name=result]:checked").value, note: form.note.value.trim(),
                  client_uuid: mine.clientUuid };
+  if (mine.location) body.location = mine.location;
   Promise.all([caseStore.get(mine.caseId), Promise.all(mine.photos)]).then(([c, photos]) => {
     // The ETag the inspector saw goes with the item: the server takes the re-inspection only on that version.
     const item = { kind: "reinspect", client_uuid: mine.clientUuid, case_id: c.id, reference: c.reference,
