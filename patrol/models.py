@@ -397,6 +397,10 @@ def thumbnail_upload_to(photo, filename):
     return f"thumbs/{photo.case.jurisdiction.code}/{photo.client_uuid}.jpg"
 
 
+def display_upload_to(photo, filename):
+    return f"display/{photo.case.jurisdiction.code}/{photo.client_uuid}.jpg"
+
+
 class Photo(models.Model):
     """照片取证. The evidence columns never change and the row is never deleted (database triggers)."""
 
@@ -417,6 +421,9 @@ class Photo(models.Model):
     width = models.PositiveIntegerField(_("宽"), null=True, blank=True)
     height = models.PositiveIntegerField(_("高"), null=True, blank=True)
     thumbnail = models.ImageField(_("缩略图"), upload_to=thumbnail_upload_to, null=True, blank=True, max_length=200)
+    # Derived like the thumbnail (patrol.watermark): the photo with a band of time, position, case and taker, for
+    # people to look at; the original above stays the evidence.
+    display = models.ImageField(_("水印展示图"), upload_to=display_upload_to, blank=True, default="", max_length=200)
     uploaded_by = models.ForeignKey(User, verbose_name=_("上传人"), on_delete=models.PROTECT,
                                     related_name="photos")
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
@@ -432,7 +439,8 @@ class Photo(models.Model):
         ]
         # The thumbnail sweep (worker.tasks.make_missing_thumbnails, every minute) reads only the few photos
         # still without one, not every photo ever taken.
-        indexes = [models.Index(fields=["uploaded_at"], condition=Q(thumbnail=""), name="photo_without_thumbnail")]
+        indexes = [models.Index(fields=["uploaded_at"], condition=Q(thumbnail=""), name="photo_without_thumbnail"),
+                   models.Index(fields=["uploaded_at"], condition=Q(display=""), name="photo_without_display")]
 
     def __str__(self):
         return f"{self.case} {self.get_stage_display()}"
