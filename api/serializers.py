@@ -14,6 +14,7 @@ from rest_framework.settings import api_settings
 from rest_framework_gis.fields import GeometryField
 
 from patrol import procedure, workflow
+from patrol.presentation import event_label
 from patrol.choices import Category, LocationSource, NoticeKind, PhotoStage, Resolution, Stage, Structure, status_label
 from patrol.inputs import BoundedDateTimeField, PointField, ServiceMethodField, enum_schema, no_bidi_controls
 from patrol.models import Case, CaseEvent, Notice, Photo, User
@@ -328,11 +329,16 @@ class EventSerializer(serializers.ModelSerializer):
     # Readable names of the states, including those an old event keeps from before #13 (rectifying, escalated).
     from_status_display = serializers.SerializerMethodField()
     to_status_display = serializers.SerializerMethodField()
+    # What happened, in words (the field page shows what changed a case while the phone was offline).
+    action_display = serializers.SerializerMethodField()
 
     class Meta:
         model = CaseEvent
-        fields = ["seq", "created_at", "actor", "location", "action", "from_status", "from_status_display",
-                  "to_status", "to_status_display", "note", "payload", "prev_hash", "hash"]
+        fields = ["seq", "created_at", "actor", "location", "action", "action_display", "from_status",
+                  "from_status_display", "to_status", "to_status_display", "note", "payload", "prev_hash", "hash"]
+
+    def get_action_display(self, event) -> str:
+        return str(event_label(event.action))
 
     def get_from_status_display(self, event) -> str:
         return str(status_label(event.from_status)) if event.from_status else ""

@@ -29,6 +29,7 @@ def frontend_config():
             "cases": reverse("api-cases"),
             "case": _with_id("api-case"),
             "case_photos": _with_id("api-case-photos"),
+            "case_events": _with_id("api-case-events"),
             "case_signatures": _with_id("api-case-signatures"),
             "nearby": reverse("api-cases-nearby"),
             "field_cases": reverse("api-cases-field"),

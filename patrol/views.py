@@ -139,7 +139,7 @@ FIELD_MESSAGES = {
     "reinspect_saved": gettext_lazy("复查已保存在手机上，联网后自动上传"),
     "reinspect_pending": gettext_lazy("复查待上传"),
     "reapply": gettext_lazy("查看案件现状"), "reapply_heading": gettext_lazy("案件 %(ref)s 的现状"),
-    "reapply_loading": gettext_lazy("正在读取案件现状…"),
+    "reapply_loading": gettext_lazy("正在读取案件现状…"), "reapply_changes": gettext_lazy("您离线期间案件的改动："),
     "reapply_offline": gettext_lazy("没有网络，读不到案件现状。联网后再试。"),
     "reapply_failed": gettext_lazy("没能读取案件现状，请稍后再试。"),
     "reapply_yours": gettext_lazy("您的复查：%(result)s，%(n)s 张照片。"),

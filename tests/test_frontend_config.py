@@ -25,7 +25,7 @@ def page_config(client, url):
 @pytest.mark.parametrize(("name", "view_name"), [
     ("field_page", "field"), ("case_page", "case"), ("login", "login"), ("service_worker", "service-worker"),
     ("cases", "api-cases"), ("case", "api-case"), ("case_photos", "api-case-photos"), ("nearby", "api-cases-nearby"),
-    ("field_cases", "api-cases-field"),
+    ("field_cases", "api-cases-field"), ("case_events", "api-case-events"),
     ("patrols", "api-patrols"), ("patrol_track", "api-patrol-track"), ("patrol_finish", "api-patrol-finish"),
     ("map_cases", "api-map-cases"), ("map_list", "api-map-list"), ("map_kpis", "api-map-kpis"),
     ("map_heat", "api-map-heat"), ("map_villages", "api-map-villages"), ("map_campaigns", "api-map-campaigns"),

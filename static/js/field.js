@@ -59,7 +59,13 @@ if (app) {
   setUpCases({ saved: () => render().then(() => { renderCases(); drain(); }) });
   $("btn-nearby").addEventListener("click", showNearbyCases);
 
-  window.addEventListener("online", () => { render(); drain(); refreshCases(); });
+  // The backoff is for a network that fails; the phone saying it is back online is the moment to try at once.
+  window.addEventListener("online", () => {
+    outbox.all().then((items) => Promise.all(items.filter((i) => i.state !== "failed" && i.next_try)
+      .map((i) => { i.next_try = 0; return outbox.put(i); })))
+      .catch(() => null).then(() => { render(); drain(); });
+    refreshCases();
+  });
   window.addEventListener("offline", render);
   setInterval(() => { if (navigator.onLine) drain(); }, DRAIN_EVERY_MS);
   if ("serviceWorker" in navigator) {

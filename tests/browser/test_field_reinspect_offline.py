@@ -146,8 +146,8 @@ def test_a_case_changed_while_offline_is_shown_in_words_and_the_reinspection_goe
     # Meanwhile the supervisor records something at the office: the version the phone read is stale.
     supervisor = world.user("TST", Role.SUPERVISOR)
     workflow.comment(case_id=case.pk, actor=supervisor, note="当事人来电，称正在拆除")
-    back_online(page)
-    page.wait_for_selector(".queue-item.failed")
+    back_online(page)  # at once, not after the backoff of the attempt made offline
+    page.wait_for_selector(".queue-item.failed", timeout=8000)
     text = page.inner_text(".queue-item.failed")
     assert "案件在您离线时已被别人改动" in text and "412" not in text
     assert CaseEvent.objects.filter(case=case, action="reinspect").count() == 0
@@ -157,6 +157,7 @@ def test_a_case_changed_while_offline_is_shown_in_words_and_the_reinspection_goe
     page.wait_for_selector("#reapply-panel:not([hidden]) button:has-text('按现状重新提交复查')")
     shown = page.inner_text("#reapply-panel")
     assert case.reference in shown and "部分整改" in shown
+    assert "当事人来电，称正在拆除" in shown  # what changed the case while the phone was offline
     screenshot(page, "field-reinspect-reapply-360")
     page.click("#reapply-panel button:has-text('按现状重新提交复查')")
     page.wait_for_selector("#field-app[data-sent='1']", state="attached", timeout=30000)

@@ -11,6 +11,7 @@ import { fmt, uuid4 } from "./util.js";
 
 // The phone moved this far from where the store was last filled: fill it again (the nearby cases changed).
 const REFRESH_AFTER_M = 500;
+const REFRESH_EVERY_MS = 5 * 60000;
 
 const dbPromise = new Promise((resolve, reject) => {
   const request = indexedDB.open("xuncha-cases", 1);
@@ -292,6 +293,14 @@ function save(event, saved) {
 
 // --- a re-inspection the server refused because the case changed (412) ---------------------------------------------
 
+// What happened to the case after the version the phone read ("id-version" in its ETag), but not the photos of the
+// re-inspection itself.
+function changesSince(etag, events) {
+  const match = /-(\d+)"$/.exec(etag || "");
+  const seen = match ? Number(match[1]) : 0;
+  return events.filter((e) => e.seq > seen && e.action !== "add_photo");
+}
+
 // Read the case as it is now, show it beside what the inspector recorded, and if the re-inspection is still possible
 // let them send it again on the current version (``resend(item)`` puts it back in line).
 export function reapply(item, resend) {
@@ -301,11 +310,13 @@ export function reapply(item, resend) {
   box.textContent = T.reapply_loading;
   panel.scrollIntoView({ block: "start" });
   if (!navigator.onLine) { box.textContent = T.reapply_offline; return Promise.resolve(); }
-  return fetch(url("case", { id: item.case_id }), { credentials: "same-origin", headers: { Accept: "application/json" } })
-    .then((response) => {
+  const asked = { credentials: "same-origin", headers: { Accept: "application/json" } };
+  return Promise.all([fetch(url("case", { id: item.case_id }), asked), fetch(url("case_events", { id: item.case_id }), asked)])
+    .then(([response, events]) => {
       if (!response.ok) throw new Error("HTTP " + response.status);
-      return response.json().then((data) => ({ data: data, etag: response.headers.get("ETag") }));
-    }).then(({ data, etag }) => {
+      return Promise.all([response.json(), events.ok ? events.json() : { results: [] }]).then(([data, record]) => (
+        { data: data, etag: response.headers.get("ETag"), changes: changesSince(item.etag, record.results) }));
+    }).then(({ data, etag, changes }) => {
       const option = (data.available_actions || []).find((a) => a.action === "reinspect");
       const fresh = { id: data.id, reference: data.reference, etag: etag, address: data.address,
                       village: data.village_name || "", status: data.status,
@@ -319,6 +330,20 @@ export function reapply(item, resend) {
         $("reapply-heading").textContent = fmt(T.reapply_heading, { ref: c.reference });
         box.textContent = "";
         showSummary(box, c);
+        if (changes.length) {
+          const heading = document.createElement("p");
+          heading.textContent = T.reapply_changes;
+          const list = document.createElement("ul");
+          list.className = "changes";
+          changes.forEach((e) => {
+            const li = document.createElement("li");
+            li.textContent = stamp(e.created_at) + " " + (e.actor ? e.actor.name : "") + " " + e.action_display
+              + (e.to_status !== e.from_status ? " → " + e.to_status_display : "") + (e.note ? "：" + e.note : "");
+            list.appendChild(li);
+          });
+          box.appendChild(heading);
+          box.appendChild(list);
+        }
         const yours = document.createElement("p");
         const label = document.querySelector('#reinspect-form input[name=result][value="' + item.body.result + '"]');
         yours.textContent = fmt(T.reapply_yours, { result: label ? label.parentNode.textContent.trim() : item.body.result,
@@ -351,4 +376,6 @@ export function setUpCases({ saved }) {
   $("reinspect-form").addEventListener("submit", (event) => save(event, saved));
   $("reinspect-cancel").addEventListener("click", closeCase);
   renderCases().then(() => { refreshCases(); locate(); });
+  // A case assigned or changed at the office reaches the phone while it has signal (304 when nothing changed).
+  setInterval(refreshCases, REFRESH_EVERY_MS);
 }
