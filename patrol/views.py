@@ -16,7 +16,7 @@ from django.views.decorators.cache import cache_control
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from patrol import ledger, presentation, procedure, selectors, steps, workflow
@@ -103,11 +103,12 @@ FIELD_MESSAGES = {
     "no_gps": gettext_lazy("无法获取定位：请点地图或拖动标记，把位置选在现场"), "use_position": gettext_lazy("使用此位置"),
     "map_pick": gettext_lazy("已在地图上选点"), "need_location": gettext_lazy("位置（等定位够准，或在地图上选点）"),
     "need_category": gettext_lazy("类别"), "need_photos": gettext_lazy("还要 %(n)s 张现场照片"),
-    "missing": gettext_lazy("还不能保存，缺少："), "ready_to_save": gettext_lazy("可以保存"),
+    "missing": gettext_lazy("还不能保存，缺少："), "separator": pgettext_lazy("list of missing items", "；"),
+    "ready_to_save": gettext_lazy("可以保存"),
     "save_failed": gettext_lazy("没能保存在手机上，请再点一次保存。"),
     "saved": gettext_lazy("已保存在手机上，联网后自动上传；编号上传后生成"),
     "edit_heading": gettext_lazy("修改被退回的线索"), "remove_photo": gettext_lazy("删除这张照片"),
-    "pending_ref": gettext_lazy("待上传"), "uploaded": gettext_lazy("已上传"), "today_n": gettext_lazy("今天 %(n)s 条"),
+    "pending_ref": gettext_lazy("待上传"), "uploaded": gettext_lazy("已上传"), "today_n": pgettext_lazy("field page count", "今天 %(n)s 条"),
     "edit": gettext_lazy("打开修改"), "resend": gettext_lazy("重新发送"),
     "refused_400": gettext_lazy("服务器没有接受这条记录，请打开修改后重新发送："),
     "refused_409": gettext_lazy("服务器上已有一条同编号但内容不同的记录。请打开核对后重新发送，或放弃这一条。"),

@@ -212,3 +212,19 @@ def test_two_hundred_cases_fit_on_the_phone_in_two_megabytes(new_page, world, ca
     assert size["n"] == 200 and size["thumbnails"] == 400
     assert size["bytes"] <= 2 * 2**20
     assert json.dumps(size)
+
+
+def test_the_reinspection_list_and_form_read_in_english(new_page, world):
+    case = world.case("TST", Status.ORDERED)
+    page = new_page(locale="en-US", viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True,
+                    geolocation=HERE, permissions=["geolocation"], tiles="fail")
+    sign_in(page, "m_TST_inspector", "correct-horse-battery", lands_on="/field/")
+    page.wait_for_selector(f"#reinspect-list li[data-case-id='{case.pk}']")
+    row = page.inner_text(f"#reinspect-list li[data-case-id='{case.pk}']")
+    assert "Deadline 2026-03-10" in row and "Overdue" in row and "mine" in row
+    page.click(f"#reinspect-list li[data-case-id='{case.pk}'] button")
+    page.wait_for_selector("#reinspect-form:not([hidden])")
+    form = page.inner_text("#reinspect-form")
+    assert f"Re-inspect {case.reference}" in form and "Save the re-inspection" in form
+    assert "Cannot save yet. Missing: Re-inspection result; What was found" in form
+    screenshot(page, "field-reinspect-form-en-360")

@@ -238,7 +238,7 @@ function missing() {
 function showMissing() {
   if (!current) return;
   const problems = missing(), box = $("reinspect-missing");
-  box.textContent = problems.length ? T.missing + " " + problems.join("；") : T.ready_to_save;
+  box.textContent = problems.length ? T.missing + " " + problems.join(T.separator) : T.ready_to_save;
   box.classList.toggle("ready", !problems.length);
 }
 
@@ -265,7 +265,7 @@ function save(event, saved) {
   if (!current || current.saving) return;  // a second tap while the first is saved
   const problems = missing();
   if (problems.length) {
-    $("reinspect-error").textContent = T.missing + " " + problems.join("；");
+    $("reinspect-error").textContent = T.missing + " " + problems.join(T.separator);
     $("reinspect-error").hidden = false;
     return;
   }

@@ -76,7 +76,7 @@ function missing() {
 function showMissing() {
   if (!current) return;
   const problems = missing(), box = $("form-missing");
-  box.textContent = problems.length ? T.missing + " " + problems.join("；") : T.ready_to_save;
+  box.textContent = problems.length ? T.missing + " " + problems.join(T.separator) : T.ready_to_save;
   box.classList.toggle("ready", !problems.length);
 }
 
@@ -131,7 +131,7 @@ function save(event, saved) {
   event.preventDefault();
   if (!current || current.saving) return;  // a second tap while the first is being saved
   const problems = missing();
-  if (problems.length) { showError(T.missing + " " + problems.join("；")); return; }
+  if (problems.length) { showError(T.missing + " " + problems.join(T.separator)); return; }
   const form = event.target, mine = current;
   mine.saving = true;
   const body = { client_uuid: mine.clientUuid, location: currentPoint(), location_source: locationSource(),
