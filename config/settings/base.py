@@ -281,10 +281,11 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        # Measured in Chromium (tests/browser/test_throttle_budget.py): the map page opens with 5 requests, then 2 a pan
-        # and 3 a filter change; a busy hour of one action every 5 s is about 2,200. 12,000 leaves a 5x margin (3,000
-        # ran out in 55 minutes for one supervisor, #16). A phone on patrol sends far fewer (estimated).
-        "user": env("API_RATE_USER", "12000/hour"),
+        # Measured in Chromium (tests/browser/test_throttle_budget.py): the map page opens with 7 requests, then about
+        # 3 a pan (cases, list, 卫片图斑) and 3–4 a filter change; a busy hour of one action every 5 s is 2,200–2,900.
+        # 20,000 leaves a 5x margin over the worst of that (3,000 ran out in 55 minutes for one supervisor, #16). A
+        # phone on patrol sends far fewer (estimated).
+        "user": env("API_RATE_USER", "20000/hour"),
         "anon": env("API_RATE_ANON", "100/hour"),
         "login": env("API_RATE_LOGIN", "30/hour"),
     },

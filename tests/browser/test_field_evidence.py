@@ -138,6 +138,7 @@ def test_a_double_tap_on_save_makes_exactly_one_case(new_page, users, settings, 
 
 def test_a_finding_needs_its_photo_and_a_wrong_photo_can_be_removed(new_page, users, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    Jurisdiction.objects.filter(code="TST").update(finding_min_photos=1)  # the default; the test factory sets 0
     page = pixel5(new_page, geolocation={"latitude": 40.705, "longitude": 111.605, "accuracy": 6},
                   permissions=["geolocation"])
     open_field(page)

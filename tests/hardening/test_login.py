@@ -100,10 +100,11 @@ def test_an_unknown_user_costs_the_same_password_hashing_as_a_wrong_password(cli
         return time.perf_counter() - started, slow_hasher.calls - before
 
     attempt_as("t_inspector"), attempt_as("nobody")  # warm up
-    known = [attempt_as("t_inspector") for _ in range(10)]
-    unknown = [attempt_as("nobody") for _ in range(10)]
+    # Interleaved, so that a busy machine slows both kinds alike (CI runs this beside other tests).
+    pairs = [(attempt_as("t_inspector"), attempt_as("nobody")) for _ in range(12)]  # 26 in all: under API_RATE_LOGIN
+    known, unknown = [k for k, _u in pairs], [u for _k, u in pairs]
     assert all(calls == 1 for _seconds, calls in known + unknown), (known, unknown)
     known_median = statistics.median(seconds for seconds, _calls in known)
     unknown_median = statistics.median(seconds for seconds, _calls in unknown)
     # Without the hash an unknown name answers in a few per cent of the time; with it, within noise.
-    assert 0.5 < unknown_median / known_median < 2, (known_median, unknown_median)
+    assert 1 / 3 < unknown_median / known_median < 3, (known_median, unknown_median)
