@@ -14,6 +14,7 @@ from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -147,6 +148,7 @@ FIELD_MESSAGES = {
     "reapply_send": gettext_lazy("按现状重新提交复查"),
     "reapply_unavailable": gettext_lazy("这条复查不能再提交：%(reason)s。请放弃这一条，或联系中队长。"),
     "close": gettext_lazy("关闭"),
+    "case_not_kept": gettext_lazy("没有网络，这个案件也没有保存在手机上。联网后再打开。"),
 }
 
 
@@ -303,7 +305,11 @@ def service_worker(request):
     """/sw.js, served from the root so it may control /field/ (scope "/")."""
     urls = [static(path) for path in service_worker_assets()]
     version = hashlib.sha256("|".join(urls + [_asset_stamp()]).encode()).hexdigest()[:12]
-    response = render(request, "patrol/sw.js", {"precache": json.dumps(urls), "version": version},
+    # A case page asked for without network opens the case as the phone keeps it, on the field page (cases.js).
+    case_page = reverse("case", args=[918273645]).split("918273645")
+    response = render(request, "patrol/sw.js", {"precache": json.dumps(urls), "version": version,
+                                                "field_page": json.dumps(reverse("field")),
+                                                "case_page": json.dumps([re.escape(part) for part in case_page])},
                       content_type="text/javascript")
     response["Service-Worker-Allowed"] = "/"
     return response

@@ -88,8 +88,10 @@ def test_a_reinspection_recorded_offline_with_a_photo_is_recorded_exactly_once(n
     assert page.locator(f"#reinspect-list li[data-case-id='{case.pk}'] img").count() == 1  # its last photo, tiny
     screenshot(page, "field-reinspect-list-offline-360")
 
-    page.click(f"#reinspect-list li[data-case-id='{case.pk}'] button")
+    # The case's own page, asked for without network (a link, a bookmark): the phone's copy opens instead of an error.
+    page.goto(f"/cases/{case.pk}/")
     page.wait_for_selector("#reinspect-form:not([hidden])")
+    assert "/field/" in page.url
     assert case.reference in page.inner_text("#reinspect-heading")
     page.check("#reinspect-form input[name=result][value=rectified]")
     page.fill("#reinspect-note", "违建已自行拆除，现场已清理")
@@ -104,6 +106,7 @@ def test_a_reinspection_recorded_offline_with_a_photo_is_recorded_exactly_once(n
     page.reload()  # still offline: the re-inspection waits on the phone
     page.wait_for_selector("#field-app[data-ready=true]")
     page.wait_for_selector("#queue-count[data-count='1']")
+    assert page.is_hidden("#reinspect-form") and "#case-" not in page.url
     assert "复查待上传" in page.inner_text(f"#reinspect-list li[data-case-id='{case.pk}']")
     assert CaseEvent.objects.filter(case=case, action="reinspect").count() == before
 

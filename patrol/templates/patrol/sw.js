@@ -4,6 +4,9 @@
 var CACHE = "xuncha-{{ version }}";
 var PRECACHE = {{ precache|safe }};
 var PAGES = ["/field/"];
+// A case page: the field page shows the phone's copy of the case when the network is not there (#15).
+var FIELD_PAGE = {{ field_page|safe }};
+var CASE_PAGE = new RegExp("^" + {{ case_page|safe }}.join("(\\d+)") + "$");
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) {
@@ -33,6 +36,13 @@ self.addEventListener("fetch", function (event) {
         if (response.ok) { var copy = response.clone(); caches.open(CACHE).then(function (c) { c.put(request, copy); }); }
         return response;
       });
+    }));
+    return;
+  }
+  var casePage = request.mode === "navigate" && CASE_PAGE.exec(url.pathname);
+  if (casePage) {
+    event.respondWith(fetch(request).catch(function () {
+      return Response.redirect(FIELD_PAGE + "#case-" + casePage[1], 302);
     }));
     return;
   }

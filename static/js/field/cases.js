@@ -218,6 +218,8 @@ function openCase(id) {
 }
 
 function closeCase() {
+  // Opened from a case page's address: once closed, a reload shows the field page, not the case again.
+  if (/^#case-/.test(window.location.hash)) history.replaceState(null, "", window.location.pathname);
   const form = $("reinspect-form");
   form.reset();
   form.hidden = true;
@@ -375,7 +377,18 @@ export function setUpCases({ saved }) {
   $("reinspect-form").addEventListener("input", showMissing);
   $("reinspect-form").addEventListener("submit", (event) => save(event, saved));
   $("reinspect-cancel").addEventListener("click", closeCase);
-  renderCases().then(() => { refreshCases(); locate(); });
+  renderCases().then(() => {
+    // A case page opened without network (the service worker sent it here): the phone's copy of that case.
+    const asked = /^#case-(\d+)$/.exec(window.location.hash);
+    if (asked) {
+      caseStore.get(Number(asked[1])).then((c) => {
+        if (c) openCase(c.id);
+        else toast(T.case_not_kept);
+      });
+    }
+    refreshCases();
+    locate();
+  });
   // A case assigned or changed at the office reaches the phone while it has signal (304 when nothing changed).
   setInterval(refreshCases, REFRESH_EVERY_MS);
 }
