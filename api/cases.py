@@ -354,13 +354,15 @@ class CaseEventsView(generics.ListAPIView):
 
 
 class PhotoFileView(APIView):
-    """A photo's file (or thumbnail), only for users of the case's jurisdiction."""
+    """A photo's file (the evidence), its thumbnail or its watermarked display copy, only for users of the case's
+    jurisdiction."""
 
     @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY,
-                              **errors(404, d404="No such photo in the user's jurisdiction, or no thumbnail yet")})
+                              **errors(404, d404="No such photo in the user's jurisdiction, or no thumbnail or "
+                                                 "display copy yet")})
     def get(self, request, pk, variant="file"):
         photo = get_object_or_404(selectors.photos_for(request.user).select_related("case"), pk=pk)
-        stored = photo.file if variant == "file" else photo.thumbnail
+        stored = {"file": photo.file, "thumbnail": photo.thumbnail, "display": photo.display}[variant]
         if not stored:
             raise Http404
         content_type = photo.content_type if variant == "file" else "image/jpeg"

@@ -48,18 +48,25 @@ class PhotoSerializer(serializers.ModelSerializer):
     location = GeometryField(allow_null=True)
     url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    display_url = serializers.SerializerMethodField()
     stage_display = serializers.CharField(source="get_stage_display")
 
     class Meta:
         model = Photo
         fields = ["id", "client_uuid", "stage", "stage_display", "taken_at", "location", "accuracy_m", "sha256",
-                  "content_type", "size_bytes", "width", "height", "uploaded_at", "url", "thumbnail_url"]
+                  "content_type", "size_bytes", "width", "height", "uploaded_at", "url", "thumbnail_url",
+                  "display_url"]
 
     def get_url(self, photo) -> str:
         return f"/api/v1/photos/{photo.pk}/file/"
 
     def get_thumbnail_url(self, photo) -> str | None:
         return f"/api/v1/photos/{photo.pk}/thumbnail/" if photo.thumbnail else None
+
+    def get_display_url(self, photo) -> str | None:
+        """The copy with the band of time, position, case and taker (patrol.watermark), once the worker made it;
+        ``url`` stays the evidence."""
+        return f"/api/v1/photos/{photo.pk}/display/" if photo.display else None
 
 
 class VideoSerializer(serializers.ModelSerializer):

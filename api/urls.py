@@ -48,6 +48,8 @@ urlpatterns = [
     path("v1/photos/<int:pk>/file/", cases.PhotoFileView.as_view(), {"variant": "file"}, name="api-photo-file"),
     path("v1/photos/<int:pk>/thumbnail/", cases.PhotoFileView.as_view(), {"variant": "thumbnail"},
          name="api-photo-thumbnail"),
+    path("v1/photos/<int:pk>/display/", cases.PhotoFileView.as_view(), {"variant": "display"},
+         name="api-photo-display"),
     path("v1/patrols/", patrol_views.PatrolListCreateView.as_view(), name="api-patrols"),
     path("v1/patrols/<int:pk>/", patrol_views.PatrolDetailView.as_view(), name="api-patrol"),
     path("v1/patrols/<int:pk>/track/", patrol_views.PatrolTrackView.as_view(), name="api-patrol-track"),

@@ -10,8 +10,9 @@ Every page of the file carries its running number (卷内页号) in the upper ri
 assembled file (number_pages): the numbers the cover's page count and the contents give, while the documents
 keep their own 第x页 共y页 at the bottom, as served.
 
-Photos are printed from a downscaled copy (PHOTO_PRINT_MAX_PX), so a photo page stays under 400 KB; the
-originals stay in the evidence store and the caption gives their SHA-256.
+Photos are printed from a downscaled copy (PHOTO_PRINT_MAX_PX) with the band of their display copy (time,
+position, case, taker: patrol.watermark), so a photo page stays under 400 KB; the originals stay in the evidence
+store and the caption gives their SHA-256.
 """
 import io
 import logging
@@ -83,7 +84,7 @@ def dossier_documents(case):
 
 
 def dossier_photos(case):
-    return Photo.objects.filter(case=case).select_related("uploaded_by").order_by("taken_at", "pk")
+    return Photo.objects.filter(case=case).select_related("case", "uploaded_by").order_by("taken_at", "pk")
 
 
 def _local(moment):

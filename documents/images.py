@@ -3,7 +3,10 @@
 
 The photo itself stays in the evidence store untouched; the document holds a copy no larger than print needs,
 made the same way every time (same bytes in, same JPEG out), so a document re-rendered from its row and the
-photos it names is the same PDF.
+photos it names is the same PDF. A photo's copy carries the band of its display copy (patrol.watermark: time,
+position, case, taker), drawn here at print size rather than taken from the worker's copy, so a document issued a
+second after the upload shows it too; the content still names the photo by the SHA-256 of its original. A drawn
+signature gets no band.
 """
 import base64
 import io
@@ -12,6 +15,7 @@ import logging
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from documents.models import Signature
+from patrol import watermark
 from patrol.models import Photo
 
 logger = logging.getLogger(__name__)
@@ -45,6 +49,8 @@ def _jpeg_uri(photo, max_px, quality, draft=False):
             background = Image.new("RGB", image.size, "white")
             background.paste(image, mask=image.getchannel("A") if "A" in image.getbands() else None)
             image = background
+        if isinstance(photo, Photo):
+            image = watermark.stamp(image, watermark.band_lines(photo))
         out = io.BytesIO()
         image.save(out, "JPEG", quality=quality)
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
@@ -54,7 +60,8 @@ def images_for(case, content):
     """The images a document shows, from the photos and drawn signatures its content names by SHA-256
     (``content["images"]``)."""
     named = content.get("images") or {}
-    photos = {p.sha256: p for p in Photo.objects.filter(case=case, sha256__in=list(named.values()))}
+    photos = {p.sha256: p for p in Photo.objects.filter(case=case, sha256__in=list(named.values()))
+              .select_related("case", "uploaded_by")}
     photos.update({s.sha256: s for s in Signature.objects.filter(case=case, refused=False,
                                                                  sha256__in=list(named.values()))})
     copies = {name: print_copy(photos[sha]) for name, sha in named.items() if sha in photos}

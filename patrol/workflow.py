@@ -484,7 +484,8 @@ def assign(*, case_id, actor, inspector, expected_version=None, location=None, n
 
 def attach_photo(*, case_id, actor, client_uuid, file, sha256, content_type, size_bytes, taken_at, stage,
                  location=None, accuracy_m=None, exif=None, width=None, height=None, now=None):
-    """Store one photo as evidence, record it on the case, and have its thumbnail made after commit."""
+    """Store one photo as evidence, record it on the case, and have its thumbnail and watermarked display copy
+    made after commit."""
     spec_roles = ACTIONS["comment"].roles
     with transaction.atomic():
         case = Case.objects.select_for_update().filter(pk=case_id).first()
@@ -505,6 +506,7 @@ def attach_photo(*, case_id, actor, client_uuid, file, sha256, content_type, siz
         # photo came (the phone's outbox, a form of the case page, the demo), its thumbnail is made in seconds;
         # the sweep only catches what a broker outage lost.
         enqueue_on_commit("worker.tasks.make_thumbnail", photo.pk)
+        enqueue_on_commit("worker.tasks.make_display_copy", photo.pk)
         return photo
 
 

@@ -29,6 +29,9 @@ app.conf.beat_schedule = {
     # Every minute: thumbnails for photos whose thumbnail task was lost (broker down, worker killed); the map's
     # popups and the case page show them, so a lost one should not wait long. One index probe when none is missing.
     "make-missing-thumbnails": {"task": "worker.tasks.make_missing_thumbnails", "schedule": 60.0},
+    # Every minute: watermarked display copies (patrol.watermark) whose task was lost, and those of photos taken
+    # before display copies existed; the case page shows the original until there is one.
+    "make-missing-display-copies": {"task": "worker.tasks.make_missing_display_copies", "schedule": 60.0},
     # Every minute: export jobs lost while the broker was down or when their worker died go back to the queue.
     "requeue-stale-exports": {"task": "worker.tasks.requeue_stale_exports", "schedule": 60.0},
     # Every day at 03:15 Beijing time: delete export files older than 7 days (they hold party data).

@@ -14,7 +14,7 @@ from disclosure import services as disclosure
 from documents import dossier
 from exports import services as exports
 from notifications import services as notifications
-from patrol import photos, rollup
+from patrol import photos, rollup, watermark
 from patrol.models import Photo
 from patrol.notifications import record_daily_reminders
 from summaries import services as summaries
@@ -92,6 +92,22 @@ def make_missing_thumbnails():
     """Sweep: photos stored more than two minutes ago without a thumbnail (a lost task, a dead worker)."""
     for photo_id in photos.photos_without_thumbnail(timezone.now() - timedelta(minutes=2))[:200]:
         make_thumbnail.apply_async((photo_id,), queue=SWEEP_QUEUE)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def make_display_copy(photo_id):
+    """The photo's watermarked display copy (patrol.watermark); a second run finds it made."""
+    photo = Photo.objects.filter(pk=photo_id).select_related("case", "uploaded_by").first()
+    if photo is not None:
+        watermark.make_display_copy(photo)
+
+
+@shared_task(ignore_result=True)
+def make_missing_display_copies():
+    """Sweep: photos stored more than two minutes ago without a display copy (a lost task, or a photo taken before
+    display copies existed: 200 a minute until none is left)."""
+    for photo_id in watermark.photos_without_display_copy(timezone.now() - timedelta(minutes=2))[:200]:
+        make_display_copy.apply_async((photo_id,), queue=SWEEP_QUEUE)
 
 
 @shared_task(ignore_result=True, acks_late=True)

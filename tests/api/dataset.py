@@ -25,6 +25,7 @@ from patrol.choices import (AppealKind, CampaignStatus, LegalBasis, NoticeKind, 
 from patrol.models import Campaign, Case, Notice
 from patrol.patrols import record_track, start_patrol
 from patrol.photos import make_thumbnail
+from patrol.watermark import make_display_copy
 from tests.factories import UserFactory, finding
 from videos.uploads import receive_chunk, start_upload
 from exports.models import ExportJob
@@ -200,6 +201,7 @@ class World:
                 size_bytes=len(data), taken_at=at(2026, 3, 2, 9), stage="before", location=case.location,
                 now=at(2026, 3, 2, 9))
             make_thumbnail(photo)
+            make_display_copy(photo)
             return photo
         return self._once(("photo", code, case.pk), build)
 

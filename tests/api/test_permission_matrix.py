@@ -298,6 +298,7 @@ MATRIX = {
     ("api-signature-file", "GET"): Entry(url=lambda w, code, role: f"/api/v1/signatures/{w.signature(code).pk}/file/"),
     ("api-photo-file", "GET"): Entry(url=lambda w, code, role: f"/api/v1/photos/{w.photo(code).pk}/file/"),
     ("api-photo-thumbnail", "GET"): Entry(url=lambda w, code, role: f"/api/v1/photos/{w.photo(code).pk}/thumbnail/"),
+    ("api-photo-display", "GET"): Entry(url=lambda w, code, role: f"/api/v1/photos/{w.photo(code).pk}/display/"),
     ("api-patrols", "GET"): Entry(url=lambda w, code, role: "/api/v1/patrols/", away_check="list",
                                   rows=lambda w, code: {w.patrol(code).pk}, seen=ids_of_results),
     ("api-patrols", "POST"): Entry(url=lambda w, code, role: "/api/v1/patrols/", allowed=FIELD, ok=201,

@@ -52,3 +52,5 @@ def test_a_photo_gets_its_thumbnail_within_seconds_from_the_case_page_and_from_t
         assert wait_for(lambda: Photo.objects.get(pk=photo.pk).thumbnail, timeout=20), celery_worker
         with Photo.objects.get(pk=photo.pk).thumbnail.open("rb") as stored, Image.open(stored) as thumbnail:
             assert max(thumbnail.size) == 480
+        # The watermarked display copy (patrol.watermark) comes the same way, from a task of its own.
+        assert wait_for(lambda: Photo.objects.get(pk=photo.pk).display, timeout=20), celery_worker
