@@ -4,6 +4,7 @@ import hashlib
 import io
 import subprocess
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -17,6 +18,8 @@ from patrol.choices import ServiceMethod
 from tests.documents.conftest import at, issue, needs_poppler
 
 pytestmark = [pytest.mark.django_db, needs_poppler]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def pale_photo(case, user, suffix):
@@ -67,3 +70,7 @@ def test_the_dossiers_photo_pages_show_the_watermarked_copy(filed_case, users, t
     [image] = placed_images(photos.pdf, tmp_path)
     assert has_band(image)
     assert hashlib.sha256(photo.file.open("rb").read()).hexdigest() == photo.sha256
+    ARTIFACTS.mkdir(exist_ok=True)
+    (tmp_path / "photos.pdf").write_bytes(photos.pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "70", "-singlefile", str(tmp_path / "photos.pdf"),
+                    str(ARTIFACTS / "dossier-photo-page-watermarked")], check=True)
