@@ -178,3 +178,11 @@ def test_a_change_by_another_user_is_412_and_the_reinspection_goes_through_on_th
     assert "reinspect" in [a["action"] for a in fresh.json()["available_actions"] if a["available"]]
     again = reinspect(inspector, case.pk, fresh["ETag"], **body)
     assert again.status_code == 200 and again.json()["status"] == "closed" and reinspections(case) == before + 1
+
+
+def test_a_colleagues_photo_named_by_the_reinspection_still_makes_the_version_stale(world, jurisdiction):
+    inspector, case = world.user("TST", Role.INSPECTOR), world.case("TST", Status.ORDERED)
+    colleague = UserFactory(role=Role.INSPECTOR, jurisdiction=jurisdiction)
+    theirs = upload_photo(colleague, case)  # a change the inspector did not see, even if they name the photo
+    response = reinspect(inspector, case.pk, case.etag, result="rectified", note="已自行拆除", photos=[theirs])
+    assert response.status_code == 412
