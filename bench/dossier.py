@@ -3,8 +3,8 @@
   a. the time to issue a one-page document (documents.services.issue_document: number, content, WeasyPrint render,
      store), per page, target ≤ 1 s per page;
   b. the time a real Celery worker takes to build the dossier of a case with 30 phone photos (from the request
-     that queues worker.tasks.build_dossier to the job done, once the worker made the thumbnails the uploads
-     queued before it), target ≤ 15 s; and ÷ the same build in this process;
+     that queues worker.tasks.build_dossier to the job done, once the worker made the thumbnails and display
+     copies the uploads queued before it), target ≤ 15 s; and ÷ the same build in this process;
   c. the PDF bytes per photo page of that dossier, target ≤ 400 KB (photos are downscaled for print; the
      originals stay in the evidence store), and the originals' mean size for scale.
 
@@ -70,6 +70,7 @@ def main():
         from django.contrib.gis.geos import Point
         from django.core.files.base import ContentFile
         from django.db import connection, transaction
+        from django.db.models import Q
         from django.utils import timezone
         from pypdf import PdfReader
 
@@ -131,14 +132,15 @@ def main():
                 raise SystemExit("the worker did not start; see " + log.name)
         connection.close()  # the worker reads what this process committed
 
-        # Each upload queued its thumbnail (worker.tasks.make_thumbnail) on the same queue: a worker takes them
-        # before the dossier, so they are left to finish first and timed apart (they are the uploads' work).
+        # Each upload queued its thumbnail and its watermarked display copy (worker.tasks.make_thumbnail,
+        # make_display_copy) on the same queue: a worker takes them before the dossier, so they are left to finish
+        # first and timed apart (they are the uploads' work).
         start = time.perf_counter()
-        while Photo.objects.filter(case=case, thumbnail="").exists():
+        while Photo.objects.filter(case=case).filter(Q(thumbnail="") | Q(display="")).exists():
             if time.perf_counter() - start > 300:
-                raise SystemExit("no thumbnails after 5 minutes; see " + log.name)
+                raise SystemExit("no thumbnails and display copies after 5 minutes; see " + log.name)
             time.sleep(0.1)
-        print(f"   (the {PHOTOS} thumbnails the uploads queued, made by the worker first: "
+        print(f"   (the {PHOTOS} thumbnails and display copies the uploads queued, made by the worker first: "
               f"{time.perf_counter() - start:.2f} s from the worker's start)")
 
         start = time.perf_counter()
