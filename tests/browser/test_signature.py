@@ -6,13 +6,10 @@ import subprocess
 import time
 
 import pytest
-from django.db import transaction
 
 from documents.choices import DocumentKind
 from documents.models import Signature
-from documents.services import issue_document
-from patrol import workflow
-from patrol.models import Case
+from patrol import procedure, workflow
 from tests.browser.conftest import ARTIFACTS, screenshot, sign_in
 from tests.documents.test_signatures import dark_share
 from tests.factories import finding
@@ -73,10 +70,12 @@ def test_a_signature_drawn_with_a_finger_offline_is_stored_when_online_and_print
     page.wait_for_selector("#signatures img.signature-thumb")
     screenshot(page, "signature-page")
 
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("jurisdiction").get(pk=case.pk)
-        record = issue_document(case=locked, kind=DocumentKind.INSPECTION_RECORD, content={},
-                                actor=users["supervisor"], images={"party_signature": signature})
+    # The record names the signature taken on the phone, as the case page's form sends it.
+    procedure.record_inspection(case_id=case.pk, actor=users["supervisor"], facts="在建",
+                                officers=[users["inspector"].pk, users["supervisor"].pk],
+                                party_signature=signature.client_uuid)
+    record = case.documents.get(kind=DocumentKind.INSPECTION_RECORD)
+    assert record.content["images"] == {"party_signature": signature.sha256}
     ARTIFACTS.mkdir(exist_ok=True)
     pdf = tmp_path / "record.pdf"
     pdf.write_bytes(record.pdf.open("rb").read())
@@ -86,4 +85,12 @@ def test_a_signature_drawn_with_a_finger_offline_is_stored_when_online_and_print
     subprocess.run(["pdfimages", "-png", str(pdf), str(tmp_path / "placed")], check=True)
     placed = sorted(tmp_path.glob("placed-*.png"))
     assert len(placed) == 1 and dark_share(placed[0], (0, 0, 1, 1)) > 0.01  # the strokes, not an empty box
-    assert dark_share(f"{stem}.png", (0.1, 0.5, 0.9, 0.95)) > 0.02
+    # The signatures block is darker than the same record's without the party (a blank line where she signs).
+    procedure.record_inspection(case_id=case.pk, actor=users["supervisor"], facts="在建",
+                                officers=[users["inspector"].pk, users["supervisor"].pk], party_present=False)
+    unsigned = case.documents.filter(kind=DocumentKind.INSPECTION_RECORD).latest("issued_at", "pk")
+    (tmp_path / "unsigned.pdf").write_bytes(unsigned.pdf.open("rb").read())
+    subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", "60", "-png", "-singlefile", str(tmp_path / "unsigned.pdf"),
+                    str(tmp_path / "unsigned")], check=True)
+    area = (0.1, 0.5, 0.9, 0.95)
+    assert dark_share(f"{stem}.png", area) > dark_share(tmp_path / "unsigned.png", area) * 1.1
