@@ -85,7 +85,7 @@ def _named_signatures(case, signatures):
     """``signatures`` (place → Signature) as the content names them, once each: a signature attests one document,
     so one already placed in another document of the case is refused (409)."""
     named = {}
-    used = signatures_used(case)
+    used = signatures_used(case) if signatures else {}
     for place, signature in signatures.items():
         if signature.case_id != case.pk:
             raise InvalidInput(fields={place: [_("这个签名不是本案件采集的")]})
