@@ -73,10 +73,26 @@
     panel.dataset.state = job.status;
   }
 
+  // A 429 (the API's throttle) says when to come back (Retry-After): say so, wait, and ask again.
+  function fetchJSONish(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (response.status !== 429) {
+          return response;
+        }
+        var seconds = Math.max(1, Math.min(3600, parseInt(response.headers.get("Retry-After"), 10) || 30));
+        panel.hidden = false;
+        text.textContent = panel.dataset.msgThrottled.replace("%(seconds)s", String(seconds));
+        panel.dataset.state = "throttled";
+        return new Promise(function (resolve) { window.setTimeout(resolve, seconds * 1000); })
+          .then(function () { return fetchJSONish(url); });
+      });
+  }
+
   function poll(url, delay) {
     window.clearTimeout(timer);
     timer = window.setTimeout(function () {
-      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      fetchJSONish(url)
         .then(function (response) {
           if (!response.ok) {
             throw new Error(String(response.status));
@@ -122,7 +138,7 @@
       panel.hidden = false;
       link.hidden = true;
       text.textContent = panel.dataset.msgQueued;
-      fetch(anchor.href, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      fetchJSONish(anchor.href)
         .then(function (response) {
           if (response.status === 202) {
             return response.json().then(function (job) {

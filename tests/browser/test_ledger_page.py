@@ -91,6 +91,33 @@ def test_a_large_export_shows_its_progress_and_then_a_download_link(new_page, de
     screenshot(page, "ledger-export-done")
 
 
+def test_a_throttled_export_says_so_and_asks_again_after_retry_after(new_page, demo, settings):
+    """#16: a 429 from the throttle (here on the job's progress) is shown in words and the page asks again after
+    Retry-After instead of giving up with "无法获取导出进度"."""
+    settings.LEDGER_SYNC_LIMIT = 5
+    page = new_page(viewport={"width": 1280, "height": 800})
+    refused = []
+
+    def throttle_once(route):
+        if not refused:
+            refused.append(route.request.url)
+            route.fulfill(status=429, headers={"Retry-After": "2", "Content-Type": "application/json"},
+                          body='{"error": {"code": "throttled", "message": "throttled", "fields": {}}}')
+        else:
+            route.continue_()
+
+    page.route("**/exports/*/", throttle_once)
+    sign_in(page, "supervisor", lands_on="/map/")
+    page.goto("/ledger/?ordering=reference")
+    page.click("#export-bar a[data-format=csv]")
+    page.wait_for_selector("#export-job[data-state=throttled]")
+    assert "请求过于频繁，2 秒后自动重试" in page.inner_text("#export-job")
+    assert wait_for(lambda: ExportJob.objects.exists(), timeout=10)
+    build_export.apply(args=[ExportJob.objects.get().pk])
+    page.wait_for_selector("#export-job[data-state=done]", timeout=15000)
+    assert len(refused) == 1
+
+
 def test_on_a_phone_the_table_scrolls_inside_its_card(new_page, demo):
     page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     sign_in(page, "supervisor", lands_on="/map/")
