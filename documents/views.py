@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 
 from documents.models import Signature
-from documents.signatures import SIGNER_ROLES, signatures_for
+from documents.signatures import SIGNER_ROLES, signatures_for, signatures_used
 from patrol import selectors
 from patrol.models import User
 
@@ -18,7 +18,10 @@ def sign_page(request, pk):
         raise PermissionDenied
     officers = User.objects.filter(jurisdiction_id=case.jurisdiction_id, is_active=True,
                                    role__in=SIGNER_ROLES).order_by("username")
+    signatures = list(signatures_for(request.user).filter(case=case).order_by("drawn_at", "pk"))
+    used = signatures_used(case) if signatures else {}
+    for signature in signatures:
+        # The document it went into: a signature goes into one only (documents.services.issue_document).
+        signature.placed_in = used.get(str(signature.client_uuid), "")
     return render(request, "documents/sign.html", {
-        "case": case, "roles": Signature.Role.choices, "officers": officers,
-        "signatures": signatures_for(request.user).filter(case=case).order_by("drawn_at", "pk"),
-    })
+        "case": case, "roles": Signature.Role.choices, "officers": officers, "signatures": signatures})

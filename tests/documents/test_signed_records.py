@@ -250,3 +250,6 @@ def test_the_record_forms_offer_the_cases_signatures_not_yet_in_a_document(filed
     page = client.get(f"/cases/{filed_case.pk}/").content.decode()
     assert f'value="{spare}"' in page and f'value="{mine}"' in page and used not in page
     assert f'href="/cases/{filed_case.pk}/sign/"' in page
+    number = Document.objects.get(case=filed_case, kind=K.INSPECTION_RECORD).number
+    sign_page = client.get(f"/cases/{filed_case.pk}/sign/").content.decode()
+    assert sign_page.count(f"已用于 {number}") == 1 and sign_page.count("尚未用于文书") == 2
