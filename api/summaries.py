@@ -27,6 +27,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.parsers import ShallowJSONParser
 from api.schema import errors
 from patrol import kpis, selectors
 from patrol.filters import IdFilter
@@ -105,6 +106,10 @@ class CampaignSummarySendView(APIView):
     so (200, ``already_sent``, ``sent_to`` with each email's state and time, ``message``). ``resend_to`` with a
     ``client_uuid`` sends it again to the chosen users, once per ``client_uuid``. 202 when an email is on its way.
     """
+
+    # JSON only (or no body): a form-encoded body that is not an object (schemathesis sent "48268") parsed to an
+    # empty form and was accepted as "send to everyone".
+    parser_classes = [ShallowJSONParser]
 
     @extend_schema(request=SummarySendSerializer,
                    responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="nothing new to send: everyone "
