@@ -8,29 +8,13 @@ import { outbox } from "./outbox.js";
 import { $, T, button, toast } from "./page.js";
 import { preparePhoto } from "./photo.js";
 import { fmt, uuid4 } from "./util.js";
+import { openStores } from "./idb.js";
 
 // The phone moved this far from where the store was last filled: fill it again (the nearby cases changed).
 const REFRESH_AFTER_M = 500;
 const REFRESH_EVERY_MS = 5 * 60000;
 
-const dbPromise = new Promise((resolve, reject) => {
-  const request = indexedDB.open("xuncha-cases", 1);
-  request.onupgradeneeded = () => {
-    request.result.createObjectStore("cases", { keyPath: "id" });
-    request.result.createObjectStore("meta", { keyPath: "key" });
-  };
-  request.onsuccess = () => { resolve(request.result); };
-  request.onerror = () => { reject(request.error); };
-});
-
-function store(name, mode, work) {
-  return dbPromise.then((db) => new Promise((resolve, reject) => {
-    const transaction = db.transaction(name, mode);
-    const result = work(transaction.objectStore(name));
-    transaction.oncomplete = () => { resolve(result && "result" in result ? result.result : result); };
-    transaction.onerror = transaction.onabort = () => { reject(transaction.error); };
-  }));
-}
+const store = openStores("xuncha-cases", { cases: { keyPath: "id" }, meta: { keyPath: "key" } });
 
 export const caseStore = {
   all: () => store("cases", "readonly", (s) => s.getAll()),

@@ -2,26 +2,9 @@
 // (client_uuid), and leave it only after the server confirmed them. The API is idempotent by those ids, so a
 // retry after a lost answer never creates a duplicate. The store survives reloads and a phone that was off.
 import { HttpError, errorText } from "./net.js";
+import { openStores } from "./idb.js";
 
-const dbPromise = new Promise((resolve, reject) => {
-  const request = indexedDB.open("xuncha-field", 1);
-  request.onupgradeneeded = () => {
-    request.result.createObjectStore("outbox", { keyPath: "id", autoIncrement: true });
-    request.result.createObjectStore("meta", { keyPath: "key" });
-  };
-  request.onsuccess = () => { resolve(request.result); };
-  request.onerror = () => { reject(request.error); };
-});
-
-// The answer comes once the transaction is complete (written), not when the request succeeded.
-function store(name, mode, work) {
-  return dbPromise.then((db) => new Promise((resolve, reject) => {
-    const transaction = db.transaction(name, mode);
-    const result = work(transaction.objectStore(name));
-    transaction.oncomplete = () => { resolve(result && "result" in result ? result.result : result); };
-    transaction.onerror = transaction.onabort = () => { reject(transaction.error); };
-  }));
-}
+const store = openStores("xuncha-field", { outbox: { keyPath: "id", autoIncrement: true }, meta: { keyPath: "key" } });
 
 export const outbox = {
   add: (item) => store("outbox", "readwrite", (s) => s.add(item)),

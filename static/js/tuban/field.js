@@ -7,6 +7,7 @@ import { addBaseMaps } from "../basemap.js";
 import { config } from "../config.js";
 import { HttpError, errorText, send } from "../field/net.js";
 import { preparePhoto } from "../field/photo.js";
+import { openStores } from "../field/idb.js";
 import { fmt, uuid4 } from "../field/util.js";
 
 const section = document.getElementById("tuban-field");
@@ -18,24 +19,7 @@ function $(id) { return document.getElementById(id); }
 
 // --- the phone's store ----------------------------------------------------------------------------
 
-const dbPromise = new Promise((resolve, reject) => {
-  const request = indexedDB.open("xuncha-tuban", 1);
-  request.onupgradeneeded = () => {
-    request.result.createObjectStore("tuban", { keyPath: "id" });
-    request.result.createObjectStore("outbox", { keyPath: "id", autoIncrement: true });
-  };
-  request.onsuccess = () => { resolve(request.result); };
-  request.onerror = () => { reject(request.error); };
-});
-
-function store(name, mode, work) {
-  return dbPromise.then((db) => new Promise((resolve, reject) => {
-    const transaction = db.transaction(name, mode);
-    const result = work(transaction.objectStore(name));
-    transaction.oncomplete = () => { resolve(result && "result" in result ? result.result : result); };
-    transaction.onerror = transaction.onabort = () => { reject(transaction.error); };
-  }));
-}
+const store = openStores("xuncha-tuban", { tuban: { keyPath: "id" }, outbox: { keyPath: "id", autoIncrement: true } });
 
 const saved = {
   replace: (features) => store("tuban", "readwrite", (s) => { s.clear(); features.forEach((f) => s.put(f)); }),
