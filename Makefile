@@ -70,8 +70,8 @@ test-postgis:
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(VENV)/bin/pytest -m real_worker $(PYTEST_ARGS)
 
 test-spatialite:
-	@rm -f $(SMOKE_DB)
-	DATABASE_URL=spatialite:///$(CURDIR)/$(SMOKE_DB) $(VENV)/bin/pytest -m "smoke and not real_worker" $(PYTEST_ARGS)
+	@mkdir -p var && rm -f $(SMOKE_DB) var/test_smoke.sqlite3*
+	DATABASE_URL=spatialite:///$(CURDIR)/$(SMOKE_DB) $(VENV)/bin/pytest -n 2 --dist loadgroup -m "smoke and not real_worker" $(PYTEST_ARGS)
 
 ## make lock: re-pin requirements*.txt from requirements*.in
 lock:

@@ -3,6 +3,7 @@
 The SpatiaLite smoke run sets DATABASE_URL=spatialite:///... itself (see Makefile).
 """
 import os
+from pathlib import Path
 
 os.environ.setdefault("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/xuncha")
 # Tasks go to the real local Redis, one database per pytest-xdist worker so parallel runs do not mix.
@@ -27,3 +28,9 @@ if os.environ.get("XUNCHA_TEST_EMAIL_SMTP"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST, _port = os.environ["XUNCHA_TEST_EMAIL_SMTP"].split(":")
     EMAIL_PORT = int(_port)
+
+if DATABASES["default"]["ENGINE"].endswith("spatialite"):  # noqa: F405
+    # The smoke run in two pytest-xdist workers: pytest-django suffixes each worker's test database name
+    # (_gw0, _gw1), and Django's default name ("test_" + NAME) would put the prefix before the whole path.
+    _smoke = Path(DATABASES["default"]["NAME"])  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(_smoke.with_name(f"test_{_smoke.name}"))}  # noqa: F405
