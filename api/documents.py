@@ -24,6 +24,7 @@ from documents.choices import DocumentKind, ElectronicChannel, RecipientRelation
 from documents.models import Document, DossierJob, ServiceRecord
 from documents.services import record_postal_receipt, record_service
 from patrol import selectors
+from patrol.action_inputs import signature_ids
 from patrol.inputs import BoundedDateField, ServiceMethodField, enum_schema
 
 
@@ -122,9 +123,8 @@ class DocumentServiceBodySerializer(serializers.Serializer):
         help_text="client_uuid of the recipient's signature (role recipient or party) taken on the phone beforehand "
                   "(POST /cases/{id}/signatures/): drawn, it is printed on the 送达回证; a refusal, its witness is. "
                   "Each signature goes into one document only (else 409)")
-    officer_signatures = serializers.ListField(
-        child=serializers.UUIDField(), max_length=10, required=False, default=list,
-        help_text="client_uuids of the serving officers' signatures (role officer) drawn on the phone")
+    officer_signatures = signature_ids("client_uuids of the serving officers' signatures (role officer) drawn on "
+                                       "the phone")
     refused = serializers.BooleanField(required=False, default=False)
     witness_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     evidence_photo = _photo_id()

@@ -180,6 +180,13 @@ def _ids(**kwargs):
     return serializers.ListField(child=serializers.IntegerField(), max_length=10, **kwargs)
 
 
+def signature_ids(help_text):
+    """The client_uuids of signatures drawn on the phone beforehand (POST /cases/{id}/signatures/), at most ten:
+    the officers' on a record, a 送达回证's serving officers' (api.documents)."""
+    return serializers.ListField(child=serializers.UUIDField(), max_length=10, required=False, default=list,
+                                 help_text=help_text)
+
+
 class PartySignature(ActionInput):
     """How the party took part in a record: signed on the phone (or a photo of the signature), or refused before a
     witness; and the officers' signatures drawn on the phone."""
@@ -190,10 +197,8 @@ class PartySignature(ActionInput):
         help_text="client_uuid of the party's signature (role party) taken on the phone beforehand (POST "
                   "/cases/{id}/signatures/), drawn or refused with a witness; each signature goes into one document "
                   "only (else 409)")
-    officer_signatures = serializers.ListField(
-        child=serializers.UUIDField(), max_length=10, required=False, default=list,
-        help_text="client_uuids of the officers' signatures (role officer) drawn on the phone, each of one of "
-                  "the officers")
+    officer_signatures = signature_ids("client_uuids of the officers' signatures (role officer) drawn on the phone, "
+                                       "each of one of the officers")
     signature_photo = serializers.IntegerField(required=False, allow_null=True,
                                                help_text="Or: id of a photo of the party's signature on paper")
     refused = serializers.BooleanField(required=False, default=False)

@@ -83,6 +83,11 @@ def effectively_served_on(document):
     return effective_on(document) if document is not None else None
 
 
+def waiting_on(document, missing, today):
+    """``not_served`` for a document that may not be issued yet: ``missing`` (the reason) while there is none."""
+    return wf.Blocker(missing) if document is None else not_served(document, today)
+
+
 def not_served(document, today):
     """Why a step that waits on ``document`` cannot be taken yet: it is not effectively served; or None."""
     effective = effectively_served_on(document)
@@ -346,9 +351,7 @@ def record_statement(*, case_id, actor, statement, points, expected_version=None
 
 def hearing_request_blocker(case, user, now):
     document = _intent(case)
-    if document is None:
-        return wf.Blocker(_("尚未送达事先告知书"))
-    waiting = not_served(document, now.date())
+    waiting = waiting_on(document, _("尚未送达事先告知书"), now.date())
     if waiting:
         return waiting
     _statement, hearing = _intent_windows(case, effectively_served_on(document))
@@ -403,10 +406,7 @@ def request_hearing(*, case_id, actor, requested_on, hearing_at, hearing_place, 
 
 
 def hearing_blocker(case, user, now):
-    notice = latest_document(case, [K.HEARING_NOTICE])
-    if notice is None:
-        return wf.Blocker(_("尚未送达听证通知书"))
-    return not_served(notice, now.date())
+    return waiting_on(latest_document(case, [K.HEARING_NOTICE]), _("尚未送达听证通知书"), now.date())
 
 
 def record_hearing(*, case_id, actor, held_on, chair, summary, expected_version=None, location=None, now=None):
@@ -447,9 +447,7 @@ def waive_rights(*, case_id, actor, waiver_photo, note="", expected_version=None
 def review_submission_blocker(case, user, now):
     """提交法制审核 once the party's rights are spent: the windows are over, or waived, or the hearing was held."""
     document = _intent(case)
-    if document is None:
-        return wf.Blocker(_("尚未送达事先告知书"))
-    waiting = not_served(document, now.date())
+    waiting = waiting_on(document, _("尚未送达事先告知书"), now.date())
     if waiting:
         return waiting
     if _after(case, "waive_rights", document) or _after(case, "record_hearing", document):
