@@ -164,12 +164,14 @@ def case_page(request, pk, errors=None, failed_action=None, status=200):
     days_left = (case.deadline - today).days if case.deadline and case.status in DEADLINE_STATUSES else None
     options = workflow.action_options(case, request.user)
     line = steps.step_line(case, events, options)
-    people = presentation.people_in(e.payload for e in events)  # one query, however many assignments
+    timeline = _timeline_page(events, request.GET.get("before"))
+    people = presentation.people_in(e.payload for e in timeline["events"])  # one query, however many assignments
     context = {
         "case": case,
         "events": [(e, presentation.event_label(e.action), presentation.status_label(e.from_status),
                     presentation.status_label(e.to_status), presentation.payload_lines(e.payload, people))
-                   for e in events],
+                   for e in timeline["events"]],
+        "timeline": timeline,
         "before_photos": by_stage[PhotoStage.BEFORE] + by_stage[PhotoStage.NOTICE],
         "after_photos": by_stage[PhotoStage.AFTER] + by_stage[PhotoStage.DEMOLITION],
         "notices": case.notices.all(),
@@ -186,6 +188,32 @@ def case_page(request, pk, errors=None, failed_action=None, status=200):
         "chain_ok": ledger.verify_case_chain(case, events) is None,
     }
     return render(request, "patrol/case.html", context, status=status)
+
+
+# Events the record shows at a time (issue #20): the step line, the clocks and the chain check read the whole record,
+# but only a page of it is formatted and sent, however long the case's history.
+TIMELINE_PAGE = 50
+
+
+def _timeline_page(events, before):
+    """The page of ``events`` (in seq order) that ends just before seq ``before`` (the newest page without it), with
+    what the links to older and newer pages need."""
+    try:
+        before = int(before) if before else None
+    except ValueError:
+        before = None
+    total = len(events)
+    # Positions count from 1, as seq does on an intact chain; a broken chain (shown as such) still pages.
+    end = total if before is None else max(0, min(total, before - 1))
+    start = max(0, end - TIMELINE_PAGE)
+    page = events[start:end]
+    return {
+        "events": page, "total": total, "paged": total > TIMELINE_PAGE,
+        "first": start + 1, "last": end,
+        "older": start + 1 if start > 0 else None,  # ?before= of the page before this one
+        "newer": end + TIMELINE_PAGE + 1 if end < total else None,
+        "newest": end + TIMELINE_PAGE < total,
+    }
 
 
 def _action_form(spec, case, request, errors, failed_action):

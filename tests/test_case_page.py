@@ -1,5 +1,6 @@
 """The case page: record, photos, notices and exactly the available actions; forms act through the workflow."""
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,6 +15,7 @@ from documents.services import record_service
 from patrol import procedure, workflow
 from patrol.models import Case, Notice
 from tests.factories import finding
+from tests.tampering import behind_the_applications_back
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
@@ -208,6 +210,43 @@ def test_the_case_page_takes_the_same_queries_however_many_documents_services_an
     for document in case.documents.exclude(kind=DocumentKind.SERVICE_RECEIPT):
         assert reverse("api-document-pdf", args=[document.pk]) in body and document.number in body
     assert "第8次查看" in body and str(users["inspector2"]) in body  # the record, assignments named
+
+
+def test_the_record_is_paged_so_a_long_history_sends_one_page(client, users, case):
+    # 1 report + 129 comments = 130 events: the newest 50, then 50 older, then the first 30.
+    for i in range(129):
+        workflow.comment(case_id=case.pk, actor=users["inspector"], note=f"第{i + 1}次备注")
+    client.force_login(users["supervisor"])
+    url = reverse("case", args=[case.pk])
+
+    def timeline(params=""):
+        body = client.get(url + params).content.decode()
+        part = body[body.index('id="timeline"'):]
+        return part, [int(n) for n in re.findall(r'<code class="hash"[^>]*>#(\d+) ', part)]
+
+    newest, seqs = timeline()
+    assert seqs == list(range(81, 131)) and "第 81–130 条，共 130 条" in newest
+    assert 'id="timeline-newer"' not in newest and 'href="?before=81#timeline" id="timeline-older"' in newest
+    middle, seqs = timeline("?before=81")
+    assert seqs == list(range(31, 81)) and 'href="?before=31#timeline"' in middle and "?before=131#timeline" in middle
+    oldest, seqs = timeline("?before=31")
+    assert seqs == list(range(1, 31)) and 'id="timeline-older"' not in oldest and 'id="timeline-newest"' in oldest
+    assert timeline("?before=abc")[1] == list(range(81, 131))  # a bad parameter is the newest page, not an error
+    # The chain check still reads the whole record: tampering with an event on another page shows on every page.
+    with behind_the_applications_back() as cursor:
+        cursor.execute("UPDATE patrol_caseevent SET note = %s WHERE case_id = %s AND seq = 3", ["改过", case.pk])
+    assert "记录校验失败" in timeline()[0]
+
+
+def test_a_case_page_is_as_long_with_400_events_as_with_60(client, users, case):
+    client.force_login(users["supervisor"])
+    url = reverse("case", args=[case.pk])
+    sizes = []
+    for total in (60, 400):
+        while case.events.count() < total:
+            workflow.comment(case_id=case.pk, actor=users["inspector"], note="查看，无变化")
+        sizes.append(len(client.get(url).content))
+    assert sizes[1] < sizes[0] * 1.02, sizes  # only the page counter's figures differ
 
 
 # The ordered case's page: session, user, the case, photos, notices, videos, events with actors; its documents and

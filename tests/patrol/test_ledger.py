@@ -8,7 +8,6 @@ run on both engines.
 import hashlib
 import io
 import uuid
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from patrol.choices import PhotoStage, Status
 from patrol.ledger import verify_case_chain
 from patrol.models import Case, CaseEvent, Photo
 from tests.factories import finding
+from tests.tampering import behind_the_applications_back
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
@@ -75,34 +75,6 @@ def verify_fails(*args):
     with pytest.raises(CommandError) as caught:
         verify(*args)
     return str(caught.value)
-
-
-@contextmanager
-def behind_the_applications_back():
-    """As a database superuser would: the append-only triggers off, tamper, the triggers on again."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # ALTER TABLE refuses while the test's transaction has deferred foreign-key checks pending.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("ALTER TABLE patrol_caseevent DISABLE TRIGGER caseevent_append_only")
-            try:
-                yield cursor
-            finally:
-                cursor.execute("ALTER TABLE patrol_caseevent ENABLE TRIGGER caseevent_append_only")
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        else:
-            # Only the append-only triggers: SpatiaLite keeps its own geometry triggers on the table.
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'patrol_caseevent'"
-                           " AND name IN ('caseevent_no_update', 'caseevent_no_delete')")
-            triggers = dict(cursor.fetchall())
-            assert len(triggers) == 2
-            for name in triggers:
-                cursor.execute(f"DROP TRIGGER {name}")
-            try:
-                yield cursor
-            finally:
-                for sql in triggers.values():
-                    cursor.execute(sql)
 
 
 def event(case, seq):
