@@ -565,13 +565,15 @@ class MapKpiView(APIView):
         today = timezone.localdate()
         period = parse_period(request, today)
         cases = filtered_cases(request)
-        # 公示及时率 (disclosure.kpis) is the jurisdiction's, whatever the case filters; its entries change apart
-        # from the cases, so their version is part of the validator.
+        # 公示及时率 (disclosure.kpis) has the summaries' scope: the jurisdiction's, or with a campaign filter that
+        # campaign's decisions (as its summary counts them); the other case filters do not narrow it. Its entries
+        # change apart from the cases, so their version is part of the validator.
         jurisdiction = request.user.jurisdiction
+        campaign = request.GET.get("campaign")  # an id when present: filtered_cases has validated it
         etag = cases_etag(request, f"kpis:{disclosure_selectors.version(jurisdiction)}")
         return not_modified(request, etag) or json_response(
             {**kpis.case_kpis(cases, today, period, now_counts=rollup_counts(unfiltered(request), cases.db, today)),
-             **disclosure_kpis.timeliness(jurisdiction, period, today)},
+             **disclosure_kpis.timeliness(jurisdiction, period, today, campaign=int(campaign) if campaign else None)},
             etag=etag)
 
 

@@ -1,7 +1,8 @@
 """Summaries (汇总报告) over the API: a campaign's current numbers, sending its summary now, stored summaries.
 
 - ``GET  /api/v1/campaigns/{id}/summary/``: the KPIs of the campaign from its start up to today (or ``start`` /
-  ``end``), built on the spot (patrol.kpis.build_summary), for supervisors and leaders;
+  ``end``), built on the spot as a stored summary's are (summaries.services.summary_numbers: the case KPIs and
+  公示及时率), for supervisors and leaders;
 - ``POST /api/v1/campaigns/{id}/summary/send/``: 202, the summary is built and emailed by a worker, once per
   recipient and day (supervisors only);
 - ``GET  /api/v1/summaries/`` and ``/api/v1/summaries/{id}/``: stored summaries with their numbers, files and
@@ -83,7 +84,7 @@ class CampaignSummaryView(APIView):
         campaign = get_object_or_404(selectors.campaigns_for(request.user).select_related("jurisdiction"), pk=pk)
         if request.user.role not in summaries.SUMMARY_READERS:
             raise PermissionDenied(ReadsSummaries.message)
-        return Response(kpis.build_summary(kpis.Scope.for_campaign(campaign), _period(request, campaign)))
+        return Response(summaries.summary_numbers(kpis.Scope.for_campaign(campaign), _period(request, campaign)))
 
 
 class SummarySendSerializer(serializers.Serializer):

@@ -103,10 +103,16 @@ def recipients_for(summary):
     return users.filter(is_active=True, jurisdiction_id=summary.jurisdiction_id).exclude(email="").order_by("pk")
 
 
+def summary_numbers(scope, period, *, now=None):
+    """A summary's KPIs: the cases' (patrol.kpis.build_summary) with 公示及时率 (disclosure.kpis). What a built summary
+    stores and what the API computes on demand (GET /api/v1/campaigns/{id}/summary/) for the same scope and period."""
+    numbers = build_summary(scope, period, now=now)
+    return disclosure_kpis.add_to_summary(numbers, scope, period, timezone.localdate(now))
+
+
 def _build(summary, recipients, *, now=None):
     scope, period = Scope.of(summary), Period(summary.period_start, summary.period_end)
-    numbers = disclosure_kpis.add_to_summary(build_summary(scope, period, now=now), scope, period,
-                                             timezone.localdate(now))
+    numbers = summary_numbers(scope, period, now=now)
     earlier = (Summary.objects.filter(jurisdiction_id=summary.jurisdiction_id, campaign_id=summary.campaign_id,
                                       kind=summary.kind, period_end=period.start - timedelta(days=1),
                                       status=Summary.Status.READY).values_list("numbers", flat=True).first())

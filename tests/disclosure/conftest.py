@@ -43,12 +43,14 @@ def public_jurisdiction(jurisdiction):
 
 def decide(users, *, kind=K.DEMOLITION_DECISION, when=None, party="张三", phone="13800000000",
            address="村东头12号", description="在院外加盖彩钢房，当事人张三电话13800000000", actor="supervisor",
-           location=None):
+           location=None, campaign=None):
     """A filed case of ``users[actor]``'s jurisdiction put in ``decided`` with its decision of ``kind`` issued at
     ``when`` (as the decision step would; the earlier steps are not what is tested here)."""
     when = when or at(2026, 3, 31)
     reported = timezone.make_aware(datetime.combine(date(when.year, when.month, 1), datetime.min.time()))
     extra = {"location": location} if location else {}
+    if campaign is not None:
+        extra["campaign"] = campaign
     case, _ = workflow.report_finding(actor=users[actor], now=reported, **finding(
         party_name=party, party_phone=phone, address=address, description=description, **extra))
     workflow.file_case(case_id=case.pk, actor=users[actor], legal_basis=LegalBasis.PLANNING_ART65,

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from disclosure import services
 from disclosure.models import PublishedDecision
 from patrol import kpis
+from patrol.models import Campaign
 from summaries import services as summaries
 from summaries.models import Summary
 from tests.disclosure.conftest import at, decide
@@ -64,6 +65,35 @@ def test_a_summary_shows_the_rate_and_the_late_holds(client, users, settings, tm
     html = client.get(reverse("summary", args=[summary.pk])).content.decode()
     assert re.search(r'data-kpi="disclosure_rate"><td>公示及时率</td><td><strong>50.0%</strong>', html)
     assert re.search(r'data-kpi="disclosure_held_overdue"><td>暂缓公示超期</td><td><strong>1</strong>', html)
+
+
+def test_a_campaigns_rate_counts_its_own_decisions_on_the_map_in_its_summary_and_on_demand(users, settings,
+                                                                                          tmp_path, this_month):
+    """The same scope gives the same 公示及时率 wherever it is read: the map strip filtered by the campaign, the
+    campaign's built summary and its summary computed on demand by the API (summaries.summary_numbers)."""
+    settings.MEDIA_ROOT = tmp_path
+    jurisdiction = users["supervisor"].jurisdiction
+    campaign = Campaign.objects.create(jurisdiction=jurisdiction, name="春季整治", starts_on=date(2026, 3, 1),
+                                       ends_on=date(2026, 3, 31))
+    decide(users, when=at(2026, 3, 4), party="王五", campaign=campaign)
+    services.run_daily(at(2026, 3, 5, 6))
+    client = APIClient()
+    client.force_authenticate(users["supervisor"])
+    everything = client.get("/api/v1/map/kpis/", IN_MARCH).json()
+    assert (everything["disclosure_due"], everything["disclosure_rate"]) == (3, 66.7)
+    strip = client.get("/api/v1/map/kpis/", {**IN_MARCH, "campaign": campaign.pk}).json()
+    assert (strip["disclosure_due"], strip["disclosure_on_time"], strip["disclosure_rate"]) == (1, 1, 100.0)
+    assert strip["disclosure_held_overdue"] == 0  # the held entry is not the campaign's
+
+    summary, _ = summaries.request_summary(scope=kpis.Scope.for_campaign(campaign), kind=Summary.Kind.ON_DEMAND,
+                                           period=MARCH)
+    summaries.produce_summary(summary.pk)
+    built = Summary.objects.get(pk=summary.pk).numbers["overall"]
+    on_demand = client.get(f"/api/v1/campaigns/{campaign.pk}/summary/", IN_MARCH).json()["overall"]
+    for numbers in (built, on_demand):
+        assert numbers["current"]["disclosure_rate"] == strip["disclosure_rate"]
+        assert numbers["current"]["disclosure_held_overdue"] == strip["disclosure_held_overdue"]
+    assert on_demand == built
 
 
 def test_the_entries_api_lists_the_jurisdictions_entries_with_late_ones_flagged(users, this_month):
