@@ -131,7 +131,8 @@ def issue_document(*, case, kind, content, actor, deadline=None, period_days=Non
                                                               **({"images": named} if named else {}),
                                                               **({"signatures": placed} if placed else {})},
                                actor=actor, issued_on=issued_on, deadline=deadline, period_days=period_days)
-        copies = {name: print_copy(photo) for name, photo in images.items() if photo is not None}
+        # A photo placed in a document is a photographed signature: its band goes under it (documents.images).
+        copies = {name: print_copy(photo, band_below=True) for name, photo in images.items() if photo is not None}
         pdf = render_pdf(kind=kind, number=number, issued_on=issued_on, content=frozen,
                          images={name: uri for name, uri in copies.items() if uri})
         document = Document(case=case, kind=kind, year=issued_on.year, seq=seq, number=number, issued_on=issued_on,

@@ -78,8 +78,9 @@ def _font(size):
     return ImageFont.truetype(path, size, index=index)
 
 
-def stamp(image, lines):
-    """A copy of ``image`` (RGB) with ``lines`` in white on a dark band along its bottom."""
+def stamp(image, lines, *, below=False):
+    """A copy of ``image`` (RGB) with ``lines`` in white on a dark band along its bottom; ``below``: a band added
+    under the picture instead, hiding nothing of it (a photographed signature, whose bottom the band would cover)."""
     image = image.convert("RGB")
     width, height = image.size
     base = max(MIN_TEXT_PX, round(min(width, height) * TEXT_SHARE))
@@ -93,10 +94,15 @@ def stamp(image, lines):
     font = _font(size)
     line_height = round(size * 1.3)
     band = line_height * len(lines) + 2 * margin - (line_height - size)
-    top = max(0, height - band)
-    overlay = Image.new("RGBA", (width, height - top), (0, 0, 0, BAND_OPACITY))
-    stamped = image.copy()
-    stamped.paste(overlay, (0, top), overlay)
+    if below:
+        top = height
+        stamped = Image.new("RGB", (width, height + band), (40, 40, 40))
+        stamped.paste(image, (0, 0))
+    else:
+        top = max(0, height - band)
+        overlay = Image.new("RGBA", (width, height - top), (0, 0, 0, BAND_OPACITY))
+        stamped = image.copy()
+        stamped.paste(overlay, (0, top), overlay)
     draw = ImageDraw.Draw(stamped)
     for number, line in enumerate(lines):
         draw.text((margin, top + margin + number * line_height), line, font=font, fill=(255, 255, 255))

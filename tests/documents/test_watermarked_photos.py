@@ -1,5 +1,6 @@
-"""The photos placed in documents and in the dossier carry the band of their display copy (patrol.watermark); the
-documents still name each photo by the SHA-256 of its original, which stays as it was."""
+"""The photos placed in documents and in the dossier carry the band of their display copy (patrol.watermark) — under
+a photographed signature, over the dossier's photos; the documents still name each photo by the SHA-256 of its
+original, which stays as it was."""
 import hashlib
 import io
 import subprocess
@@ -58,7 +59,17 @@ def test_a_served_documents_photo_is_the_watermarked_copy_named_by_the_originals
                              recipient_relation="party", signature_photo=photo.pk).receipt
     assert receipt.content["images"] == {"signature": hashlib.sha256(data).hexdigest()}
     [image] = placed_images(receipt.pdf.open("rb").read(), tmp_path)
-    assert image.size == (600, 450) and has_band(image)
+    # Placed as a signature: the band is under the 600 × 450 picture, which it leaves whole to its last row (a
+    # signature photographed near its lower edge keeps every stroke), not drawn over its bottom.
+    width, height = image.size
+    assert width == 600 and 470 < height < 560 and has_band(image)
+    picture = ImageStat.Stat(image.crop((0, 0, 600, 450)))
+    assert picture.extrema[0][0] > 225, picture.extrema  # not one dark row of the band inside the picture
+    assert ImageStat.Stat(image.crop((0, 452, 600, height))).mean[0] < 110  # the band itself, below it
+    ARTIFACTS.mkdir(exist_ok=True)
+    (tmp_path / "receipt.pdf").write_bytes(receipt.pdf.open("rb").read())
+    subprocess.run(["pdftoppm", "-png", "-r", "70", "-singlefile", str(tmp_path / "receipt.pdf"),
+                    str(ARTIFACTS / "receipt-signature-photo")], check=True)
     with photo.file.open("rb") as handle:
         assert handle.read() == data
 

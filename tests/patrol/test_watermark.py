@@ -176,13 +176,16 @@ def test_a_documents_photo_is_placed_with_the_band_and_named_by_the_originals_sh
     placed = images_for(case, {"images": {"signature": photo.sha256}})
     assert set(placed) == {"signature"}
     image = Image.open(io.BytesIO(base64.b64decode(placed["signature"].split(",", 1)[1]))).convert("RGB")
-    plain = scene().resize(image.size)
     width, height = image.size
-    assert max(image.size) == 600
-    assert mean_difference(image, plain, (0, 0, width, int(height * 0.8))) < 4
-    assert mean_difference(image, plain, (0, int(height * 0.94), width, height)) > 30
+    # The picture whole at print size, the band added under it (placed as a signature: it covers no stroke).
+    picture_height = round(width * 3 / 4)
+    plain = scene().resize((width, picture_height))
+    assert width == 600 and height > picture_height + 20
+    assert mean_difference(image, plain, (0, 0, width, picture_height)) < 4
+    assert ImageStat.Stat(image.crop((0, picture_height + 2, width, height)).convert("L")).extrema[0][1] > 230
     # Same bytes in, same JPEG out: a document re-rendered from its row gets the image it was issued with.
-    assert print_copy(Photo.objects.select_related("case", "uploaded_by").get(pk=photo.pk)) == placed["signature"]
+    assert print_copy(Photo.objects.select_related("case", "uploaded_by").get(pk=photo.pk),
+                      band_below=True) == placed["signature"]
 
 
 def test_without_the_cjk_font_the_copy_is_still_made_and_the_log_says_why(users, case, settings):
