@@ -344,11 +344,12 @@ import { addBaseMaps } from "./basemap.js";
       if (photo) {
         var img = h("img", { src: photo.thumbnail_url, alt: fmt(T.photo_of, { reference: p.reference }) });
         img.addEventListener("load", refit);
-        thumb.appendChild(img);
+        // Opens the watermarked display copy (time, position, case, taker) once the worker made it.
+        thumb.appendChild(h("a", { href: photo.display_url || photo.url, target: "_blank", rel: "noopener" }, [img]));
       } else if (photos.length) {
         // The thumbnail is made by the worker a moment after upload; until then, link the original.
         box.insertBefore(h("p", { className: "no-photo" }, [
-          h("a", { href: photos[0].url, target: "_blank", rel: "noopener", text: fmt(T.view_photos, { count: photos.length }) }),
+          h("a", { href: photos[0].display_url || photos[0].url, target: "_blank", rel: "noopener", text: fmt(T.view_photos, { count: photos.length }) }),
         ]), box.lastChild);
       } else {
         box.insertBefore(h("p", { className: "no-photo muted", text: T.no_photo }), box.lastChild);

@@ -9,8 +9,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from patrol.choices import Status
-from patrol.models import Case, Patrol
+from patrol.models import Case, Patrol, Photo
 from patrol.photos import make_thumbnail
+from patrol.watermark import make_display_copy
 from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -103,7 +104,8 @@ def test_the_supervisor_filters_the_map_by_status_and_opens_a_case_from_the_list
 def test_a_shared_link_restores_the_filters_and_the_view_and_a_marker_opens_its_popup(new_page, demo):
     case = lwg_cases().filter(photos__isnull=False).order_by("pk").first()
     photo = case.photos.order_by("pk").first()
-    make_thumbnail(photo)  # what the worker does after an upload
+    make_thumbnail(photo)  # what the worker does after an upload, with the watermarked display copy
+    make_display_copy(Photo.objects.select_related("case", "uploaded_by").get(pk=photo.pk))
     page = new_page(tiles="fail", viewport={"width": 1280, "height": 800})
     link = f"/map/?status={case.status}&lat={case.location.y:.5f}&lng={case.location.x:.5f}&z=18"
     sign_in(page, "leader", next_url=link.replace("&", "%26").replace("?", "%3F"))
@@ -122,6 +124,8 @@ def test_a_shared_link_restores_the_filters_and_the_view_and_a_marker_opens_its_
     thumbnail = popup.locator(".thumb img")
     expect(thumbnail).to_have_attribute("src", f"/api/v1/photos/{photo.pk}/thumbnail/")
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
+    # The thumbnail opens the watermarked copy, not the bare original.
+    expect(popup.locator(".thumb a")).to_have_attribute("href", f"/api/v1/photos/{photo.pk}/display/")
     snapshot(page, "map-page-marker-popup")
 
 
