@@ -1,7 +1,8 @@
 """Patrol tracks that stay cheap (issue #16), printed, not asserted, on a throw-away PostGIS test database:
 
   a. the time to record one batch of 500 GPS points (patrol.patrols.record_track, the service the API calls) at
-     the 1st and at the 200th batch of one patrol (100,000 points by then); target: ratio ≤ 1.5;
+     the 1st batch of a patrol and at the 200th (100,000 points by then), medians of pairs timed in turns;
+     target: ratio ≤ 1.5;
   b. the bytes of GET /api/v1/map/tracks/?zoom=12 (Django's test Client, the real view, gzip) for 50 patrols of
      10,000 points each; target ≤ 200 KB gzipped; with the unsimplified layer for comparison.
 
@@ -21,6 +22,7 @@ from _setup import django_with_test_database  # noqa: E402
 
 BATCHES = 200
 BATCH_POINTS = 500
+PAIRS = 7
 LAYER_PATROLS = 50
 LAYER_POINTS = 10_000
 
@@ -77,27 +79,53 @@ def run():
     inspector = UserFactory(username="b_inspector", role=Role.INSPECTOR, jurisdiction=jurisdiction)
     supervisor = UserFactory(username="b_supervisor", role=Role.SUPERVISOR, jurisdiction=jurisdiction)
 
-    # a. 200 batches of 500 points, one point a second.
+    # a. Patrols of 200 batches of 500 points, one point a second; the 1st batch of a fresh patrol and the 200th of
+    # a long one timed in turns, so that the machine's load falls on both alike.
+    from django.db import connection
+
     now = timezone.now()
     started = now - timedelta(seconds=BATCHES * BATCH_POINTS + 600)
-    patrol, _ = patrols.start_patrol(actor=inspector, client_uuid=uuid.uuid4(), started_at=started, now=now)
     coordinates = walk(BATCHES * BATCH_POINTS, rng)
-    times = []
-    for seq in range(BATCHES):
+
+    def batch(seq):
         chunk = coordinates[seq * BATCH_POINTS:(seq + 1) * BATCH_POINTS]
-        points = [{"lng": lng, "lat": lat, "t": started + timedelta(seconds=seq * BATCH_POINTS + i + 1),
-                   "accuracy_m": 5.0} for i, (lng, lat) in enumerate(chunk)]
+        return [{"lng": lng, "lat": lat, "t": started + timedelta(seconds=seq * BATCH_POINTS + i + 1),
+                 "accuracy_m": 5.0} for i, (lng, lat) in enumerate(chunk)]
+
+    def timed(patrol, walker, seq):
         began = time.perf_counter()
-        patrols.record_track(patrol_id=patrol.pk, actor=inspector, seq=seq, points=points, now=now)
-        times.append(time.perf_counter() - began)
-    patrol.refresh_from_db()
-    first, last = times[0], times[-1]
-    early, late = statistics.median(times[1:6]), statistics.median(times[-5:])
-    print(f"a. record_track, batch of {BATCH_POINTS} points: 1st {first * 1000:.1f} ms, {BATCHES}th "
-          f"{last * 1000:.1f} ms, ratio {last / first:.2f} (target ≤ 1.5); medians of batches 2–6 vs the last 5: "
-          f"{early * 1000:.1f} / {late * 1000:.1f} ms, ratio {late / early:.2f}; track {patrol.track_points} points, "
-          f"{patrol.distance_m / 1000:.1f} km")
-    Patrol.objects.filter(pk=patrol.pk).delete()
+        patrols.record_track(patrol_id=patrol.pk, actor=walker, seq=seq, points=batch(seq), now=now)
+        return time.perf_counter() - began
+
+    def new_patrol(n):
+        walker = UserFactory(username=f"b_walker{n}", role=Role.INSPECTOR, jurisdiction=jurisdiction)
+        patrol, _ = patrols.start_patrol(actor=walker, client_uuid=uuid.uuid4(), started_at=started, now=now)
+        return patrol, walker
+
+    growth = []
+    long_patrols = []
+    for n in range(PAIRS):
+        patrol, walker = new_patrol(n)
+        times = [timed(patrol, walker, seq) for seq in range(BATCHES - 1)]
+        if n == 0:
+            growth = times
+        long_patrols.append((patrol, walker))
+    firsts, lasts = [], []
+    for n, (patrol, walker) in enumerate(long_patrols):
+        fresh, fresh_walker = new_patrol(PAIRS + n)
+        firsts.append(timed(fresh, fresh_walker, 0))
+        lasts.append(timed(patrol, walker, BATCHES - 1))
+    first, last = statistics.median(firsts), statistics.median(lasts)
+    patrol = Patrol.objects.get(pk=long_patrols[0][0].pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_column_size(track), ST_MemSize(track) FROM patrol_patrol WHERE id = %s", [patrol.pk])
+        stored, raw = cursor.fetchone()
+    print(f"a. record_track, batch of {BATCH_POINTS} points, medians of {PAIRS} interleaved pairs: 1st batch of a "
+          f"patrol {first * 1000:.1f} ms, {BATCHES}th {last * 1000:.1f} ms, ratio {last / first:.2f} (target ≤ 1.5)")
+    print(f"   one patrol's batches 2–6 vs 195–199 (medians): {statistics.median(growth[1:6]) * 1000:.1f} / "
+          f"{statistics.median(growth[-5:]) * 1000:.1f} ms; track {patrol.track_points} points, "
+          f"{patrol.distance_m / 1000:.1f} km, stored {stored / 1e6:.2f} MB ({raw / 1e6:.2f} MB uncompressed)")
+    Patrol.objects.filter(jurisdiction=jurisdiction).delete()
 
     # b. the tracks layer: 50 patrols of 10,000 points in the last 7 days.
     for n in range(LAYER_PATROLS):

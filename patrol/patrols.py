@@ -9,7 +9,7 @@ import json
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
-from django.contrib.gis.db.models import LineStringField, PointField
+from django.contrib.gis.db.models import LineStringField
 from django.contrib.gis.geos import LineString, Point
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Func, Value
@@ -220,7 +220,7 @@ def append_to_track(patrol, points):
     Returns False when the batch cannot simply be appended (points from before the track's end, a track of fewer
     than two points so far, or a track built before its end was recorded): the caller rebuilds the track then.
     """
-    if patrol.track_ends_at is None:
+    if patrol.track_ends_at is None or patrol.track_end is None:  # (a track from before track_end: rebuilt once)
         return False
     new = _track_candidates([(0, points)], patrol.ended_at)
     if new and new[0][0] <= patrol.track_ends_at:
@@ -228,11 +228,7 @@ def append_to_track(patrol, points):
     new = new[:max(0, MAX_TRACK_POINTS - patrol.track_points)]
     if not new:
         return True  # nothing that belongs on the track: the batch is kept as received
-    end = (Patrol.objects.filter(pk=patrol.pk, track__isnull=False)
-           .annotate(end=Func(F("track"), function="ST_EndPoint", output_field=PointField(srid=SRID)))
-           .values_list("end", flat=True).first())
-    if end is None:
-        return False
+    end = patrol.track_end
     coordinates = [(end.x, end.y), *((point["lng"], point["lat"]) for _moment, point in new)]
     segment = LineString(coordinates, srid=SRID)
     if connection.vendor == "postgresql":
@@ -245,8 +241,10 @@ def append_to_track(patrol, points):
     patrol.distance_m = round(patrol.distance_m + line_length_m(coordinates), 1)
     patrol.track_points += len(new)
     patrol.track_ends_at = new[-1][0]
+    patrol.track_end = Point(coordinates[-1], srid=SRID)
     Patrol.objects.filter(pk=patrol.pk).update(track=track, distance_m=patrol.distance_m,
-                                               track_points=patrol.track_points, track_ends_at=patrol.track_ends_at)
+                                               track_points=patrol.track_points, track_ends_at=patrol.track_ends_at,
+                                               track_end=patrol.track_end)
     passed = (Village.objects.filter(jurisdiction_id=patrol.jurisdiction_id, boundary__intersects=segment)
               .exclude(patrols=patrol).values_list("pk", flat=True))
     patrol.villages.add(*passed)
@@ -264,7 +262,8 @@ def rebuild_track(patrol):
     patrol.track_points = len(points) if patrol.track is not None else 0
     # A track of one spot is no line yet: the next batch rebuilds it rather than appending.
     patrol.track_ends_at = candidates[-1][0] if patrol.track is not None else None
-    patrol.save(update_fields=["track", "distance_m", "track_points", "track_ends_at"])
+    patrol.track_end = Point(coordinates[-1], srid=SRID) if patrol.track is not None else None
+    patrol.save(update_fields=["track", "distance_m", "track_points", "track_ends_at", "track_end"])
     # A patrol that stood at one spot has no line but was still in that village.
     where = patrol.track or (Point(coordinates[0], srid=SRID) if coordinates else None)
     villages = [] if where is None else Village.objects.filter(jurisdiction_id=patrol.jurisdiction_id,
