@@ -157,10 +157,11 @@ class NearbyCasesView(APIView):
 
 
 class FieldCasesView(APIView):
-    """The cases the field page keeps on the phone to re-inspect offline: the open cases the user is responsible for,
-    then the open cases within 2 km of ``lng``/``lat`` (the phone's last position), at most 200, each compact — its
-    ETag (for If-Match when the action is sent), the actions it may take offline, and its last photos as tiny inline
-    JPEGs. Send ``If-None-Match`` with the list's last ETag: 304 when nothing changed."""
+    """The cases the field page keeps on the phone to re-inspect and record offline: the open cases the user is
+    responsible for, then the open cases within 2 km of ``lng``/``lat`` (the phone's last position), at most 200, each
+    compact — its ETag (for If-Match when the action is sent), the actions it may take offline, its party's name, and
+    its last photos as tiny inline JPEGs —, and the jurisdiction's officers with a 执法证 (``officers``; ``me`` is the
+    user's id) for the on-site records. Send ``If-None-Match`` with the list's last ETag: 304 when nothing changed."""
 
     @extend_schema(parameters=[
         OpenApiParameter("lng", {"type": "number", "minimum": -180, "maximum": 180}),
@@ -187,10 +188,16 @@ class FieldCasesView(APIView):
             "overdue": is_overdue(case.status, case.deadline, today),
             "mine": case.responsible_id == request.user.pk,
             "distance_m": round(case.distance_m) if case.distance_m is not None else None,
+            # Who signs an on-site record as the party, and whom an interview asks first (records.js).
+            "party_name": case.party_name,
             "actions": workflow.offline_actions(case, request.user),
             "thumbnails": [data for data in (mini_thumbnail(pk, name) for pk, name in case.last_photos) if data],
         } for case in selectors.field_store_cases(request.user, point)]
-        body = json.dumps({"cases": cases}, ensure_ascii=False, separators=(",", ":")).encode()
+        # The two officers an on-site record names (行政处罚法 第42条) are chosen on the phone, offline too.
+        officers = [{"id": u.pk, "name": str(u), "certificate_number": u.certificate_number}
+                    for u in selectors.field_users(request.user.jurisdiction).exclude(certificate_number="")]
+        body = json.dumps({"cases": cases, "officers": officers, "me": request.user.pk}, ensure_ascii=False,
+                          separators=(",", ":")).encode()
         # The list's own ETag: a refresh that finds nothing changed costs the phone no transfer.
         etag = '"fs-' + hashlib.sha256(body).hexdigest()[:24] + '"'
         headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
@@ -275,8 +282,9 @@ class CaseActionView(APIView):
         seen_version = int(match.group(2))
         photos = request.data.get(spec.photo_field) if "." not in spec.photo_field else None
         if int(match.group(1)) != case.pk or (
-                seen_version != case.version
-                and not workflow.changed_only_by_own_photos(case, seen_version, _ids(photos), request.user)):
+                seen_version != case.version and not workflow.changed_only_by_own_evidence(
+                    case, seen_version, request.user, photo_ids=_ids(photos),
+                    signature_uuids=_uuids(request.data.get(name) for name in spec.input.signature_fields))):
             raise StaleCase()
         try:
             workflow.run_action(case=case, actor=request.user, action=action, data=request.data,
@@ -307,6 +315,18 @@ def _client_uuid(data):
         return uuid.UUID(str(data["client_uuid"])) if data.get("client_uuid") else None
     except (ValueError, TypeError, AttributeError):
         raise InvalidInput(fields={"client_uuid": [_("不是有效的 UUID")]}) from None
+
+
+def _uuids(values):
+    """The signature client_uuids an action's body names (one, a list, or none), as the events write them."""
+    found = []
+    for value in values:
+        for one in value if isinstance(value, list) else [value]:
+            try:
+                found.append(str(uuid.UUID(str(one))))
+            except (ValueError, TypeError, AttributeError):
+                continue  # not an id: the input's own check names the field
+    return found
 
 
 def _ids(value):

@@ -25,6 +25,14 @@ def _photos(**kwargs):
     return serializers.ListField(child=serializers.IntegerField(), max_length=MAX_PHOTOS, **kwargs)
 
 
+def offline_client_uuid(what):
+    """The id a phone gives what it recorded offline (the field page's outbox): sent again after a lost answer, the
+    same submission is recorded once and the answer is the case as it is (api.cases CaseActionView)."""
+    return serializers.UUIDField(required=False, allow_null=True,
+                                 help_text=f"Made on the phone: the same {what} sent again is recorded once (the "
+                                           "answer is the case as it is)")
+
+
 class IdList(serializers.ListField):
     """A list of ids; one id alone (a form with a single box ticked) is a list of one."""
 
@@ -38,6 +46,8 @@ class IdList(serializers.ListField):
 
 class ActionInput(serializers.Serializer):
     """The fields every action takes, and how the validated input becomes the service's keyword arguments."""
+
+    signature_fields = ()  # the fields naming signatures (client_uuids) the action places, see PartySignature
 
     location = PointField(required=False, allow_null=True, help_text="Where the action was taken (GeoJSON Point)")
 
@@ -82,9 +92,7 @@ class ReinspectBody(ActionInput):
     result = serializers.ChoiceField(choices=ReinspectionResult.choices)
     note = _note()
     photos = _photos(required=False, default=list)
-    client_uuid = serializers.UUIDField(required=False, allow_null=True,
-                                        help_text="Made on the phone: the same re-inspection sent again is recorded "
-                                                  "once (the answer is the case as it is)")
+    client_uuid = offline_client_uuid("re-inspection")
 
 
 class ExtendDeadlineBody(ActionInput):
@@ -191,6 +199,10 @@ class PartySignature(ActionInput):
     """How the party took part in a record: signed on the phone (or a photo of the signature), or refused before a
     witness; and the officers' signatures drawn on the phone."""
 
+    # The fields that name signatures by client_uuid: a record sent from the phone's outbox uploads them first
+    # (each a change of the case), then the record on the version read before them (api.cases).
+    signature_fields = ("party_signature", "officer_signatures")
+
     party_present = serializers.BooleanField(required=False, default=True)
     party_signature = serializers.UUIDField(
         required=False, allow_null=True, default=None,
@@ -218,6 +230,7 @@ class RecordInspectionBody(PartySignature):
     facts = _note(max_length=5000)
     measurements = _note(required=False, allow_blank=True, default="")
     photos = _photos(required=False, default=list)
+    client_uuid = offline_client_uuid("record")
 
 
 class QuestionAnswer(serializers.Serializer):
@@ -231,6 +244,7 @@ class RecordInterviewBody(PartySignature):
     relation = serializers.CharField(max_length=40, required=False, allow_blank=True, default="",
                                      validators=[no_bidi_controls])
     questions = QuestionAnswer(many=True, allow_empty=False)
+    client_uuid = offline_client_uuid("record")
 
 
 class OrderBody(ActionInput):

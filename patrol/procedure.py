@@ -140,15 +140,20 @@ def _signatures(case, present, *, party_present, party_signature, signature_phot
     return signed, places, photo
 
 
+def _offline_id(client_uuid):
+    return {"client_uuid": str(client_uuid)} if client_uuid else {}
+
+
 def _signed_content(signed):
     return {"party_signature": "refused" if signed.get("refused") else "", "witness": signed.get("witness", "")}
 
 
 def record_inspection(*, case_id, actor, officers, facts, measurements="", photos=(), party_present=True,
                       party_signature=None, officer_signatures=(), signature_photo=None, refused=False,
-                      witness_name="", expected_version=None, location=None, now=None):
+                      witness_name="", client_uuid=None, expected_version=None, location=None, now=None):
     """现场检查（勘验）笔录: two officers with valid certificates (行政处罚法 第42、55条), the facts, the party's signature
-    or refusal before a witness, the officers' signatures."""
+    or refusal before a witness, the officers' signatures. ``client_uuid``: made on the phone that recorded it offline
+    (workflow.earlier_submission recognises it sent again)."""
     wf._require(facts, "facts")
     with wf._acting("record_inspection", case_id=case_id, actor=actor, expected_version=expected_version,
                  now=now) as case:
@@ -167,14 +172,15 @@ def record_inspection(*, case_id, actor, officers, facts, measurements="", photo
         wf._save_and_record(case, actor=actor, action="record_inspection", from_status=case.status, note=facts,
                          location=location, now=now, payload=_document_event_payload(
                              document, officers=[o.certificate_number for o in present],
-                             photos=[p.sha256 for p in attached], **signed))
+                             photos=[p.sha256 for p in attached], **signed, **_offline_id(client_uuid)))
         return case
 
 
 def record_interview(*, case_id, actor, officers, interviewee, questions, relation="", party_present=True,
                      party_signature=None, officer_signatures=(), signature_photo=None, refused=False,
-                     witness_name="", expected_version=None, location=None, now=None):
-    """询问笔录: two officers (第42条), the interviewee, questions and answers, signature or refusal."""
+                     witness_name="", client_uuid=None, expected_version=None, location=None, now=None):
+    """询问笔录: two officers (第42条), the interviewee, questions and answers, signature or refusal; ``client_uuid`` as
+    for record_inspection."""
     wf._require(interviewee, "interviewee")
     wf._require(questions, "questions")
     with wf._acting("record_interview", case_id=case_id, actor=actor, expected_version=expected_version,
@@ -193,7 +199,7 @@ def record_interview(*, case_id, actor, officers, interviewee, questions, relati
         wf._save_and_record(case, actor=actor, action="record_interview", from_status=case.status, location=location,
                          now=now, payload=_document_event_payload(
                              document, officers=[o.certificate_number for o in present], interviewee=interviewee,
-                             questions=len(qa), **signed))
+                             questions=len(qa), **signed, **_offline_id(client_uuid)))
         return case
 
 

@@ -122,8 +122,8 @@ def field_store_cases(user, point=None):
             distance[case.pk] = case.distance_m
     order = list(dict.fromkeys([*mine, *distance]))[:FIELD_STORE_LIMIT]
     rows = {case.pk: case for case in cases_for(user).filter(pk__in=order).select_related("village")
-            .only("id", "reference", "address", "status", "category", "deadline", "version", "responsible_id",
-                  "jurisdiction_id", "village__name")}
+            .only("id", "reference", "address", "party_name", "status", "category", "deadline", "version",
+                  "responsible_id", "jurisdiction_id", "village__name")}
     photos = {}
     for pk, case_id, thumbnail in (Photo.objects.filter(case_id__in=order).exclude(thumbnail="")
                                    .exclude(thumbnail=None).order_by("case_id", "-taken_at", "-id")

@@ -203,8 +203,9 @@ def run_action(*, case, actor, action, data, expected_version=None, now=None):
 
 # --- actions recorded offline on the phone (the field page's case store and outbox) ------------------------------
 
-# What the field page lets an inspector record on a case kept on the phone, without network.
-OFFLINE_ACTIONS = ("reinspect",)
+# What the field page lets an inspector record on a case kept on the phone, without network: re-inspections, and the
+# on-site records with the signatures drawn on the phone (static/js/field/records.js).
+OFFLINE_ACTIONS = ("reinspect", "record_inspection", "record_interview")
 
 
 def offline_actions(case, user, now=None):
@@ -229,19 +230,22 @@ def earlier_submission(case, action, client_uuid):
     return case.events.filter(action=action, payload__client_uuid=str(client_uuid)).order_by("seq").first()
 
 
-def changed_only_by_own_photos(case, since_version, photo_ids, actor):
-    """Whether every change of ``case`` since ``since_version`` is one of ``photo_ids`` added by ``actor``.
+def changed_only_by_own_evidence(case, since_version, actor, *, photo_ids=(), signature_uuids=()):
+    """Whether every change of ``case`` since ``since_version`` is one of ``photo_ids`` or ``signature_uuids`` added by
+    ``actor``.
 
-    A re-inspection recorded offline uploads its photos first and then the action with the version the phone read:
-    each photo bumped the version, yet nothing the inspector did not see happened to the case. Any other change —
-    another user's action, a photo not carried by this action — makes the version stale (412)."""
+    An action recorded offline uploads its evidence first — a re-inspection its photos, an on-site record the
+    signatures drawn on the phone — and then the action with the version the phone read: each upload bumped the
+    version, yet nothing the inspector did not see happened to the case. Any other change — another user's action, a
+    photo or signature the action does not carry — makes the version stale (412)."""
     if since_version >= case.version or since_version < 1:
         return False
-    own = {str(uuid) for uuid in Photo.objects.filter(case=case, pk__in=list(photo_ids or []), uploaded_by=actor)
-           .values_list("client_uuid", flat=True)}
+    own = {("add_photo", str(uuid)) for uuid in Photo.objects.filter(
+        case=case, pk__in=list(photo_ids or []), uploaded_by=actor).values_list("client_uuid", flat=True)}
+    own |= {("add_signature", str(uuid)) for uuid in signature_uuids or ()}
     since = list(case.events.filter(seq__gt=since_version).values_list("action", "actor_id", "payload"))
     return len(since) == case.version - since_version and all(
-        action == "add_photo" and actor_id == actor.pk and payload.get("photo") in own
+        actor_id == actor.pk and (action, payload.get("photo" if action == "add_photo" else "signature")) in own
         for action, actor_id, payload in since)
 
 

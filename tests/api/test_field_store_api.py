@@ -57,7 +57,8 @@ def test_the_phone_keeps_the_inspectors_own_cases_and_the_open_cases_within_2_km
     cases = {c["reference"]: c for c in response.json()["cases"]}
     assert list(cases) == [ordered.reference, near.reference]  # their own first, then the nearby ones
     own, nearby = cases[ordered.reference], cases[near.reference]
-    assert own["mine"] and own["actions"] == ["reinspect"] and own["status"] == "ordered"
+    assert own["mine"] and own["actions"] == ["reinspect", "record_inspection", "record_interview"]
+    assert own["status"] == "ordered"
     assert own["etag"] == f'"{ordered.pk}-{ordered.version}"' and own["deadline"] == ordered.deadline.isoformat()
     assert [t[:23] for t in own["thumbnails"]] == ["data:image/jpeg;base64,"]
     assert not nearby["mine"] and nearby["actions"] == [] and 200 < nearby["distance_m"] < 400
@@ -105,9 +106,10 @@ def test_the_list_takes_the_same_queries_for_one_case_or_many(world, n, django_a
     for i in range(n):
         case = report(inspector, 111.630 + i * 0.0005, 40.715, f"第{i}处")
         world.photo("TST", case)
-    # The user's own case ids, the cases near the phone, their rows, their photos; thumbnails come from the cache.
+    # The user's own case ids, the cases near the phone, their rows, their photos, the officers; thumbnails come from
+    # the cache.
     field_cases(inspector)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert len(field_cases(inspector).json()["cases"]) == n
 
 
