@@ -225,7 +225,20 @@ class PartySignature(ActionInput):
         return data
 
 
-class RecordInspectionBody(PartySignature):
+class OnSiteRecord(PartySignature):
+    """When and where a record was made: a record made offline on the phone keeps the time it was made on site, not
+    the time the network came back."""
+
+    started_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
+                                           help_text="When the record began (default: when the server takes it)")
+    ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
+                                         help_text="When it ended (default: when the server takes it)")
+    place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
+                                  validators=[no_bidi_controls],
+                                  help_text="Where (default: the case's village and address)")
+
+
+class RecordInspectionBody(OnSiteRecord):
     officers = _ids(min_length=2)
     facts = _note(max_length=5000)
     measurements = _note(required=False, allow_blank=True, default="")
@@ -238,7 +251,7 @@ class QuestionAnswer(serializers.Serializer):
     a = _note()
 
 
-class RecordInterviewBody(PartySignature):
+class RecordInterviewBody(OnSiteRecord):
     officers = _ids(min_length=2)
     interviewee = serializers.CharField(max_length=100, validators=[no_bidi_controls])
     relation = serializers.CharField(max_length=40, required=False, allow_blank=True, default="",

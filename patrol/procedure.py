@@ -140,6 +140,25 @@ def _signatures(case, present, *, party_present, party_signature, signature_phot
     return signed, places, photo
 
 
+# A phone's clock a little ahead of the server's is not a record from the future.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _when_and_where(case, started_at, ended_at, place, now):
+    """The time and place a record prints: as sent (a record made offline keeps the time it was made on site), by
+    default the moment the server takes it and the case's place."""
+    ended_at = ended_at or (now if started_at is None or started_at <= now else started_at)
+    started_at = started_at or ended_at
+    if ended_at > now + CLOCK_SKEW:
+        raise InvalidInput(fields={"ended_at": [_("笔录时间不能晚于现在")]})
+    if started_at > ended_at:
+        raise InvalidInput(fields={"ended_at": [_("结束时间须晚于开始时间")]})
+    if started_at < case.created_at - CLOCK_SKEW:
+        raise InvalidInput(fields={"started_at": [_("笔录时间不能早于案件登记时间")]})
+    return {"started_at": started_at.isoformat(), "ended_at": ended_at.isoformat(),
+            **({"record_place": place.strip()} if (place or "").strip() else {})}
+
+
 def _offline_id(client_uuid):
     return {"client_uuid": str(client_uuid)} if client_uuid else {}
 
@@ -150,7 +169,8 @@ def _signed_content(signed):
 
 def record_inspection(*, case_id, actor, officers, facts, measurements="", photos=(), party_present=True,
                       party_signature=None, officer_signatures=(), signature_photo=None, refused=False,
-                      witness_name="", client_uuid=None, expected_version=None, location=None, now=None):
+                      witness_name="", started_at=None, ended_at=None, place="", client_uuid=None,
+                      expected_version=None, location=None, now=None):
     """现场检查（勘验）笔录: two officers with valid certificates (行政处罚法 第42、55条), the facts, the party's signature
     or refusal before a witness, the officers' signatures. ``client_uuid``: made on the phone that recorded it offline
     (workflow.earlier_submission recognises it sent again)."""
@@ -166,7 +186,7 @@ def record_inspection(*, case_id, actor, officers, facts, measurements="", photo
         attached = wf._case_photos(case, photos)
         document = issue_document(case=case, kind=K.INSPECTION_RECORD, actor=actor, now=now, content={
             "officers": present, "findings": facts, "measurements": measurements,
-            "started_at": now.isoformat(), "ended_at": now.isoformat(),
+            **_when_and_where(case, started_at, ended_at, place, now),
             "photo_count": len(attached), "photo_hashes": [p.sha256 for p in attached], **_signed_content(signed)},
             images={"party_signature": photo}, signatures=places)
         wf._save_and_record(case, actor=actor, action="record_inspection", from_status=case.status, note=facts,
@@ -178,7 +198,8 @@ def record_inspection(*, case_id, actor, officers, facts, measurements="", photo
 
 def record_interview(*, case_id, actor, officers, interviewee, questions, relation="", party_present=True,
                      party_signature=None, officer_signatures=(), signature_photo=None, refused=False,
-                     witness_name="", client_uuid=None, expected_version=None, location=None, now=None):
+                     witness_name="", started_at=None, ended_at=None, place="", client_uuid=None,
+                     expected_version=None, location=None, now=None):
     """询问笔录: two officers (第42条), the interviewee, questions and answers, signature or refusal; ``client_uuid`` as
     for record_inspection."""
     wf._require(interviewee, "interviewee")
@@ -194,7 +215,7 @@ def record_interview(*, case_id, actor, officers, interviewee, questions, relati
         qa = [{"q": item["q"], "a": item["a"]} for item in questions]
         document = issue_document(case=case, kind=K.INTERVIEW_RECORD, actor=actor, now=now, content={
             "officers": present, "interviewee": {"name": interviewee, "relation": relation}, "questions": qa,
-            "started_at": now.isoformat(), "ended_at": now.isoformat(), **_signed_content(signed)},
+            **_when_and_where(case, started_at, ended_at, place, now), **_signed_content(signed)},
             images={"party_signature": photo}, signatures=places)
         wf._save_and_record(case, actor=actor, action="record_interview", from_status=case.status, location=location,
                          now=now, payload=_document_event_payload(

@@ -88,7 +88,7 @@ def field_page(request):
         # What the jurisdiction asks of a finding's evidence (#15): the page refuses to save without it.
         "accuracy_max_m": request.user.jurisdiction.finding_accuracy_max_m,
         "min_photos": request.user.jurisdiction.finding_min_photos,
-        "preload_modules": [name for name in field_modules() if name not in FIELD_ENTRY_MODULES],
+        "preload_modules": [name for name in field_preloaded_modules() if name not in FIELD_ENTRY_MODULES],
         "today": today,
     }
     return render(request, "patrol/field.html", context)
@@ -148,6 +148,22 @@ FIELD_MESSAGES = {
     "reapply_send": gettext_lazy("按现状重新提交复查"),
     "reapply_unavailable": gettext_lazy("这条复查不能再提交：%(reason)s。请放弃这一条，或联系中队长。"),
     "close": gettext_lazy("关闭"),
+    # On-site records offline (static/js/field/records.js).
+    "record_inspection": gettext_lazy("现场检查（勘验）笔录"), "record_interview": gettext_lazy("询问笔录"),
+    "record_inspection_pending": gettext_lazy("现场检查笔录待上传"),
+    "record_interview_pending": gettext_lazy("询问笔录待上传"),
+    "record_saved": gettext_lazy("%(record)s已保存在手机上，联网后自动上传"),
+    "signatures_n": gettext_lazy("%(n)s 个签名"), "officer_signs": gettext_lazy("%(name)s 签名"),
+    "sign_again": gettext_lazy("重写"),
+    "need_officers": gettext_lazy("两名执法人员"), "need_facts": gettext_lazy("检查（勘验）情况"),
+    "need_interviewee": gettext_lazy("被询问人"), "need_questions": gettext_lazy("至少一组问和答"),
+    "need_signer": gettext_lazy("签名人姓名"),
+    "need_party_signature": gettext_lazy("当事人签名（或选择拒绝签名、不在场）"), "need_witness": gettext_lazy("见证人"),
+    "no_officers_kept": gettext_lazy("手机上还没有执法人员名单：请在有网络时打开一次本页。"),
+    "refused_409_action": gettext_lazy("这一步现在不能做了，服务器说："),
+    "reapply_yours_record": gettext_lazy("您的%(record)s："),
+    "reapply_send_record": gettext_lazy("按现状重新提交笔录"),
+    "reapply_unavailable_record": gettext_lazy("这份笔录不能再提交：%(reason)s。请放弃这一条，或联系中队长。"),
     "case_not_kept": gettext_lazy("没有网络，这个案件也没有保存在手机上。联网后再打开。"),
 }
 
@@ -299,27 +315,44 @@ def notice_print(request, pk, notice_pk):
 
 # The field page's ES modules: the scripts its templates load (patrol/field.html, tuban/_field_block.html) and every
 # module they import, directly or not, read from the files themselves, so that a new import or a new entry is kept
-# offline without another list to update. The page preloads them (one round trip instead of one per level of
-# imports on a slow network) and the service worker keeps them.
+# offline without another list to update. The page preloads the modules it imports statically (one round trip instead
+# of one per level of imports on a slow network) but not those it loads when they are first needed (``import("…")``:
+# the on-site records), which stay out of the first load; the service worker keeps them all.
 FIELD_ENTRY_MODULES = ("js/field.js", "js/tuban/field.js")
 STATIC_IMPORT = re.compile(r'^(?:import|export)\b[^;]*?from\s*"([^"]+)";', re.M)
+DYNAMIC_IMPORT = re.compile(r'\bimport\(\s*"([^"]+)"\s*\)')
+
+
+def _imported(name, source, pattern):
+    return [posixpath.normpath(posixpath.join(posixpath.dirname(name), target)) for target in pattern.findall(source)]
 
 
 @functools.lru_cache(maxsize=1)
-def field_modules():
-    modules, todo = [], list(FIELD_ENTRY_MODULES)
+def _field_module_graph():
+    """Every module of the field page → whether it is loaded only when first needed (reached by import() alone)."""
+    lazy, todo = {}, [(name, False) for name in FIELD_ENTRY_MODULES]
     while todo:
-        name = todo.pop(0)
-        if name in modules:
+        name, later = todo.pop(0)
+        if name in lazy and (later or not lazy[name]):
             continue
-        modules.append(name)
+        lazy[name] = later
         found = finders.find(name)
         if found is None:
             raise ImproperlyConfigured(f"The field page's module static/{name} is missing.")
         source = Path(found).read_text(encoding="utf-8")
-        todo += [posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
-                 for target in STATIC_IMPORT.findall(source)]
-    return tuple(modules)
+        todo += [(target, later) for target in _imported(name, source, STATIC_IMPORT)]
+        todo += [(target, True) for target in _imported(name, source, DYNAMIC_IMPORT)]
+    return lazy
+
+
+def field_modules():
+    """Every module the field page may load, for the service worker."""
+    return tuple(_field_module_graph())
+
+
+def field_preloaded_modules():
+    """The modules the field page loads at once (its entries and what they import statically)."""
+    return tuple(name for name, later in _field_module_graph().items() if not later)
 
 
 def service_worker_assets():

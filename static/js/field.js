@@ -2,7 +2,7 @@
 // tracks go into the outbox (field/outbox.js) and leave it when the server confirmed them. The service worker
 // (patrol/templates/patrol/sw.js) keeps the page and these modules for a reload without network.
 import { config, url } from "./config.js";
-import { reapply, refreshCases, renderCases, setUpCases } from "./field/cases.js";
+import { editRecord, reapply, refreshCases, renderCases, setUpCases } from "./field/cases.js";
 import { setUpFindingForm } from "./field/form.js";
 import { showNearbyCases } from "./field/nearby.js";
 import { drain as drainOutbox, outbox } from "./field/outbox.js";
@@ -16,7 +16,9 @@ const DRAIN_EVERY_MS = 15000;
 
 let form = null;  // the finding form's handle: edit(item) opens a refused finding again
 
-function render() { return renderQueue(retry, (item) => form.edit(item), (item) => reapply(item, retry)); }
+function edit(item) { return item.kind === "record" ? editRecord(item) : form.edit(item); }
+
+function render() { return renderQueue(retry, edit, (item) => reapply(item, retry)); }
 
 function retry(item) {
   item.state = "waiting";
@@ -42,7 +44,7 @@ function drain() {
     delivered: (item) => {
       rememberDelivered(item);
       // The case changed with it (a new version, maybe closed): the phone's copy follows.
-      if (item.kind === "reinspect") refreshCases();
+      if (item.kind === "reinspect" || item.kind === "record") refreshCases();
       app.dataset.sent = String(Number(app.dataset.sent || 0) + 1);
     },
     settled: (item) => clearProgress(item.id),

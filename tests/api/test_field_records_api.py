@@ -4,8 +4,10 @@ on the version of the case the phone read — and is recorded once, whatever the
 import hashlib
 import io
 import uuid
+from datetime import datetime, timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from documents.choices import DocumentKind
@@ -155,3 +157,30 @@ def test_the_phone_keeps_the_record_actions_the_officers_and_the_party_of_its_ca
     assert inspector.pk in officers and world.user("TST", Role.SUPERVISOR).pk in officers
     assert officers[inspector.pk]["certificate_number"] == inspector.certificate_number
     assert world.user("TST", Role.LEADER).pk not in officers and world.user("OTH", Role.INSPECTOR).pk not in officers
+
+
+def test_a_record_made_offline_keeps_the_time_and_place_it_was_made_on_site(world):
+    inspector, case = world.user("TST", Role.INSPECTOR), world.case("TST", Status.FILED)
+    made = timezone.now() - timedelta(hours=3)
+    body = inspection(world, refused=True, witness_name="李四", started_at=made.isoformat(),
+                      ended_at=(made + timedelta(minutes=25)).isoformat(), place="东村3组张三家院内")
+    response = act(inspector, case, "record_inspection", case.etag, **body)
+    assert response.status_code == 200, response.json()
+    content = case.documents.get(kind=DocumentKind.INSPECTION_RECORD).content
+    assert datetime.fromisoformat(content["started_at"]) == made
+    assert datetime.fromisoformat(content["ended_at"]) == made + timedelta(minutes=25)
+    assert content["record_place"] == "东村3组张三家院内"
+
+
+@pytest.mark.parametrize(("started", "ended", "field"), [
+    (timedelta(hours=1), None, "ended_at"),  # started in an hour: a record from the future
+    (timedelta(hours=-1), timedelta(hours=-2), "ended_at"),  # ended before it began
+    (timedelta(days=-4000), timedelta(days=-4000), "started_at"),  # before the case was reported
+])
+def test_a_record_time_that_cannot_be_is_400_naming_the_field(world, started, ended, field):
+    inspector, case = world.user("TST", Role.INSPECTOR), world.case("TST", Status.FILED)
+    now = timezone.now()
+    body = inspection(world, refused=True, witness_name="李四", started_at=(now + started).isoformat(),
+                      **({"ended_at": (now + ended).isoformat()} if ended else {}))
+    response = act(inspector, case, "record_inspection", case.etag, **body)
+    assert response.status_code == 400 and field in response.json()["error"]["fields"], response.json()

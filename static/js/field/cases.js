@@ -1,8 +1,9 @@
-// Re-inspection offline (#15): the cases the inspector may need on site are kept on the phone — the cases they are
-// responsible for and the open cases within 2 km of the phone's last position (GET /api/v1/cases/field/, one call,
-// refreshed when online, 304 when nothing changed) — with each case's ETag, so a re-inspection recorded without
-// network goes through the outbox (sync.js) on the version of the case the inspector saw. A case changed meanwhile
-// comes back as 412: the queue offers to look at the case as it is now and send the re-inspection again on it.
+// Re-inspection and on-site records offline (#14, #15): the cases the inspector may need on site are kept on the
+// phone — the cases they are responsible for and the open cases within 2 km of the phone's last position (GET
+// /api/v1/cases/field/, one call, refreshed when online, 304 when nothing changed) — with each case's ETag, so a
+// re-inspection or a record (records.js, loaded when one is opened) made without network goes through the outbox
+// (sync.js) on the version of the case the inspector saw. A case changed meanwhile comes back as 412: the queue
+// offers to look at the case as it is now and send the re-inspection or record again on it.
 import { url } from "../config.js";
 import { outbox } from "./outbox.js";
 import { $, T, button, toast } from "./page.js";
@@ -47,8 +48,10 @@ export function refreshCases() {
     return fetch(url("field_cases") + query, { credentials: "same-origin", headers: headers }).then((response) => {
       if (response.status === 304) return caseStore.setMeta("list", Object.assign(list, { at: Date.now() }));
       if (!response.ok) return null;
-      return response.json().then((data) => caseStore.replace(data.cases).then(() => caseStore.setMeta("list", {
-        etag: response.headers.get("ETag"), position: position, at: Date.now(), n: data.cases.length })));
+      return response.json().then((data) => caseStore.replace(data.cases)
+        .then(() => caseStore.setMeta("officers", { list: data.officers || [], me: data.me }))
+        .then(() => caseStore.setMeta("list", {
+          etag: response.headers.get("ETag"), position: position, at: Date.now(), n: data.cases.length })));
     });
   }).then(() => true, () => false).then((done) => {
     refreshing = null;
@@ -71,11 +74,23 @@ function locate() {
 
 // --- the 复查 list ----------------------------------------------------------------------------------------------
 
-function pendingCaseIds() {
-  return outbox.all().then((items) => new Set(items.filter((i) => i.kind === "reinspect").map((i) => i.case_id)));
+// The actions the phone records offline (workflow.OFFLINE_ACTIONS): the outbox item's kind, or the record's action.
+const OFFLINE_ACTIONS = ["reinspect", "record_inspection", "record_interview"];
+export function actionOf(item) { return item.kind === "record" ? item.action : item.kind; }
+
+// case id → what waits in the outbox for it, in words ("复查待上传", "现场检查笔录待上传").
+function pendingByCase() {
+  return outbox.all().then((items) => {
+    const pending = new Map();
+    items.filter((i) => OFFLINE_ACTIONS.indexOf(actionOf(i)) !== -1).forEach((i) => {
+      const words = T[actionOf(i) + "_pending"];
+      pending.set(i.case_id, (pending.has(i.case_id) ? pending.get(i.case_id) + T.separator : "") + words);
+    });
+    return pending;
+  });
 }
 
-function can(c) { return c.actions.indexOf("reinspect") !== -1; }
+function can(c, action) { return c.actions.indexOf(action || "reinspect") !== -1; }
 
 // Those that may be re-inspected first, overdue first, then by deadline; the others nearest first.
 function byUse(a, b) {
@@ -94,7 +109,7 @@ function stamp(time) {
 export function renderCases() {
   const list = $("reinspect-list");
   if (!list) return Promise.resolve();
-  return Promise.all([caseStore.all(), caseStore.getMeta("list"), pendingCaseIds()]).then(([cases, info, pending]) => {
+  return Promise.all([caseStore.all(), caseStore.getMeta("list"), pendingByCase()]).then(([cases, info, pending]) => {
     list.textContent = "";
     cases.sort(byUse).forEach((c) => {
       const li = document.createElement("li");
@@ -127,7 +142,7 @@ export function renderCases() {
       if (pending.has(c.id)) {
         const wait = document.createElement("small");
         wait.className = "pending";
-        wait.textContent = T.reinspect_pending;
+        wait.textContent = pending.get(c.id);
         text.appendChild(wait);
       }
       open.appendChild(text);
@@ -194,7 +209,16 @@ function openCase(id) {
     $("reinspect-heading").textContent = fmt(T.reinspect_heading, { ref: c.reference });
     showSummary($("reinspect-summary"), c);
     $("reinspect-fields").hidden = !can(c);
+    $("reinspect-save").hidden = !can(c);
     $("reinspect-unavailable").hidden = can(c);
+    // The on-site records this case may take now, each opening its form (records.js, loaded the first time).
+    const records = $("case-records");
+    let any = false;
+    records.querySelectorAll("button[data-record]").forEach((b) => {
+      b.hidden = !can(c, b.dataset.record);
+      any = any || !b.hidden;
+    });
+    records.hidden = !any;
     $("reinspect-unavailable").textContent = fmt(T.cannot_reinspect, { status: c.status_display });
     showMissing();
     form.scrollIntoView({ block: "start" });
@@ -287,8 +311,18 @@ function changesSince(etag, events) {
   return events.filter((e) => e.seq > seen && e.action !== "add_photo");
 }
 
-// Read the case as it is now, show it beside what the inspector recorded, and if the re-inspection is still possible
-// let them send it again on the current version (``resend(item)`` puts it back in line).
+// What the inspector recorded, in one line beside the case as it is now.
+function yoursText(item) {
+  if (item.kind === "record") {
+    return fmt(T.reapply_yours_record, { record: T[item.action] }) + " " + (item.body.facts || item.body.interviewee);
+  }
+  const label = document.querySelector('#reinspect-form input[name=result][value="' + item.body.result + '"]');
+  return fmt(T.reapply_yours, { result: label ? label.parentNode.textContent.trim() : item.body.result,
+                                n: item.photos.length }) + " " + item.body.note;
+}
+
+// Read the case as it is now, show it beside what the inspector recorded, and if the re-inspection or record is still
+// possible let them send it again on the current version (``resend(item)`` puts it back in line).
 export function reapply(item, resend) {
   const panel = $("reapply-panel"), box = $("reapply-state"), actions = $("reapply-actions");
   panel.hidden = false;
@@ -303,12 +337,15 @@ export function reapply(item, resend) {
       return Promise.all([response.json(), events.ok ? events.json() : { results: [] }]).then(([data, record]) => (
         { data: data, etag: response.headers.get("ETag"), changes: changesSince(item.etag, record.results) }));
     }).then(({ data, etag, changes }) => {
-      const option = (data.available_actions || []).find((a) => a.action === "reinspect");
+      const action = actionOf(item);
+      const option = (data.available_actions || []).find((a) => a.action === action);
       const fresh = { id: data.id, reference: data.reference, etag: etag, address: data.address,
                       village: data.village_name || "", status: data.status,
                       status_display: data.status_display, category: data.category,
                       category_display: data.category_display, deadline: data.deadline, overdue: !!data.overdue,
-                      actions: option && option.available ? ["reinspect"] : [] };
+                      party_name: data.party_name || "",
+                      actions: (data.available_actions || []).filter((a) => a.available
+                        && OFFLINE_ACTIONS.indexOf(a.action) !== -1).map((a) => a.action) };
       return caseStore.get(item.case_id).then((kept) => {
         const c = Object.assign(kept || { mine: false, distance_m: null, thumbnails: [] }, fresh);
         return caseStore.put(c).then(() => c);
@@ -331,12 +368,10 @@ export function reapply(item, resend) {
           box.appendChild(list);
         }
         const yours = document.createElement("p");
-        const label = document.querySelector('#reinspect-form input[name=result][value="' + item.body.result + '"]');
-        yours.textContent = fmt(T.reapply_yours, { result: label ? label.parentNode.textContent.trim() : item.body.result,
-                                                   n: item.photos.length }) + " " + item.body.note;
+        yours.textContent = yoursText(item);
         box.appendChild(yours);
         if (option && option.available) {
-          actions.appendChild(button(T.reapply_send, () => {
+          actions.appendChild(button(item.kind === "record" ? T.reapply_send_record : T.reapply_send, () => {
             item.etag = etag;  // the version just shown: a change after this is a new 412
             panel.hidden = true;
             resend(item);
@@ -344,7 +379,8 @@ export function reapply(item, resend) {
         } else {
           const why = document.createElement("p");
           why.className = "field-error";
-          why.textContent = fmt(T.reapply_unavailable, { reason: option && option.reason ? option.reason : c.status_display });
+          why.textContent = fmt(item.kind === "record" ? T.reapply_unavailable_record : T.reapply_unavailable,
+                                { reason: option && option.reason ? option.reason : c.status_display });
           box.appendChild(why);
         }
         actions.appendChild(button(T.close, () => { panel.hidden = true; }));
@@ -353,9 +389,30 @@ export function reapply(item, resend) {
     }).catch(() => { box.textContent = T.reapply_failed; });
 }
 
-// ``saved(item)`` runs once a re-inspection is in the outbox.
+// --- on-site records (records.js: loaded the first time one is opened, kept by the service worker for offline) ------
+
+let recordSaved = null;  // setUpCases' ``saved``
+
+// Open the form of ``action`` (record_inspection, record_interview) on the phone's copy of the case; ``editing``: a
+// record the server refused (400, 409), opened again to be corrected and sent anew.
+function openRecordForm(action, caseId, editing) {
+  return Promise.all([import("./records.js"), caseStore.get(caseId)]).then(([records, c]) => {
+    if (!c) { toast(T.case_not_kept); return; }
+    closeCase();
+    records.openRecord(action, c, { editing: editing, saved: recordSaved });
+  });
+}
+
+export function editRecord(item) { return openRecordForm(item.action, item.case_id, item); }
+
+// ``saved(item)`` runs once a re-inspection or a record is in the outbox.
 export function setUpCases({ saved }) {
   if (!$("reinspect-list")) return;
+  recordSaved = saved;
+  $("case-records").addEventListener("click", (event) => {
+    const chosen = event.target.closest("button[data-record]");
+    if (chosen && current) openRecordForm(chosen.dataset.record, current.caseId, null);
+  });
   $("reinspect-photos").addEventListener("change", addPhotos);
   $("reinspect-form").addEventListener("change", showMissing);
   $("reinspect-form").addEventListener("input", showMissing);

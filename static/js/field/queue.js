@@ -27,6 +27,7 @@ function label(item) {
   }
   if (item.kind === "track") return T.track + " #" + item.seq + " (" + item.points.length + ")";
   if (item.kind === "reinspect") return T.reinspect + " · " + item.reference + " · " + fmt(T.photos_n, { n: item.photos.length });
+  if (item.kind === "record") return T[item.action] + " · " + item.reference + " · " + fmt(T.signatures_n, { n: item.signatures.length });
   return T[item.kind] || item.kind;
 }
 
@@ -34,6 +35,8 @@ function label(item) {
 export function plainReason(item) {
   const status = item.http_status;
   if (status === 400) return T.refused_400 + (item.error ? " " + item.error : "");
+  // An action on a case (a re-inspection, a record) refused by the procedure: the server says which rule, in words.
+  if (status === 409 && (item.kind === "record" || item.kind === "reinspect")) return T.refused_409_action + " " + item.error;
   if (status === 409) return T.refused_409;
   if (status === 412) return T.refused_412;
   if (status === 404) return T.refused_404;
@@ -91,8 +94,9 @@ function renderToday(items) {
   $("today-count").dataset.count = String(n);
 }
 
-// ``retry(item)`` puts a refused item back in line; ``edit(item)`` opens a refused finding in the form;
-// ``reapply(item)`` shows the case as it is now beside a re-inspection refused because the case changed (412).
+// ``retry(item)`` puts a refused item back in line; ``edit(item)`` opens a refused finding or record in its form;
+// ``reapply(item)`` shows the case as it is now beside a re-inspection or record refused because the case changed
+// (412).
 export function renderQueue(retry, edit, reapply) {
   $("net-status").textContent = navigator.onLine ? T.online : T.offline;
   $("net-status").className = "net " + (navigator.onLine ? "on" : "off");
@@ -118,10 +122,13 @@ export function renderQueue(retry, edit, reapply) {
         why.className = "field-error";
         why.textContent = plainReason(item);
         li.appendChild(why);
-        // A finding the server never took (no case yet) can be corrected; anything else is sent as it is.
-        if (item.kind === "finding" && !item.case_id && edit) li.appendChild(button(T.edit, () => edit(item)));
-        // Sent again as it was, a re-inspection on a changed case would be refused again: the case is looked at first.
-        if (item.kind === "reinspect" && item.http_status === 412 && reapply) {
+        // A finding the server never took (no case yet) and a refused record can be corrected; anything else is sent
+        // as it is.
+        if (((item.kind === "finding" && !item.case_id) || (item.kind === "record" && item.http_status !== 412)) && edit) {
+          li.appendChild(button(T.edit, () => edit(item)));
+        }
+        // Sent again as it was, an action on a changed case would be refused again: the case is looked at first.
+        if ((item.kind === "reinspect" || item.kind === "record") && item.http_status === 412 && reapply) {
           li.appendChild(button(T.reapply, () => reapply(item)));
         } else {
           li.appendChild(button(T.resend, () => retry(item)));

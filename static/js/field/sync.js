@@ -1,5 +1,5 @@
 // What each kind of outbox item sends: a patrol's start, its track batches and its end, a finding with its photos,
-// and a re-inspection with its photos. Every retry sends exactly the same body, so the server recognises what it
+// a re-inspection with its photos, and an on-site record with the signatures drawn in it. Every retry sends exactly the same body, so the server recognises what it
 // already has.
 import { url } from "../config.js";
 import { send } from "./net.js";
@@ -30,6 +30,7 @@ export function sendItem(item, { onProgress, onNearby, onVillages }) {
   }
   if (item.kind === "signature") return sendSignature(item);
   if (item.kind === "reinspect") return sendReinspection(item, onProgress);
+  if (item.kind === "record") return sendRecord(item);
   return sendFinding(item, onProgress, onNearby);
 }
 
@@ -65,6 +66,25 @@ function sendPhotos(item, onProgress) {
 function sendReinspection(item, onProgress) {
   return sendPhotos(item, onProgress).then(() => send("POST", url("case_action", { id: item.case_id, action: "reinspect" }),
     Object.assign({}, item.body, { photos: item.photos.map((p) => p.id) }), null, { "If-Match": item.etag }));
+}
+
+// An on-site record made offline (records.js): the signatures drawn in it first, each once (a signature the server
+// has answers 200 to its resend), then the action naming them by client_uuid on the version of the case the
+// inspector saw. As for a re-inspection, the server takes that version when only these signatures changed the case,
+// answers a resend of the same client_uuid with the case as it is, and says 412 when someone else changed it.
+function sendRecord(item) {
+  let chain = Promise.resolve();
+  item.signatures.forEach((signature) => {
+    chain = chain.then(() => {
+      if (signature.done) return null;
+      return sendSignature(Object.assign({ case_id: item.case_id }, signature)).then(() => {
+        signature.done = true;
+        return outbox.put(item);
+      });
+    });
+  });
+  return chain.then(() => send("POST", url("case_action", { id: item.case_id, action: item.action }), item.body, null,
+                               { "If-Match": item.etag }));
 }
 
 // A signature drawn on the phone (static/js/signature.js): the PNG with its SHA-256, or the refusal and its witness.
