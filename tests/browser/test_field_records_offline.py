@@ -5,8 +5,10 @@ network returns — signatures first, then the record naming them — with the s
 changed meanwhile (412) or a record the procedure refuses (409) is said in words and can be looked at, corrected and
 sent again."""
 import subprocess
+from datetime import datetime
 
 import pytest
+from django.utils import timezone
 
 from documents.choices import DocumentKind
 from documents.models import Signature
@@ -84,6 +86,8 @@ def test_an_inspection_record_signed_on_the_phone_offline_is_recorded_once_with_
     assert page.is_checked(f"#record-officers input[value='{inspector.pk}']")
     assert "两名执法人员" in page.inner_text("#record-missing") and "当事人签名" in page.inner_text("#record-missing")
     assert page.input_value("#record-signer") == "张三"
+    assert page.input_value("#record-place") == "东村TST filed"  # the case's place, to be made precise
+    page.fill("#record-place", "东村3组张三家院内东侧")
     fill_inspection(page, supervisor)
     # Each officer ticked signs on a pad of their own; the inspector signs too.
     draw(page, f".officer-sign[data-officer='{inspector.pk}'] canvas", LINE)
@@ -113,6 +117,7 @@ def test_an_inspection_record_signed_on_the_phone_offline_is_recorded_once_with_
         else:
             route.fulfill(response=response)
     page.route("**/actions/record_inspection/", lose_first_answer)
+    online_again = timezone.now()
     back_online(page)
     page.wait_for_timeout(5000)  # the outbox's backoff after a lost answer (4 s)
     page.evaluate("window.dispatchEvent(new Event('online'))")
@@ -130,6 +135,10 @@ def test_an_inspection_record_signed_on_the_phone_offline_is_recorded_once_with_
     record = case.documents.get(kind=DocumentKind.INSPECTION_RECORD)
     assert set(record.content["signatures"].values()) == {str(party.client_uuid), str(officer.client_uuid)}
     assert record.content["findings"].startswith("东侧新建砖混结构房屋一间")
+    assert record.content["record_place"] == "东村3组张三家院内东侧"
+    # The time on site, when the form was filled and saved offline, not when the network came back.
+    started, ended = (datetime.fromisoformat(record.content[k]) for k in ("started_at", "ended_at"))
+    assert started < ended < online_again < record.issued_at
 
     # The 笔录's PDF carries the two drawn signatures as images, not empty boxes.
     pdf = tmp_path / "record.pdf"

@@ -90,7 +90,8 @@ function pendingByCase() {
   });
 }
 
-function can(c, action) { return c.actions.indexOf(action || "reinspect") !== -1; }
+function offers(c, action) { return c.actions.indexOf(action) !== -1; }
+function can(c) { return offers(c, "reinspect"); }
 
 // Those that may be re-inspected first, overdue first, then by deadline; the others nearest first.
 function byUse(a, b) {
@@ -192,19 +193,22 @@ export function showSummary(box, c) {
   }
 }
 
+// Where an action recorded on the phone was made goes into its event (the GPS works without network): the fix is put
+// in ``holder.location`` when it comes; without one, none.
+export function locateAction(holder) {
+  if (!navigator.geolocation) return;
+  navigator.geolocation.getCurrentPosition((fix) => {
+    holder.location = { type: "Point", coordinates: [fix.coords.longitude, fix.coords.latitude] };
+  }, () => { /* recorded without a position */ }, { enableHighAccuracy: true, maximumAge: 60000, timeout: 30000 });
+}
+
 function openCase(id) {
   return caseStore.get(id).then((c) => {
     if (!c) return;
     const form = $("reinspect-form");
     closeCase();
     current = { caseId: c.id, clientUuid: uuid4(), photos: [], saving: false, location: null };
-    // Where the re-inspection was made goes into its record (the GPS works without network); without a fix, none.
-    const mine = current;
-    if (navigator.geolocation) {
-      navigator.geolocation.getCurrentPosition((fix) => {
-        mine.location = { type: "Point", coordinates: [fix.coords.longitude, fix.coords.latitude] };
-      }, () => { /* recorded without a position */ }, { enableHighAccuracy: true, maximumAge: 60000, timeout: 30000 });
-    }
+    locateAction(current);
     form.hidden = false;
     $("reinspect-heading").textContent = fmt(T.reinspect_heading, { ref: c.reference });
     showSummary($("reinspect-summary"), c);
@@ -215,7 +219,7 @@ function openCase(id) {
     const records = $("case-records");
     let any = false;
     records.querySelectorAll("button[data-record]").forEach((b) => {
-      b.hidden = !can(c, b.dataset.record);
+      b.hidden = !offers(c, b.dataset.record);
       any = any || !b.hidden;
     });
     records.hidden = !any;

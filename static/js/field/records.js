@@ -4,7 +4,7 @@
 // signatures first and then the action on the version of the case the inspector saw (sync.js sendRecord). The
 // record's own client_uuid, made when the form opens, makes a double tap or a resend one record on the server.
 // Loaded by cases.js the first time a record is opened: the field page's first load does not carry it.
-import { caseStore, showSummary } from "./cases.js";
+import { caseStore, locateAction, showSummary } from "./cases.js";
 import { outbox } from "./outbox.js";
 import { $, T, toast } from "./page.js";
 import { drawnSignature, signaturePad } from "./signpad.js";
@@ -151,13 +151,7 @@ export function openRecord(action, c, options) {
     current = { action: action, c: c, editing: editing, clientUuid: editing ? editing.client_uuid : uuid4(),
                 started: body.started_at || new Date().toISOString(), location: body.location || null,
                 officers: new Map(), saving: false };
-    const mine = current;
-    if (!editing && navigator.geolocation) {
-      // Where the record was made goes into its event (the GPS works without network); without a fix, none.
-      navigator.geolocation.getCurrentPosition((fix) => {
-        mine.location = { type: "Point", coordinates: [fix.coords.longitude, fix.coords.latitude] };
-      }, () => { /* recorded without a position */ }, { enableHighAccuracy: true, maximumAge: 60000, timeout: 30000 });
-    }
+    if (!editing) locateAction(current);
     $("record-heading").textContent = T[action] + " · " + c.reference;
     showSummary($("record-case"), c);
     form.querySelectorAll("[data-for]").forEach((part) => { part.hidden = part.dataset.for !== action; });
@@ -166,6 +160,7 @@ export function openRecord(action, c, options) {
       $("record-error").textContent = T.no_officers_kept;
       $("record-error").hidden = false;
     }
+    field("place").value = editing ? body.place || "" : [c.village, c.address].filter(Boolean).join("");
     field("facts").value = body.facts || "";
     field("measurements").value = body.measurements || "";
     field("interviewee").value = editing ? body.interviewee || "" : c.party_name || "";
@@ -196,14 +191,15 @@ function signatureOf(pad, fields) {
   return pad.isEmpty() ? Promise.resolve(null) : drawnSignature(pad, fields);
 }
 
-function bodyOf(mine, party, officerSignatures) {
+// The record as the form shows it now (read at the tap: the signatures' images are made after), without the ids of
+// its signatures.
+function bodyOf(mine) {
   const choice = partyChoice();
   const body = { client_uuid: mine.clientUuid, officers: checkedOfficers(), started_at: mine.started,
                  ended_at: mine.editing ? mine.editing.body.ended_at : new Date().toISOString(),
                  party_present: choice !== "absent", refused: choice === "refused",
                  witness_name: choice === "refused" ? field("witness_name").value.trim() : "",
-                 party_signature: party ? party.client_uuid : null,
-                 officer_signatures: officerSignatures.map((s) => s.client_uuid) };
+                 place: field("place").value.trim() };
   if (mine.action === "record_inspection") {
     body.facts = field("facts").value.trim();
     body.measurements = field("measurements").value.trim();
@@ -225,7 +221,7 @@ function save(event) {
     $("record-error").hidden = false;
     return;
   }
-  const mine = current;
+  const mine = current, body = bodyOf(mine);
   mine.saving = true;
   const signer = field("signer_name").value.trim();
   const party = partyChoice() === "signed"
@@ -234,10 +230,12 @@ function save(event) {
     role: "officer", signer_name: entry.officer.name, officer: entry.officer.id }));
   Promise.all([party, Promise.all(officers), caseStore.get(mine.c.id)]).then(([partySignature, drawn, c]) => {
     const officerSignatures = drawn.filter(Boolean);
+    body.party_signature = partySignature ? partySignature.client_uuid : null;
+    body.officer_signatures = officerSignatures.map((signature) => signature.client_uuid);
     // The ETag the inspector saw goes with the item: the server takes the record only on that version.
     const item = { kind: "record", action: mine.action, client_uuid: mine.clientUuid, case_id: c.id,
-                   reference: c.reference, etag: c.etag, body: bodyOf(mine, partySignature, officerSignatures),
-                   signatures: [partySignature, ...officerSignatures].filter(Boolean), photos: [], state: "waiting",
+                   reference: c.reference, etag: c.etag, body: body,
+                   signatures: [partySignature, ...officerSignatures].filter(Boolean), state: "waiting",
                    created: mine.editing ? mine.editing.created : Date.now() };
     if (mine.editing) {
       item.id = mine.editing.id;
