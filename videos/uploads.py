@@ -206,12 +206,19 @@ def _check_signature(upload, head):
 
 
 class _Parts:
-    """The stored parts of an upload read as one file, in order, hashing every byte on the way."""
+    """The stored parts of an upload read as one file, in order, hashing every byte on the way.
+
+    A stream that reads forward only: it says so (``seekable``) and whether it is ``closed``, which storages ask
+    before reading (django-storages' S3 backend does; the local disk does not)."""
 
     def __init__(self, names):
         self.names = list(names)
         self.current = None
         self.digest = hashlib.sha256()
+        self.closed = False
+
+    def seekable(self):
+        return False
 
     def read(self, size=-1):
         while self.names or self.current:
@@ -229,6 +236,7 @@ class _Parts:
         if self.current is not None:
             self.current.close()
             self.current = None
+        self.closed = True
 
 
 def complete_upload(*, upload_id, actor):
