@@ -35,7 +35,8 @@ DOUBLE_TAP = """() => new Promise((resolve) => {
 
 
 @pytest.fixture
-def world(jurisdiction, other_jurisdiction, settings, tmp_path, reused_renderings):
+def world(jurisdiction, other_jurisdiction, settings, tmp_path):
+    # Every document rendered for real (not tests.conftest.reused_renderings): the record's PDF is read.
     settings.MEDIA_ROOT = tmp_path
     return World({"TST": jurisdiction, "OTH": other_jurisdiction})
 
