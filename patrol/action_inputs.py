@@ -10,6 +10,7 @@ from rest_framework import serializers
 from patrol.choices import AppealKind, AppealOutcome, CourtRuling, DismissReason, LegalBasis, ReinspectionResult
 from patrol.inputs import (
     BoundedDateField,
+    BoundedDateTimeField,
     PointField,
     no_bidi_controls,
 )
@@ -229,9 +230,9 @@ class OnSiteRecord(PartySignature):
     """When and where a record was made: a record made offline on the phone keeps the time it was made on site, not
     the time the network came back."""
 
-    started_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
+    started_at = BoundedDateTimeField(required=False, allow_null=True, default=None,
                                            help_text="When the record began (default: when the server takes it)")
-    ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
+    ended_at = BoundedDateTimeField(required=False, allow_null=True, default=None,
                                          help_text="When it ended (default: when the server takes it)")
     place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
                                   validators=[no_bidi_controls],

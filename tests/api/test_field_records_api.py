@@ -184,3 +184,11 @@ def test_a_record_time_that_cannot_be_is_400_naming_the_field(world, started, en
                       **({"ended_at": (now + ended).isoformat()} if ended else {}))
     response = act(inspector, case, "record_inspection", case.etag, **body)
     assert response.status_code == 400 and field in response.json()["error"]["fields"], response.json()
+
+
+@pytest.mark.parametrize("written", ["0001-01-01T00:00:00", "9999-12-31T23:59:59-12:00"])
+def test_a_record_time_out_of_the_calendar_is_400_not_a_server_error(world, written):
+    inspector, case = world.user("TST", Role.INSPECTOR), world.case("TST", Status.FILED)
+    body = inspection(world, refused=True, witness_name="李四", started_at=written)
+    response = act(inspector, case, "record_inspection", case.etag, **body)
+    assert response.status_code == 400 and "started_at" in response.json()["error"]["fields"]
