@@ -1,7 +1,6 @@
 """Shared caching of the public pages: ``Cache-Control: public`` with an ETag, and 304 for a repeat that sends it
-(``If-None-Match``) before anything is rendered. The decisions list also keeps each rendered page in Django's cache
-(Redis in production) under its ETag for MAX_AGE seconds: a page many visitors read is rendered once per change of
-the entries, and a stale copy can never be served (a change moves the ETag, so the key)."""
+(``If-None-Match``) before anything is rendered. Nothing is kept on the server: the list renders from two queries
+bounded by its page size (disclosure.views.decisions), and browsers and shared caches keep the pages."""
 import hashlib
 
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -9,7 +8,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 # Seconds a browser or proxy may reuse a page without asking; after that it revalidates (304 when unchanged).
 MAX_AGE = 300
 # Bumped when the pages' markup changes, so an ETag of the old markup is not answered with 304.
-MARKUP_VERSION = "1"
+MARKUP_VERSION = "2"
 # The public pages are always in Chinese (official disclosure, like the documents): no response varies by visitor.
 PUBLIC_LANGUAGE = "zh-hans"
 

@@ -20,8 +20,10 @@ class DecisionFeed(Feed):
     feed_type = Atom1Feed
 
     def __call__(self, request, *args, **kwargs):
-        jurisdiction = selectors.jurisdiction_by_code(kwargs["code"])
-        tag = etag("feed", jurisdiction.pk, selectors.version(jurisdiction))
+        # One query for the jurisdiction and its entries' version (the ETag), kept on the request for get_object:
+        # the feed object serves every request, so nothing of one request is kept on it.
+        jurisdiction = request.gongshi_jurisdiction = selectors.listing_jurisdiction(kwargs["code"])
+        tag = etag("feed", jurisdiction.pk, jurisdiction.name, jurisdiction.entries_version)
         cached = not_modified(request, tag)
         if cached is not None:
             return cached
@@ -30,7 +32,7 @@ class DecisionFeed(Feed):
         return public(response, tag)
 
     def get_object(self, request, code):
-        return selectors.jurisdiction_by_code(code)
+        return request.gongshi_jurisdiction
 
     def title(self, jurisdiction):
         return _("%(name)s 行政执法决定公示") % {"name": jurisdiction.name}
@@ -42,8 +44,12 @@ class DecisionFeed(Feed):
         return reverse("disclosure-decisions", args=[jurisdiction.code])
 
     def items(self, jurisdiction):
-        return (selectors.public_decisions(jurisdiction).filter(published_at__isnull=False)
-                .select_related("jurisdiction").order_by("-published_at", "-pk")[:FEED_SIZE])
+        # Along the (jurisdiction, -published_at, -id) index of public entries: 50 rows, not a sort of them all.
+        entries = list(selectors.public_decisions(jurisdiction).order_by("-published_at", "-pk")[:FEED_SIZE])
+        listing = reverse("disclosure-decisions", args=[jurisdiction.code])
+        for entry in entries:
+            entry.jurisdiction, entry.public_url = jurisdiction, f"{listing}#d{entry.pk}"
+        return entries
 
     def item_title(self, entry):
         return f"{entry.get_kind_display()}（{entry.number}）"
@@ -61,7 +67,7 @@ class DecisionFeed(Feed):
         ] if part)
 
     def item_link(self, entry):
-        return reverse("disclosure-decisions", args=[entry.jurisdiction.code]) + f"#d{entry.pk}"
+        return entry.public_url
 
     def item_guid(self, entry):
         return f"xuncha:gongshi:{entry.jurisdiction.code}:{entry.pk}"

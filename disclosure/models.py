@@ -81,6 +81,16 @@ class PublishedDecision(models.Model):
                          condition=Q(published_at__isnull=False, held_back_at__isnull=True,
                                      taken_down_at__isnull=True),
                          name="disclosure_public_list"),
+            # The same, searched by village (the search the public makes most: "my village").
+            models.Index(fields=["jurisdiction", "village", "-decided_on", "-id"],
+                         condition=Q(published_at__isnull=False, held_back_at__isnull=True,
+                                     taken_down_at__isnull=True),
+                         name="disclosure_public_village"),
+            # The feed: the most recently published first.
+            models.Index(fields=["jurisdiction", "-published_at", "-id"],
+                         condition=Q(published_at__isnull=False, held_back_at__isnull=True,
+                                     taken_down_at__isnull=True),
+                         name="disclosure_public_feed"),
             models.Index(fields=["jurisdiction", "due_on"], name="disclosure_jur_due"),
             models.Index(fields=["jurisdiction", "updated_at"], name="disclosure_jur_updated"),
         ]

@@ -8,14 +8,15 @@ before anything is rendered (the decisions' ETag comes from one aggregate over t
 touch neither the session nor the CSRF token (disclosure/base.html has no user menu and no form that posts), and
 always render in Chinese, whatever the visitor's language: the response does not vary by visitor.
 """
+import functools
 import hashlib
+from html import escape  # Django's escape is this behind a lazy-string check, 350 times a page
 
 from django import forms
-from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
@@ -70,30 +71,37 @@ class SearchForm(forms.Form):
 
 @require_safe
 def decisions(request, code):
-    """事后公开: the published decisions, newest first, by village, year and kind; 20 a page."""
-    jurisdiction = selectors.jurisdiction_by_code(code)
-    etag = caching.etag(jurisdiction.pk, selectors.version(jurisdiction), request.GET.urlencode())
+    """事后公开: the published decisions, newest first, by village, year and kind; 20 a page, the next and previous
+    pages by cursor (``after`` / ``before``: where the page starts in the list's order).
+
+    Two queries whatever the number of entries and however deep the page: the jurisdiction with all the page needs
+    before its rows (selectors.listing_jurisdiction: the ETag's parts, the years and villages of the search form) —
+    all a repeat that sends the ETag costs (304) —, then the page's rows (selectors.page_of). The
+    entries reach the template as HTML made from escaped text (_entries_html), the search controls as plain lists
+    (_controls). No copy of the page is kept on the server: fetching one from Redis would be a round trip like
+    the rows' query it saves, and browsers and shared caches keep the page (``Cache-Control: public``)."""
+    jurisdiction = selectors.listing_jurisdiction(code)
+    etag = caching.etag(jurisdiction.pk, jurisdiction.name, jurisdiction.entries_version, jurisdiction.villages_json,
+                        request.GET.urlencode())
     cached = caching.not_modified(request, etag)
     if cached is not None:
         return cached
-    html = cache.get(f"gongshi:{etag}")
-    if html is not None:  # another visitor's copy of the same page, still current (the ETag names the entries' state)
-        return caching.public(HttpResponse(html), etag)
     with translation.override(caching.PUBLIC_LANGUAGE):
-        villages, years = selectors.search_choices(jurisdiction)
-        form = SearchForm(request.GET, villages=villages, years=years)
+        form = SearchForm(request.GET, villages=jurisdiction.village_choices,
+                          years=selectors.year_choices(jurisdiction))
         # An unknown value (a stale link, a hand-made URL) shows every entry and says which field was wrong.
         chosen = form.cleaned_data if form.is_valid() else {}
-        entries = selectors.search(jurisdiction, village=chosen.get("village"), year=chosen.get("year"),
-                                   kind=chosen.get("kind"))
-        page = Paginator(entries.values(*LIST_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = selectors.search(jurisdiction, village=chosen.get("village"), year=chosen.get("year"),
+                                kind=chosen.get("kind"), fields=LIST_FIELDS)
+        page = selectors.page_of(rows, size=PAGE_SIZE, after=request.GET.get("after"), before=request.GET.get("before"))
         query = request.GET.copy()
-        query.pop("page", None)
+        for cursor in ("after", "before", "page"):  # "page": the page numbers of earlier links
+            query.pop(cursor, None)
+        query = query.urlencode()
         html = render_to_string("disclosure/decisions.html", {
-            "jurisdiction": jurisdiction, "form": form, "page": page, "rows": _rows(page), "query": query.urlencode(),
-            "withdrawn_line": gettext("该决定已被撤销，已于 %(date)s 撤回公示。"),
+            "jurisdiction": jurisdiction, "controls": _controls(form), "page": page, "entries": _entries_html(page),
+            "newer_url": _page_url(query, "before", page.newer), "older_url": _page_url(query, "after", page.older),
         }, request=request)
-    cache.set(f"gongshi:{etag}", html, caching.MAX_AGE)
     return caching.public(HttpResponse(html), etag)
 
 
@@ -102,18 +110,68 @@ LIST_FIELDS = ("pk", "kind", "number", "decided_on", "village_name", "party", "c
                "decision", "status", "published_at", "withdrawn_at")
 
 
+def _controls(form):
+    """The search form's selects, their options as HTML made here from escaped text: Django renders each <option>
+    through its own widget templates, which cost more than the twenty entries of the page."""
+    controls = []
+    for field in form:
+        chosen = str(field.value() if field.value() is not None else "")
+        options = "".join(OPTION.format(value=escape(str(value)), selected=" selected" if str(value) == chosen else "",
+                                        label=escape(str(label))) for value, label in field.field.widget.choices)
+        controls.append({"name": field.html_name, "id": field.auto_id, "label": field.label, "errors": field.errors,
+                         "options": mark_safe(options)})  # every value in it is escaped
+    return controls
+
+
+OPTION = '<option value="{value}"{selected}>{label}</option>'
+
+
+def _page_url(query, name, cursor):
+    if cursor is None:
+        return None
+    return f"?{query}&{name}={cursor}" if query else f"?{name}={cursor}"
+
+
 def _day(value):
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
 
-def _rows(page):
-    """The page's entries as plain text, labels and dates made once here: a label looked up per row in the template
-    (translation, time zone and date format each read thread-locals) cost ten times the rest of the page."""
+# One entry of the list. The entries are put together here from escaped text, not by the template engine: twenty
+# entries of a dozen fields each, printed through Django templates (a context lookup, a localisation check and an
+# escape per value), cost more than all the rest of the page (bench/public_disclosure.py).
+ENTRY = '<li id="d{pk}" class="card">\n  <h2>{kind}<br><small>{number}</small></h2>\n  {body}\n</li>\n'
+WITHDRAWN = '<p class="notice">{line}</p>'
+FACT = "<dt>{label}</dt><dd>{value}</dd>"
+STATUS = '<span class="badge status-{status}">{label}</span>'
+
+
+@functools.lru_cache(maxsize=4)
+def _words(language):
+    """The labels of the list in ``language`` (the current one), looked up once per process."""
     kinds, categories, statuses = ({value: str(label) for value, label in choices} for choices in (
         DocumentKind.choices, Category.choices, DecisionStatus.choices))
+    labels = [escape(gettext(label)) for label in ("决定日期", "当事人", "行政村", "违法类别", "违法事实", "法律依据",
+                                                   "决定内容", "决定状态", "公示日期")]
+    return kinds, categories, statuses, labels, gettext("该决定已被撤销，已于 %(date)s 撤回公示。")
+
+
+def _entries_html(page):
+    """The page's entries as HTML, labels and dates made once for the page (a label looked up per entry reads
+    translation, time zone and format thread-locals each time)."""
+    kinds, categories, statuses, labels, withdrawn_line = _words(translation.get_language())
     zone = timezone.get_current_timezone()
-    return [{**row, "kind_label": kinds.get(row["kind"], row["kind"]),
-             "category_label": categories.get(row["category"], ""), "status_label": statuses.get(row["status"], row["status"]), "decided": _day(row["decided_on"]),
-             "published": _day(row["published_at"].astimezone(zone)) if row["published_at"] else "",
-             "withdrawn": _day(row["withdrawn_at"].astimezone(zone)) if row["withdrawn_at"] else ""}
-            for row in page.object_list]
+    entries = []
+    for row in page.rows:
+        if row["withdrawn_at"]:
+            body = WITHDRAWN.format(line=escape(withdrawn_line % {"date": _day(row["withdrawn_at"].astimezone(zone))}))
+        else:
+            status = STATUS.format(status=escape(row["status"]), label=escape(statuses.get(row["status"], row["status"])))
+            published = _day(row["published_at"].astimezone(zone)) if row["published_at"] else ""
+            values = [escape(value) for value in (
+                _day(row["decided_on"]), row["party"] or "—", row["village_name"] or "—",
+                categories.get(row["category"]) or "—", row["facts"], row["legal_basis"], row["decision"])]
+            body = '<dl class="facts">' + "".join(FACT.format(label=label, value=value) for label, value in zip(
+                labels, [*values, status, escape(published)])) + "</dl>"
+        entries.append(ENTRY.format(pk=int(row["pk"]), kind=escape(kinds.get(row["kind"], row["kind"])),
+                                    number=escape(row["number"]), body=body))
+    return mark_safe("".join(entries))  # every value above is escaped

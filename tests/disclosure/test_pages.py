@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from disclosure import services
+from disclosure import selectors, services
 from disclosure.masking import PERSONAL_NUMBER
 from disclosure.models import PublishedDecision
 from patrol.choices import Role, Status
@@ -117,9 +117,53 @@ def test_the_list_is_paged_and_a_page_keeps_the_search(client, published, monkey
     monkeypatch.setattr("disclosure.views.PAGE_SIZE", 1)
     first = text_of(get(client, "disclosure-decisions", year=2026))
     assert enforcement.number in first and decision.number not in first  # newest decision first
-    assert 'href="?year=2026&amp;page=2"' in first and "第 1 / 2 页" in first
-    second = text_of(get(client, "disclosure-decisions", year=2026, page=2))
+    older = re.search(r'href="\?year=2026&amp;after=([0-9.-]+)" rel="next"', first)
+    assert older and 'rel="prev"' not in first
+    second = text_of(get(client, "disclosure-decisions", year=2026, after=older[1]))
     assert decision.number in second and enforcement.number not in second
+    assert 'rel="next"' not in second  # the last page
+    newer = re.search(r'href="\?year=2026&amp;before=([0-9.-]+)" rel="prev"', second)
+    back = text_of(get(client, "disclosure-decisions", year=2026, before=newer[1]))
+    assert enforcement.number in back and decision.number not in back and 'rel="prev"' not in back
+    # A cursor made by hand, past the end or not a cursor at all, shows the first page.
+    for cursor in ("2000-01-01.1", "2026-02-30.5", "x"):
+        assert enforcement.number in text_of(get(client, "disclosure-decisions", year=2026, after=cursor))
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7])
+def test_paging_forward_then_back_visits_every_entry_once_in_order(users, public_jurisdiction, media, size):
+    """Many decisions on the same day and on others: the cursor pages hold each entry once, in the list's order,
+    forward to the end and back to the top, and each page is full but the last."""
+    days = [at(2026, 3, 2), at(2026, 3, 2), at(2026, 3, 2), at(2026, 3, 5), at(2026, 3, 9), at(2026, 3, 9),
+            at(2026, 3, 11)]
+    for when in days:
+        decide(users, when=when)
+    services.run_daily(at(2026, 3, 31, 6))
+    entries = selectors.search(public_jurisdiction)
+    everything = [row["pk"] for row in entries]
+    assert len(everything) == len(days)
+    pages = [selectors.page_of(entries, size=size)]
+    while pages[-1].older:
+        pages.append(selectors.page_of(entries, size=size, after=pages[-1].older))
+    assert [row["pk"] for page in pages for row in page.rows] == everything
+    assert all(len(page.rows) == size for page in pages[:-1])
+    back = [pages[-1]]
+    while back[-1].newer:
+        back.append(selectors.page_of(entries, size=size, before=back[-1].newer))
+    assert [row["pk"] for row in back[-1].rows] == everything[:size]  # back at the top, a full page
+    assert back[-1].newer is None and len(back) == len(pages)
+
+
+def test_a_page_makes_two_queries_and_a_repeat_one(client, published, django_assert_num_queries):
+    """However many entries and however deep: the jurisdiction (with the ETag's parts, villages and years), then
+    the page's rows; a repeat with the ETag only the first."""
+    first = get(client, "disclosure-decisions")
+    with django_assert_num_queries(2):
+        response = get(client, "disclosure-decisions", year=2026, after="2026-04-20.999999")
+    assert response.status_code == 200
+    with django_assert_num_queries(1):
+        repeat = client.get(reverse("disclosure-decisions", args=["TST"]), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert repeat.status_code == 304
 
 
 def test_a_withdrawn_decision_leaves_a_line_saying_when(client, users, published):
