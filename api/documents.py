@@ -20,12 +20,12 @@ from api.schema import errors
 from api.serializers import PersonSerializer
 from documents import dossier
 from documents import selectors as document_selectors
-from documents.choices import DocumentKind, ElectronicChannel, RecipientRelation
+from documents.choices import DocumentKind
+from documents.inputs import DocumentServiceBodySerializer, PostalReceiptBodySerializer
 from documents.models import Document, DossierJob, ServiceRecord
 from documents.services import record_postal_receipt, record_service
 from patrol import selectors
-from patrol.action_inputs import signature_ids
-from patrol.inputs import BoundedDateField, ServiceMethodField, enum_schema
+from patrol.inputs import ServiceMethodField, enum_schema
 
 
 @extend_schema_field(enum_schema(DocumentKind.choices), component_name="DocumentKindEnum")
@@ -101,43 +101,6 @@ class DocumentSerializer(serializers.ModelSerializer):
         return document_selectors.deadline_on(document)
 
 
-def _photo_id():
-    return serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**53)
-
-
-class DocumentServiceBodySerializer(serializers.Serializer):
-    """How a document was served; which fields a method needs is in the description of ``method``."""
-
-    method = ServiceMethodField(help_text=(
-        "in_person: recipient_name, recipient_relation, recipient_signature (or signature_photo); left_at_premises: "
-        "witness_name or evidence_photo (or a recipient_signature that is a refusal, with its witness); post: tracking_number (receipt_date when the return receipt is back); electronic: "
-        "consent_photo (else 409), channel, address; public_notice: publication_place, failure_reason"))
-    served_on = BoundedDateField(help_text="The day it was handed over, left, posted, sent or published")
-    place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    recipient_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    recipient_relation = serializers.ChoiceField(choices=RecipientRelation.choices, required=False, allow_blank=True,
-                                                 default="")
-    signature_photo = _photo_id()
-    recipient_signature = serializers.UUIDField(
-        required=False, allow_null=True, default=None,
-        help_text="client_uuid of the recipient's signature (role recipient or party) taken on the phone beforehand "
-                  "(POST /cases/{id}/signatures/): drawn, it is printed on the 送达回证; a refusal, its witness is. "
-                  "Each signature goes into one document only (else 409)")
-    officer_signatures = signature_ids("client_uuids of the serving officers' signatures (role officer) drawn on "
-                                       "the phone")
-    refused = serializers.BooleanField(required=False, default=False)
-    witness_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    evidence_photo = _photo_id()
-    tracking_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    receipt_date = BoundedDateField(required=False, allow_null=True, default=None)
-    consent_photo = _photo_id()
-    channel = serializers.ChoiceField(choices=ElectronicChannel.choices, required=False, allow_blank=True, default="")
-    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    publication_place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    failure_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-
-
 class CaseDocumentsView(generics.ListAPIView):
     """The documents (执法文书) issued on a case, in order, each with its PDF, SHA-256, services (送达) and the dates
     computed from them. A service's 送达回证 is listed with its service, not as a document of its own."""
@@ -180,24 +143,24 @@ class DocumentServicesView(APIView):
 
     @extend_schema(request=DocumentServiceBodySerializer, responses={
         201: OpenApiResponse(ServiceRecordSerializer, description="Recorded, with its 送达回证"),
+        200: OpenApiResponse(ServiceRecordSerializer, description="This client_uuid was recorded before: that "
+                                                                  "service, nothing recorded again"),
         **errors(400, 403, 404, 409,
                  d400="Invalid fields, a photo or a signature not of the document's case, a signature of the wrong "
                       "role, a date before the document or in the future",
                  d403="Only a supervisor records service",
                  d404="No such document in the user's jurisdiction",
                  d409="A rule forbids it: electronic service without the party's consent on file (行政处罚法 第61条), "
-                      "left at the premises without a witness or photo, a signature already placed in another document, or a "
-                      "document that is not served")})
+                      "left at the premises without a witness or photo, a signature already placed in another document, a "
+                      "document that is not served, or a client_uuid already used for another document's service")})
     def post(self, request, pk):
         body = DocumentServiceBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         service = record_service(document_id=pk, actor=request.user, **body.validated_data)
+        replayed = service.replayed
         service = (ServiceRecord.objects.select_related("served_by", "receipt").get(pk=service.pk))
-        return Response(ServiceRecordSerializer(service).data, status=status.HTTP_201_CREATED)
-
-
-class PostalReceiptBodySerializer(serializers.Serializer):
-    receipt_date = BoundedDateField(help_text="The date on the return receipt (民事诉讼法 第91条: the date of service)")
+        return Response(ServiceRecordSerializer(service).data,
+                        status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)
 
 
 class ServiceReceiptDateView(APIView):

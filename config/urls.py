@@ -4,7 +4,7 @@ from django.urls import include, path
 from api import exceptions as api_errors
 from disclosure import views as disclosure_views
 from disclosure.feeds import DecisionFeed
-from documents import views as signature_pages
+from documents import views as document_pages
 from exports import views as ledger_views
 from patrol import map_views, password_reset, settings_views
 from patrol import views as pages
@@ -20,7 +20,11 @@ urlpatterns = [
     path("ledger/", ledger_views.ledger_page, name="ledger"),
     path("cases/<int:pk>/", pages.case_page, name="case"),
     path("cases/<int:pk>/actions/<str:action>/", pages.case_action, name="case-action"),
-    path("cases/<int:pk>/sign/", signature_pages.sign_page, name="case-sign"),
+    path("cases/<int:pk>/sign/", document_pages.sign_page, name="case-sign"),
+    path("cases/<int:pk>/documents/<int:document_pk>/service/", document_pages.record_service_page,
+         name="case-document-service"),
+    path("cases/<int:pk>/services/<int:service_pk>/receipt-date/", document_pages.postal_receipt_page,
+         name="case-service-receipt-date"),
     path("cases/<int:pk>/notices/<int:notice_pk>/print/", pages.notice_print, name="notice-print"),
     path("settings/", settings_views.settings_page, name="settings"),
     path("settings/language/", settings_views.set_language_preference, name="settings-language"),

@@ -5,6 +5,7 @@ action writes the CaseEvent and puts the document's number and SHA-256 into its 
 which PDF was served. ``record_service`` is an action of its own: it writes its CaseEvent here.
 """
 import hashlib
+import uuid
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -24,11 +25,18 @@ from documents.context import build_content, officer_entry
 from documents.images import print_copy
 from documents.models import Document, ServiceRecord, Signature
 from documents.rendering import render_pdf
-from documents.signatures import SERVICE_SIGNER_ROLES, officer_signatures, signature_of, signatures_used
-from patrol import ledger, periods
-from patrol.choices import DEADLINE_STATUSES, Role, ServiceMethod
+from documents.signatures import (
+    SERVICE_SIGNER_ROLES,
+    officer_signatures,
+    record_signature,
+    signature_of,
+    signatures_used,
+)
+from patrol import ledger, periods, workflow
+from patrol.choices import DEADLINE_STATUSES, PhotoStage, Role, ServiceMethod
 from patrol.errors import Conflict, InvalidInput, NotAllowed, NotFound, RuleViolation
 from patrol.models import Case, Photo
+from patrol.photos import store_uploaded_photo
 from patrol.sequences import take_next_number
 
 K = DocumentKind
@@ -146,6 +154,14 @@ def issue_document(*, case, kind, content, actor, deadline=None, period_days=Non
 
 
 # --- service (送达) ------------------------------------------------------------------------------------------
+
+# Who records a service (and a posted document's receipt date): the API, the case page's form and the services ask
+# this one set.
+SERVICE_ROLES = frozenset({Role.SUPERVISOR})
+
+
+def may_record_service(user):
+    return user.role in SERVICE_ROLES
 
 
 def _photo(case, photo_id, field):
@@ -273,7 +289,8 @@ def _record(case, *, actor, action, note="", payload, now, fields=()):
 def record_service(*, document_id, actor, method, served_on, place="", recipient_name="", recipient_relation="",
                    signature_photo=None, recipient_signature=None, officer_signatures=(), refused=False,
                    witness_name="", evidence_photo=None, tracking_number="", receipt_date=None, consent_photo=None,
-                   channel="", address="", publication_place="", failure_reason="", note="", now=None):
+                   channel="", address="", publication_place="", failure_reason="", note="", client_uuid=None,
+                   now=None):
     """送达: record how a document reached the party, compute when that takes effect, render its 送达回证.
 
     Per method (DOMAIN.md "Service"): in person — recipient, relation, the recipient's signature drawn on the phone
@@ -282,13 +299,17 @@ def record_service(*, document_id, actor, method, served_on, place="", recipient
     electronic — only with the party's consent on file (else RuleViolation), channel and address; public
     notice — where it was published and why the other methods failed. ``officer_signatures``: the serving
     officers' signatures drawn on the phone; each officer is printed as 送达人 with the one who records it.
+
+    ``client_uuid``, made by the client, goes into the event: the same service sent again (a double tap, an answer
+    lost) returns the service recorded the first time, with ``replayed`` set, and records nothing.
     """
-    if actor.role != Role.SUPERVISOR:
-        raise NotAllowed(_("只有中队长可以登记送达"))
+    _ensure_may_record_service(actor)
     now = now or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
         document, case = _locked_case_of(document_id, actor)
+        if (earlier := _earlier_service(case, document, client_uuid)) is not None:
+            return earlier
         if document.kind not in SERVED_KINDS:
             raise RuleViolation(_("“%(kind)s”不是向当事人送达的文书") % {"kind": document.get_kind_display()})
         signature = signature_of(case, recipient_signature, roles=SERVICE_SIGNER_ROLES, field="recipient_signature")
@@ -325,6 +346,7 @@ def record_service(*, document_id, actor, method, served_on, place="", recipient
                                  images={"signature": values["signature_photo"]}, signatures=places)
         service.receipt = receipt
         service.save(force_insert=True)
+        service.replayed = False
         started = _start_deadline(case, document)
         _record(case, actor=actor, action="record_service", note=note, now=now, fields=started, payload={
             "document": document.number, "document_sha256": document.sha256, "method": method,
@@ -336,8 +358,73 @@ def record_service(*, document_id, actor, method, served_on, place="", recipient
                                           values["consent_photo"]) if p is not None],
             **({"signatures": {place: {"client_uuid": str(s.client_uuid), "sha256": s.sha256}
                                for place, s in places.items()}} if places else {}),
+            **({"client_uuid": str(client_uuid)} if client_uuid else {}),
         })
     return service
+
+
+def _ensure_may_record_service(actor):
+    if not may_record_service(actor):
+        raise NotAllowed(_("只有中队长可以登记送达"))
+
+
+def _earlier_service(case, document, client_uuid):
+    """The service recorded before for ``client_uuid`` on ``case`` (its event names it), read with the case row
+    locked: of two sends at once, the second waits for the first and finds it."""
+    event = workflow.earlier_submission(case, "record_service", client_uuid) if client_uuid else None
+    if event is None:
+        return None
+    if event.payload.get("document") != document.number:
+        raise Conflict(_("该编号（client_uuid）已用于另一条内容不同的记录"))
+    service = ServiceRecord.objects.select_related("receipt").get(receipt__number=event.payload["receipt"])
+    service.replayed = True
+    return service
+
+
+# What record_signature names a field, as the service form calls it.
+_SIGNATURE_FIELDS = {"signer_name": "recipient_name", "file": "recipient_signature", "sha256": "recipient_signature",
+                     "role": "recipient_signature", "officer": "recipient_signature"}
+
+
+def record_service_with_evidence(*, document_id, actor, client_uuid, drawn_signature=None, refused=False,
+                                 photos=None, now=None, **service):
+    """A service recorded from the case page's form, with what the form itself carries: the recipient's signature
+    drawn in it (``drawn_signature``: ``{"png", "sha256"}``) or the recipient's refusal to sign before the witness
+    (``refused`` with ``service["witness_name"]``; 民事诉讼法 第89条 makes that 留置送达, which record_service
+    checks), and photo files (``photos``: ``{"evidence_photo": upload, "consent_photo": upload}``).
+
+    The signature (kept as evidence, documents.signatures), the photos and the service are recorded together or not
+    at all: a form refused for any field leaves nothing behind. ``client_uuid`` is the form's: sent twice, the second
+    returns the first's service and stores nothing.
+    """
+    _ensure_may_record_service(actor)
+    now = now or timezone.now()
+    with transaction.atomic():
+        document, case = _locked_case_of(document_id, actor)
+        if (earlier := _earlier_service(case, document, client_uuid)) is not None:
+            return earlier
+        if drawn_signature is not None or refused:
+            service["recipient_signature"] = _recipient_signature(
+                case, actor, signer_name=service.get("recipient_name", ""), drawn_signature=drawn_signature,
+                refused=refused, witness_name=service.get("witness_name", ""), now=now).client_uuid
+        for field, upload in (photos or {}).items():
+            service[field] = store_uploaded_photo(case=case, actor=actor, upload=upload, stage=PhotoStage.NOTICE).pk
+        return record_service(document_id=document.pk, actor=actor, client_uuid=client_uuid, now=now, **service)
+
+
+def _recipient_signature(case, actor, *, signer_name, drawn_signature, refused, witness_name, now):
+    drawn = drawn_signature if not refused else None
+    try:
+        signature, _created = record_signature(
+            case_id=case.pk, actor=actor, client_uuid=uuid.uuid4(), role=Signature.Role.RECIPIENT,
+            signer_name=signer_name, drawn_at=now, png=drawn["png"] if drawn else None,
+            sha256=drawn["sha256"] if drawn else "", refused=refused, witness_name=witness_name, now=now)
+    except InvalidInput as error:
+        fields = {}
+        for name, messages in error.fields.items():
+            fields.setdefault(_SIGNATURE_FIELDS.get(name, name), []).extend(messages)
+        raise InvalidInput(error.message, fields=fields) from None
+    return signature
 
 
 def _serving_officers(case, actor, client_uuids):
@@ -354,8 +441,7 @@ def _serving_officers(case, actor, client_uuids):
 def record_postal_receipt(*, service_id, actor, receipt_date, now=None):
     """The return receipt of a posted document came back: its date is the day service took effect (民事诉讼法
     第91条). Recorded once; the database refuses to change it afterwards."""
-    if actor.role != Role.SUPERVISOR:
-        raise NotAllowed(_("只有中队长可以登记送达"))
+    _ensure_may_record_service(actor)
     now = now or timezone.now()
     with transaction.atomic():
         service = (ServiceRecord.objects.for_jurisdiction(actor.jurisdiction_id).select_related("document")

@@ -10,10 +10,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from documents.choices import DocumentKind
+from documents.services import record_service
 from patrol.models import ApiToken
 from patrol import workflow
 from patrol.choices import CampaignStatus
 from patrol.models import Campaign, Notice
+from tests.documents.conftest import issue
 from tests.factories import finding
 from tests.routes import routes
 from patrol import kpis
@@ -41,6 +44,9 @@ PAGES = {
     "case-action": ("POST", {"supervisor"}, 302, True),
     "notice-print": ("GET", EVERYONE, 200, True),
     "case-sign": ("GET", {"inspector", "supervisor"}, 200, True),  # those who take signatures in the field
+    # 送达 from the case page: the supervisor's, as the API's (documents.services.SERVICE_ROLES).
+    "case-document-service": ("POST", {"supervisor"}, 302, True),
+    "case-service-receipt-date": ("POST", {"supervisor"}, 302, True),
     "settings": ("GET", EVERYONE, 200, False),
     "settings-language": ("POST", EVERYONE, 302, False),
     "settings-token-create": ("POST", EVERYONE, 302, False),
@@ -100,7 +106,13 @@ def world(settings, tmp_path, users, jurisdiction):
     summary.refresh_from_db()
     token, _key = ApiToken.issue(users["supervisor"], "矩阵")
     tuban_batch = TubanBatch.objects.create(jurisdiction=jurisdiction, name="矩阵批次")
+    # Two documents to serve: one not served yet, one posted and waiting for its return receipt.
+    unserved = issue(noticed, DocumentKind.REMINDER, users["supervisor"], deadline=today + timedelta(days=30))
+    posted = record_service(document_id=issue(noticed, DocumentKind.REMINDER, users["supervisor"],
+                                              deadline=today + timedelta(days=30)).pk,
+                            actor=users["supervisor"], method="post", served_on=today, tracking_number="1180123")
     return {"case": case, "noticed": noticed, "notice": notice, "campaign": campaign,
+            "unserved": unserved, "posted": posted,
             "summary": summary, "token": token, "tuban_batch": tuban_batch,
             "tuban_village": jurisdiction.villages.order_by("name").first()}
 
@@ -113,6 +125,10 @@ def _request(client, name, world):
         "case-action": ([case.pk, "file"], {"legal_basis": "planning_art65", "note": "立案", "version": case.version}),
         "notice-print": ([world["noticed"].pk, world["notice"].pk], None),
         "case-sign": ([case.pk], None),
+        "case-document-service": ([world["noticed"].pk, world["unserved"].pk], {
+            "method": "left_at_premises", "served_on": timezone.localdate().isoformat(), "witness_name": "村委会主任"}),
+        "case-service-receipt-date": ([world["noticed"].pk, world["posted"].pk],
+                                      {"receipt_date": timezone.localdate().isoformat()}),
         "settings-language": ([], {"language": "zh-hans"}),
         "settings-token-create": ([], {"name": "matrix"}),
         "settings-token-revoke": ([world["token"].pk], {}),

@@ -1,10 +1,48 @@
-"""Filters for enforcement documents: dates and numbers written the Chinese way."""
+"""Filters for enforcement documents: dates and numbers written the Chinese way; and the service form that the
+case page shows under each issued document not yet served."""
+import uuid
 from datetime import date, datetime
 
 from django import template
 from django.utils import timezone
 
+from documents.choices import ElectronicChannel, RecipientRelation
+from documents.services import may_record_service
+from documents.signatures import signature_choices
+from patrol.choices import ServiceMethod
+
 register = template.Library()
+
+
+@register.inclusion_tag("documents/_service_form.html", takes_context=True)
+def service_form(context, step_document):
+    """The 记录送达 form of a document on the case page's step line (``step_document``: patrol.steps.StepDocument),
+    for a user who may record service, while the document has no effective service; and a form for the receipt date
+    of each posted service still waiting for it. After a refused submission (``failed_service`` is this document)
+    the form opens again with what was sent and the errors beside their fields."""
+    request, case = context["request"], context["case"]
+    document = step_document.document
+    if (not step_document.needs_service or step_document.effective_on is not None
+            or not may_record_service(request.user)):
+        return {"show": False}
+    failed = context.get("failed_service") == document.pk
+    data = request.POST if failed else {}
+    # The case's signatures not yet placed, read once for every form of the page.
+    if not hasattr(case, "_service_signature_choices"):
+        case._service_signature_choices = signature_choices(case)
+    choices = case._service_signature_choices
+    return {
+        "show": True, "case": case, "document": document, "request": request,
+        "csrf_token": context.get("csrf_token"), "today": context.get("today") or timezone.localdate(),
+        "pending": [service for service in step_document.services if service.pending],
+        "open": failed, "data": data, "errors": context.get("service_errors", {}) if failed else {},
+        # Nothing is stored when a form is refused: sent again after a correction, it keeps its client_uuid.
+        "client_uuid": data.get("client_uuid") or uuid.uuid4(),
+        "method": data.get("method") or ServiceMethod.IN_PERSON,
+        "methods": ServiceMethod.choices, "relations": RecipientRelation.choices, "channels": ElectronicChannel.choices,
+        "recipient_signatures": choices["recipient_signatures"], "officer_signatures": choices["officer_signatures"],
+        "officers_selected": data.getlist("officer_signatures") if failed else [],
+    }
 
 DIGITS = "〇一二三四五六七八九"
 
