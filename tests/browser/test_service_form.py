@@ -18,6 +18,15 @@ from tests.factories import finding
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+# How many pixels of a canvas hold ink.
+INKED = """(canvas) => {
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let inked = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) inked += 1;
+  return inked;
+}"""
+
+
 def issued_order(users):
     """A filed case of 王五 with its rectification order issued, not served yet."""
     case, _ = workflow.report_finding(actor=users["inspector"], **finding(party_name="王五", address="村东头12号"))
@@ -49,7 +58,7 @@ def test_in_person_service_signed_with_a_finger_on_the_case_page_prints_the_sign
     assert not ServiceRecord.objects.exists()
 
     assert page.input_value(f"{form} input[name=recipient_name]") == "王五"
-    page.select_option(f"{form} select[name=recipient_relation]", "party")
+    page.select_option(f"{form} select[name=recipient_relation]", "")
     canvas = page.locator(f"{form} canvas.signature-pad")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
@@ -59,6 +68,15 @@ def test_in_person_service_signed_with_a_finger_on_the_case_page_prints_the_sign
     assert page.locator(f"{form} .service-signature .field-error").count() == 0  # signed: the message goes
     screenshot(page, "service-form-phone-360")
 
+    # Sent without the recipient's relation: refused beside that field, nothing stored, the drawing still there.
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector(f"{form}[open] .field-error")
+    page.wait_for_load_state("load")
+    assert "此项为必填项" in page.locator(f"{form} select[name=recipient_relation] + .field-error").inner_text()
+    assert not (ServiceRecord.objects.exists() or Signature.objects.exists())
+    assert page.locator(f"{form} canvas.signature-pad").evaluate(INKED) > 200
+
+    page.select_option(f"{form} select[name=recipient_relation]", "party")
     page.click(f"{form} button[type=submit]")
     page.wait_for_selector(".messages .success")
     assert "已登记送达" in page.locator(".messages .success").inner_text()
