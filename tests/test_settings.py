@@ -37,6 +37,9 @@ def test_production_collects_the_static_files_with_hashed_names(tmp_path):
                         STATIC_ROOT=str(tmp_path))
     assert result.returncode == 0, result.stderr[-3000:]
     manifest = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    # Readable by all: the image collects them as root and serves them as the user xuncha (not 0o640 as evidence).
+    unreadable = [str(p) for p in tmp_path.rglob("*") if not p.stat().st_mode & 0o004]
+    assert unreadable == [], unreadable[:5]
     for name in ("js/field.js", "js/map.js", "vendor/leaflet.markercluster/leaflet.markercluster.js",
                  "leaflet/leaflet.js"):
         assert (tmp_path / manifest[name]).exists() and (tmp_path / (manifest[name] + ".gz")).exists(), name
@@ -45,6 +48,17 @@ def test_production_collects_the_static_files_with_hashed_names(tmp_path):
     assert "./field/" + manifest["js/field/outbox.js"].rsplit("/", 1)[1] in imports
     assert "./config." + manifest["js/config.js"].split("config.", 1)[1] in imports
     assert all(re.search(r"\.[0-9a-f]{12}\.js$", target) for target in imports), imports
+
+
+def test_production_answers_the_health_check_over_http_and_redirects_the_rest():
+    """The compose file's health check and the proxy's port-80 server ask /healthz over plain HTTP: a redirect to
+    HTTPS would be no answer (seen when docker-compose.yml first ran, #16). The database is down here: 503."""
+    script = ("from django.test import Client; c = Client(); h = c.get('/healthz'); r = c.get('/login/'); "
+              "print(h.status_code, r.status_code, r.get('Location'))")
+    result = run_manage("shell", "-c", script, SECRET_KEY=secrets.token_urlsafe(60), ALLOWED_HOSTS="testserver",
+                        DATABASE_URL="postgis://postgres@127.0.0.1:1/none")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.splitlines()[-1].split() == ["503", "301", "https://testserver/login/"]
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -18,6 +18,9 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "config.staticfiles.StaticFil
 # HTTPS everywhere; behind a proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+# Except the health check: the container's own check and the proxy's plain-HTTP server ask over HTTP, and a redirect to
+# HTTPS is not an answer (docker-compose.yml, deploy/nginx.conf; found by scripts/compose-check.sh).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
