@@ -58,7 +58,9 @@ function drain() {
 if (app) {
   form = setUpFindingForm({ saved: () => render().then(() => { app.dataset.saved = String(Number(app.dataset.saved || 0) + 1); drain(); }) });
   setUpPatrols({ changed: () => { render(); drain(); } });
-  setUpCases({ saved: () => render().then(() => { renderCases(); drain(); }) });
+  // records.js is loaded the first time a record is opened (not on the first load of the page).
+  setUpCases({ saved: () => render().then(() => { renderCases(); drain(); }),
+               records: () => import("./field/records.js") });
   $("btn-nearby").addEventListener("click", showNearbyCases);
 
   // The backoff is for a network that fails; the phone saying it is back online is the moment to try at once.

@@ -396,11 +396,15 @@ export function reapply(item, resend) {
 // --- on-site records (records.js: loaded the first time one is opened, kept by the service worker for offline) ------
 
 let recordSaved = null;  // setUpCases' ``saved``
+// setUpCases' ``loadRecords``: the entry module imports records.js, not this one. records.js imports this module,
+// and an import back from here would be a cycle that collectstatic's hashed names (ManifestStaticFilesStorage
+// rewrites every import to the file's hash) can never settle: "Max post-process passes exceeded".
+let loadRecords = null;
 
 // Open the form of ``action`` (record_inspection, record_interview) on the phone's copy of the case; ``editing``: a
 // record the server refused (400, 409), opened again to be corrected and sent anew.
 function openRecordForm(action, caseId, editing) {
-  return Promise.all([import("./records.js"), caseStore.get(caseId)]).then(([records, c]) => {
+  return Promise.all([loadRecords(), caseStore.get(caseId)]).then(([records, c]) => {
     if (!c) { toast(T.case_not_kept); return; }
     closeCase();
     records.openRecord(action, c, { editing: editing, saved: recordSaved });
@@ -410,9 +414,10 @@ function openRecordForm(action, caseId, editing) {
 export function editRecord(item) { return openRecordForm(item.action, item.case_id, item); }
 
 // ``saved(item)`` runs once a re-inspection or a record is in the outbox.
-export function setUpCases({ saved }) {
+export function setUpCases({ saved, records }) {
   if (!$("reinspect-list")) return;
   recordSaved = saved;
+  loadRecords = records;
   $("case-records").addEventListener("click", (event) => {
     const chosen = event.target.closest("button[data-record]");
     if (chosen && current) openRecordForm(chosen.dataset.record, current.caseId, null);
