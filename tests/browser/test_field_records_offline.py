@@ -178,6 +178,7 @@ def test_a_case_changed_while_offline_shows_in_words_and_the_record_goes_through
     page.wait_for_selector("#reapply-panel:not([hidden]) button:has-text('按现状重新提交笔录')")
     shown = page.inner_text("#reapply-panel")
     assert "当事人称下午在家" in shown and "东侧新建砖混结构房屋一间" in shown
+    assert "签名" not in page.inner_text("#reapply-panel .changes")  # the record's own signature is no change
     page.click("#reapply-panel button:has-text('按现状重新提交笔录')")
     page.wait_for_selector("#field-app[data-sent='1']", state="attached", timeout=30000)
     page.wait_for_selector("#queue-count[data-count='0']")
@@ -218,6 +219,44 @@ def test_a_record_the_procedure_refuses_is_said_in_words_and_is_corrected_and_se
     event = records(case).get()
     assert event.note == "东侧新建砖混结构房屋一间，已砌至二层"
     assert Signature.objects.filter(case=case, role="party").count() == 1  # the same signature, not a second
+
+
+def test_an_interview_with_the_partys_refusal_before_a_witness_is_recorded_with_its_questions_and_answers(
+        new_page, world):
+    case = world.case("TST", Status.FILED)
+    Case.objects.filter(pk=case.pk).update(party_name="张三")
+    supervisor = world.user("TST", Role.SUPERVISOR)
+    page = phone(new_page)
+    open_field_online_then_reload_offline(page, "m_TST_inspector", case)
+    open_record_form(page, case, action="record_interview")
+    assert page.is_hidden("#record-facts") and page.input_value("#record-interviewee") == "张三"
+    page.check(f"#record-officers input[value='{supervisor.pk}']")
+    page.fill("#record-relation", "当事人（房屋所有人）")
+    page.click("#record-add-question")
+    assert page.locator("#record-questions li").count() == 4
+    answers = [("房屋是谁建的？", "我自己建的，去年开始盖"), ("有没有办理乡村建设规划许可证？", "没有办")]
+    for n, (question, answer) in enumerate(answers):
+        page.locator(".record-q").nth(n).fill(question)
+        page.locator(".record-a").nth(n).fill(answer)
+    page.check("#record-form input[name=party][value=refused]")
+    assert page.is_hidden("#record-party-pad") and "见证人" in page.inner_text("#record-missing")
+    page.fill("#record-witness", "李四（村委会主任）")
+    page.wait_for_selector("#record-missing.ready")
+    screenshot(page, "field-interview-form-offline-360")
+    page.click("#record-save")
+    page.wait_for_selector("#queue-count[data-count='1']")
+    assert "0 个签名" in page.inner_text("#queue-list")
+
+    back_online(page)
+    page.wait_for_selector("#field-app[data-sent='1']", state="attached", timeout=30000)
+    page.wait_for_selector("#queue-count[data-count='0']")
+    event = CaseEvent.objects.get(case=case, action="record_interview")
+    assert (event.payload["refused"], event.payload["witness"], event.payload["questions"]) == (
+        True, "李四（村委会主任）", 2)
+    record = case.documents.get(kind=DocumentKind.INTERVIEW_RECORD)
+    assert record.content["questions"] == [{"q": q, "a": a} for q, a in answers]
+    assert record.content["interviewee"] == {"name": "张三", "relation": "当事人（房屋所有人）"}
+    assert not Signature.objects.filter(case=case).exists()  # a refusal is no drawing
 
 
 def test_the_record_form_reads_in_english(new_page, world):

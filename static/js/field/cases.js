@@ -305,14 +305,14 @@ function save(event, saved) {
   });
 }
 
-// --- a re-inspection the server refused because the case changed (412) ---------------------------------------------
+// --- a re-inspection or record the server refused because the case changed (412) ------------------------------------
 
-// What happened to the case after the version the phone read ("id-version" in its ETag), but not the photos of the
-// re-inspection itself.
+// What happened to the case after the version the phone read ("id-version" in its ETag), but not the evidence sent
+// before the action itself (the re-inspection's photos, the record's signatures).
 function changesSince(etag, events) {
   const match = /-(\d+)"$/.exec(etag || "");
   const seen = match ? Number(match[1]) : 0;
-  return events.filter((e) => e.seq > seen && e.action !== "add_photo");
+  return events.filter((e) => e.seq > seen && e.action !== "add_photo" && e.action !== "add_signature");
 }
 
 // What the inspector recorded, in one line beside the case as it is now.
