@@ -16,7 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from disclosure.models import PublishedDecision
-from documents.legal import ARTICLE_TEXTS, VIOLATIONS, remedies_content
+from documents.legal import ARTICLE_TEXTS, MEASURES, VIOLATIONS, remedies_content
 from gis.models import Jurisdiction, Village
 from patrol.choices import FIELD_ROLES, LEGAL_BASIS_RULES, LegalBasis
 from patrol.models import User
@@ -123,7 +123,7 @@ def legal_bases(jurisdiction):
         law, article, violation = VIOLATIONS[code]
         bases.append(Basis(code, str(LegalBasis(code).label), rule.articles, f"{law}{article}（{violation}）",
                            ARTICLE_TEXTS.get(code, []), rule.route,
-                           f"对{violation}的行为，依照{rule.articles}责令停止建设、限期改正或者限期拆除"))
+                           f"对{violation}的行为，依照{rule.articles}{MEASURES[code]}"))
     return bases
 
 

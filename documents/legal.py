@@ -12,20 +12,31 @@ PLANNING_LAW = "《中华人民共和国城乡规划法》"
 LAND_LAW = "《中华人民共和国土地管理法》"
 COERCION_LAW = "《中华人民共和国行政强制法》"
 
-# basis: (the law, the article broken, the violation as the law words it)
+# basis: (the law, the article broken, the violation in the words of the article the decision is made under)
+# The words were checked against the texts of 城乡规划法 (2019年4月23日第二次修正) and 土地管理法 (2019年8月26日修正).
 VIOLATIONS = {
-    # 第41条: building in a township or village planning area needs a 乡村建设规划许可证.
+    # 第41条: building in a township or village planning area needs a 乡村建设规划许可证; the words are 第65条's.
     LegalBasis.PLANNING_ART65: (PLANNING_LAW, "第四十一条",
-                                "未取得乡村建设规划许可证或者未按照乡村建设规划许可证的规定进行建设"),
-    # 第40条: building in a city or town planning area needs a 建设工程规划许可证.
+                                "未依法取得乡村建设规划许可证或者未按照乡村建设规划许可证的规定进行建设"),
+    # 第40条: building in a city or town planning area needs a 建设工程规划许可证; the words are 第64条's.
     LegalBasis.PLANNING_ART64: (PLANNING_LAW, "第四十条",
                                 "未取得建设工程规划许可证或者未按照建设工程规划许可证的规定进行建设"),
-    # 第62条: a rural household builds its one house on land approved for it.
-    LegalBasis.LAND_ART78: (LAND_LAW, "第六十二条", "未经批准非法占用土地建设住宅"),
+    # 第62条: a rural household builds its one house on land approved for it; the words are 第78条's.
+    LegalBasis.LAND_ART78: (LAND_LAW, "第六十二条", "未经批准或者采取欺骗手段骗取批准，非法占用土地建住宅"),
+}
+
+# What the article decided under lets the body order, as the 事前 page lists its duties: in the article's words
+# (第64条's shortened: it also sets the fines, which this software does not decide).
+MEASURES = {
+    LegalBasis.PLANNING_ART65: "责令停止建设、限期改正；逾期不改正的，可以拆除",
+    LegalBasis.PLANNING_ART64: "责令停止建设、限期改正或者限期拆除",
+    LegalBasis.LAND_ART78: "责令退还非法占用的土地，限期拆除在非法占用的土地上新建的房屋",
 }
 
 # The articles each basis decides under, in the law's words, for readers who have not the law at hand (the public
-# page of 执法公示 prints them beside LEGAL_BASIS_RULES' citation). Always Chinese, as the law is.
+# page of 执法公示 prints them beside LEGAL_BASIS_RULES' citation). Always Chinese, as the law is; a new paragraph
+# (款) of an article is a new line. Checked word for word against the texts of 城乡规划法 (2019年4月23日第二次修正)
+# and 土地管理法 (2019年8月26日第三次修正) as published in the national database of laws.
 ARTICLE_TEXTS = {
     LegalBasis.PLANNING_ART65: [
         ("《中华人民共和国城乡规划法》第六十五条",
@@ -44,7 +55,7 @@ ARTICLE_TEXTS = {
     LegalBasis.LAND_ART78: [
         ("《中华人民共和国土地管理法》第七十八条",
          "农村村民未经批准或者采取欺骗手段骗取批准，非法占用土地建住宅的，由县级以上人民政府农业农村主管部门责令退还"
-         "非法占用的土地，限期拆除在非法占用的土地上新建的房屋。超过省、自治区、直辖市规定的标准，多占的土地以非法占用"
+         "非法占用的土地，限期拆除在非法占用的土地上新建的房屋。\n超过省、自治区、直辖市规定的标准，多占的土地以非法占用"
          "土地论处。"),
         ("《中华人民共和国土地管理法》第八十三条",
          "依照本法规定，责令限期拆除在非法占用的土地上新建的建筑物和其他设施的，建设单位或者个人必须立即停止施工，"

@@ -57,6 +57,12 @@ def test_the_before_page_is_public_and_names_the_body_its_officers_its_law_and_r
     assert "乡、镇人民政府责令停止建设、限期改正；逾期不改正的，可以拆除" in html
     assert "《中华人民共和国土地管理法》第八十三条" in html
     assert "城乡规划法》第六十八条" not in html  # not a basis this jurisdiction uses
+    # In the law's words: 第七十八条's two paragraphs (款) on two lines; each basis's duty as its article words it.
+    assert "限期拆除在非法占用的土地上新建的房屋。<br>超过省、自治区、直辖市规定的标准" in html
+    assert ("对未经批准或者采取欺骗手段骗取批准，非法占用土地建住宅的行为，依照《中华人民共和国土地管理法》第七十八条、"
+            "第八十三条责令退还非法占用的土地，限期拆除在非法占用的土地上新建的房屋") in html
+    assert ("对未依法取得乡村建设规划许可证或者未按照乡村建设规划许可证的规定进行建设的行为，依照《中华人民共和国城乡规划法》"
+            "第六十五条责令停止建设、限期改正；逾期不改正的，可以拆除") in html
     assert "测试县人民政府" in html and "测试县人民法院" in html
     assert "<script" not in html and " style=" not in html  # nothing the CSP would refuse
     assert "default-src 'self'" in response["Content-Security-Policy"]

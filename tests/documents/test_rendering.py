@@ -23,9 +23,9 @@ KINDS = {
     K.FILING_APPROVAL: ({"officers": OFFICERS}, {}, ["第四十一条", "第六十五条", "同意立案"]),
     K.INSPECTION_RECORD: ({"officers": OFFICERS, "started_at": "2026-03-03T09:00:00+08:00",
                            "ended_at": "2026-03-03T09:40:00+08:00", "photo_count": 6},
-                          {}, ["第五十五条", "15010012345", "15010054321", "拍摄现场照片六张"]),
+                          {}, ["行政处罚法》第四十三条、第四十五条、第五十五条", "15010012345", "15010054321", "拍摄现场照片六张"]),
     K.INTERVIEW_RECORD: ({"officers": OFFICERS, "questions": [{"q": "该房屋是谁建的？", "a": "是我建的。"}]}, {},
-                         ["第五十五条", "该房屋是谁建的", "15010012345"]),
+                         ["行政处罚法》第四十三条、第四十五条、第五十五条", "该房屋是谁建的", "15010012345"]),
     K.STOP_CONSTRUCTION_ORDER: ({}, {"deadline": DEADLINE}, ["第四十一条", "第六十五条", "立即停止建设"]),
     K.RECTIFICATION_ORDER: ({}, {"deadline": DEADLINE}, ["第四十一条", "第六十五条", "行政复议", "六十日内"]),
     K.INTENT_NOTICE: ({}, {}, ["第六十五条", "第六十四条", "陈述、申辩", "五个工作日内", "听证"]),
@@ -174,7 +174,7 @@ def test_a_decision_on_occupied_land_names_the_court_route_and_fifteen_days_to_s
                                   deadline=DEADLINE)
     text = flat(pdf_text(document.pdf.open("rb").read(), tmp_path))
     assert "《中华人民共和国土地管理法》第七十八条、第八十三条" in text
-    assert "未经批准非法占用土地建设住宅" in text
+    assert "未经批准或者采取欺骗手段骗取批准，非法占用土地建住宅" in text  # 土地管理法 第78条's words
     assert "十五日内向有管辖权的人民法院提起行政诉讼" in text
     assert "申请人民法院强制执行" in text
 
