@@ -1,5 +1,6 @@
-"""In Chromium with JavaScript disabled, on a 360 px phone: the public 执法公示 pages read and search without
-script, nothing is wider than the screen, and the flowchart is drawn (screenshots in test-artifacts/)."""
+"""In Chromium with JavaScript disabled, on a 360 px phone: the public 执法公示 pages read, page and search without
+script, nothing is wider than the screen, the flowchart is drawn, and the app's CSP refuses nothing (screenshots in
+test-artifacts/)."""
 import pytest
 
 from disclosure import services
@@ -31,8 +32,12 @@ def no_wider_than_the_screen(page):
     return max(widths) <= PHONE["width"] + 0.5, max(widths)
 
 
-def test_the_public_pages_work_without_javascript_on_a_phone(new_page, published):
+def test_the_public_pages_work_without_javascript_on_a_phone(new_page, published, monkeypatch):
+    monkeypatch.setattr("disclosure.views.PAGE_SIZE", 2)  # the live server runs in this process
     page = new_page(viewport=PHONE, java_script_enabled=False)
+    refused = []  # the browser reports what the app's CSP (config/settings/base.py) refused, script or not
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
     page.goto("/gongshi/TST/")
     assert page.locator("h1").inner_text().startswith("测试执法队")
     assert page.locator("svg.flowchart").bounding_box()["width"] <= PHONE["width"]
@@ -43,11 +48,21 @@ def test_the_public_pages_work_without_javascript_on_a_phone(new_page, published
 
     page.click("nav.mainnav >> text=事后公开")
     page.wait_for_url("**/gongshi/TST/decisions/")
-    assert page.locator("ol.decision-list > li").count() == 3
-    assert "张某某" in page.content() and "欧阳某某" in page.content() and "13912345678" not in page.content()
+    assert page.locator("ol.decision-list > li").count() == 2  # two a page here, newest first
+    assert "欧阳某某" in page.content() and "13912345678" not in page.content()
     ok, widest = no_wider_than_the_screen(page)
     assert ok, widest
     screenshot(page, "disclosure-decisions-360")
+    # The pages are links: 下一页, then 上一页 back.
+    page.click("nav.pager >> text=下一页")
+    page.wait_for_url("**/decisions/?after=*")
+    assert page.locator("ol.decision-list > li").count() == 1 and "宏达建材有限公司" in page.content()
+    ok, widest = no_wider_than_the_screen(page)
+    assert ok, widest
+    screenshot(page, "disclosure-decisions-page2-360")
+    page.click("nav.pager >> text=上一页")
+    page.wait_for_url("**/decisions/?before=*")
+    assert page.locator("ol.decision-list > li").count() == 2 and "张某某" in page.content()
 
     # The search is a plain GET form: no script needed.
     page.select_option("#id_kind", K.RECTIFICATION_ORDER)
@@ -61,3 +76,4 @@ def test_the_public_pages_work_without_javascript_on_a_phone(new_page, published
     page.wait_for_url("**/decisions/?*year=2026*")
     assert page.locator("ol.decision-list > li").count() == 2
     screenshot(page, "disclosure-search-360")
+    assert not refused, refused

@@ -94,6 +94,27 @@ def test_the_decisions_are_public_masked_and_only_the_jurisdictions_own(client, 
     assert theirs.number in other and decision.number not in other and "赵某某" in other
 
 
+def test_no_phone_or_id_number_on_any_public_page_but_the_bodys_phone_and_the_officers_certificates(client, users,
+                                                                                                     published):
+    """Every public page scanned for phone and ID numbers (disclosure.masking.PERSONAL_NUMBER): the only ones are
+    what the 事前 page must show — the body's public phone and its officers' 执法证号 — never the parties' numbers
+    nor the officers' own phones."""
+    for role in ("inspector", "inspector2", "supervisor"):
+        type(users[role]).objects.filter(pk=users[role].pk).update(phone=f"1390000000{len(role)}")
+    jurisdiction = users["supervisor"].jurisdiction
+    allowed = {jurisdiction.public_phone, *(users[role].certificate_number
+                                           for role in ("inspector", "inspector2", "supervisor", "leader", "legal"))}
+    pages = [get(client, "disclosure-before"), get(client, "disclosure-decisions"),
+             get(client, "disclosure-decisions", year=2026, kind=K.ENFORCEMENT_DECISION),
+             get(client, "disclosure-feed")]
+    found = []
+    for response in pages:
+        assert response.status_code == 200
+        found.append({match.group(0) for match in PERSONAL_NUMBER.finditer(text_of(response))})
+        assert found[-1] <= allowed, (response.request["PATH_INFO"], found[-1] - allowed)
+    assert jurisdiction.public_phone in found[0]  # the scan sees a phone number where there is one
+
+
 def test_the_feed_is_atom_masked_and_per_jurisdiction(client, published):
     (decision, enforcement), theirs = published
     response = get(client, "disclosure-feed")
