@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from documents.choices import DocumentKind
 from documents.models import Signature
@@ -16,6 +15,7 @@ from patrol import workflow
 from patrol.choices import Role, Status
 from patrol.models import CaseEvent
 from tests.api.dataset import World
+from tests.api.test_field_store_api import api
 from tests.documents.test_signatures import drawn_png
 from tests.factories import UserFactory
 
@@ -26,12 +26,6 @@ pytestmark = pytest.mark.django_db
 def world(jurisdiction, other_jurisdiction, settings, tmp_path, reused_renderings):
     settings.MEDIA_ROOT = tmp_path
     return World({"TST": jurisdiction, "OTH": other_jurisdiction})
-
-
-def api(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def sign(user, case, role="party", seed=0, **fields):

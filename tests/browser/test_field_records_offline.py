@@ -17,7 +17,8 @@ from patrol.choices import Role, Status
 from patrol.models import Case, CaseEvent, User
 from tests.api.dataset import World
 from tests.browser.conftest import ARTIFACTS, screenshot, sign_in
-from tests.browser.test_field_reinspect_offline import HERE, back_online, open_field_online_then_reload_offline, phone
+from tests.browser.test_field_reinspect_offline import (HERE, back_online, lose_first_answer,
+                                                        open_field_online_then_reload_offline, phone)
 from tests.browser.test_signature import touch_path
 from tests.documents.test_signatures import dark_share
 
@@ -108,16 +109,7 @@ def test_an_inspection_record_signed_on_the_phone_offline_is_recorded_once_with_
     assert not records(case).exists() and not Signature.objects.filter(case=case).exists()
 
     # The first answer to the record is lost on the way back: the server recorded it, the phone did not hear.
-    lost = []
-
-    def lose_first_answer(route):
-        response = route.fetch()
-        if not lost:
-            lost.append(response.status)
-            route.abort()
-        else:
-            route.fulfill(response=response)
-    page.route("**/actions/record_inspection/", lose_first_answer)
+    lost = lose_first_answer(page, "**/actions/record_inspection/")
     online_again = timezone.now()
     back_online(page)
     page.wait_for_timeout(5000)  # the outbox's backoff after a lost answer (4 s)

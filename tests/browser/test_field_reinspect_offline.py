@@ -72,6 +72,22 @@ def record_reinspection(page, case, result, note, photos=()):
     page.wait_for_selector("#queue-count[data-count='1']")
 
 
+def lose_first_answer(page, pattern):
+    """The server's first answer to ``pattern`` is lost on the way back (the request went through); the statuses of the
+    answers lost are in the list returned."""
+    lost = []
+
+    def answer(route):
+        response = route.fetch()
+        if not lost:
+            lost.append(response.status)
+            route.abort()
+        else:
+            route.fulfill(response=response)
+    page.route(pattern, answer)
+    return lost
+
+
 def back_online(page):
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
@@ -111,16 +127,7 @@ def test_a_reinspection_recorded_offline_with_a_photo_is_recorded_exactly_once(n
     assert CaseEvent.objects.filter(case=case, action="reinspect").count() == before
 
     # The first answer to the action is lost on the way back: the server recorded it, the phone did not hear.
-    lost = []
-
-    def lose_first_answer(route):
-        response = route.fetch()
-        if not lost:
-            lost.append(response.status)
-            route.abort()
-        else:
-            route.fulfill(response=response)
-    page.route("**/actions/reinspect/", lose_first_answer)
+    lost = lose_first_answer(page, "**/actions/reinspect/")
     back_online(page)
     page.wait_for_timeout(5000)  # the outbox's backoff after a lost answer (4 s)
     page.evaluate("window.dispatchEvent(new Event('online'))")
