@@ -92,11 +92,11 @@ class DocumentSerializer(serializers.ModelSerializer):
     def get_pdf_url(self, document) -> str:
         return pdf_url(document)
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field(serializers.DateField(allow_null=True))
     def get_effective_on(self, document):
         return document_selectors.effective_on(document)
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field(serializers.DateField(allow_null=True))
     def get_deadline_on(self, document):
         return document_selectors.deadline_on(document)
 

@@ -15,7 +15,7 @@ from rest_framework_gis.fields import GeometryField
 
 from patrol import procedure, workflow
 from patrol.presentation import event_label
-from patrol.choices import Category, LocationSource, NoticeKind, PhotoStage, Resolution, Stage, Structure, status_label
+from patrol.choices import Category, LegalBasis, LocationSource, NoticeKind, PhotoStage, Resolution, Stage, Structure, status_label
 from patrol.inputs import BoundedDateTimeField, PointField, ServiceMethodField, enum_schema, no_bidi_controls
 from patrol.models import Case, CaseEvent, Notice, Photo, User
 from videos.models import Video
@@ -163,6 +163,8 @@ class CaseDetailSerializer(CaseListSerializer):
     available_actions = serializers.SerializerMethodField()
     clocks = serializers.SerializerMethodField()
     late = serializers.BooleanField(read_only=True)
+    # Blank until 立案 names the article: said so in the schema (read-only model fields lose the blank there).
+    legal_basis = serializers.ChoiceField(choices=LegalBasis.choices, allow_blank=True, read_only=True)
 
     class Meta(CaseListSerializer.Meta):
         fields = CaseListSerializer.Meta.fields + [
