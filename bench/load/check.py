@@ -25,7 +25,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
+from django.core.files.storage import default_storage  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 
 from patrol.models import Case, CaseEvent, Photo  # noqa: E402
@@ -115,11 +115,10 @@ def main():
     photo_counts = {str(k): n for k, n in Photo.objects.filter(client_uuid__in=photo_keys)
                     .values_list("client_uuid").annotate(n=Count("pk")).values_list("client_uuid", "n")}
     lags = []
-    media = Path(settings.MEDIA_ROOT)
     for uploaded_at, thumbnail in photos.exclude(NO_THUMBNAIL).values_list("uploaded_at", "thumbnail"):
-        path = media / thumbnail
-        if path.exists():
-            lags.append(path.stat().st_mtime - uploaded_at.timestamp())
+        # The file's time on the disk, or the object's LastModified in the bucket.
+        if default_storage.exists(thumbnail):
+            lags.append(default_storage.get_modified_time(thumbnail).timestamp() - uploaded_at.timestamp())
     result["photos"] = {
         "accepted_by_clients": len(photo_keys),
         "present_once": sum(1 for k in photo_keys if photo_counts.get(k) == 1),
@@ -131,6 +130,9 @@ def main():
                             "p99": percentile(lags, 99), "max": max(lags) if lags else None,
                             "mean": statistics.fmean(lags) if lags else None},
     }
+
+    if os.environ.get("S3_ENDPOINT_URL"):
+        result["photos"]["bucket"] = bucket_check(photos)
 
     # Summary emails: every recorded delivery of a summary sent, and received by the sink exactly once.
     received = collections.Counter()
@@ -157,6 +159,24 @@ def main():
     }
     (out / "check.json").write_text(json.dumps(result, indent=1, default=str))
     print(json.dumps(result, indent=1, default=str)[:3000])
+
+
+def bucket_check(load_photos):
+    """Every photo of the load in the bucket once (one version: never written twice), and no object under photos/
+    that no photo names (a file stored by a request whose row was then rolled back)."""
+    client = default_storage.connection.meta.client
+    bucket = default_storage.bucket_name
+    versions = collections.Counter()
+    for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix="photos/"):
+        for version in page.get("Versions", []):
+            versions[version["Key"]] += 1
+    names = set(load_photos.values_list("file", flat=True))
+    every_photo = set(Photo.objects.values_list("file", flat=True))
+    return {"once": sum(1 for n in names if versions[n] == 1),
+            "missing": sorted(n for n in names if versions[n] == 0),
+            "more_than_one_version": sorted(n for n in names if versions[n] > 1),
+            "unreferenced": sum(1 for key in versions if key not in every_photo),
+            "objects": len(versions)}
 
 
 if __name__ == "__main__":

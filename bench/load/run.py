@@ -40,6 +40,14 @@ def parse_args():
     parser.add_argument("--seed-cases", type=int, default=50_000, help="synthetic cases for volume (seed_demo --cases)")
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument("--web-nodes", type=int, default=1,
+                        help="gunicorn nodes; more than one puts nginx on --web-port in front of them (scale-out)")
+    parser.add_argument("--workers", type=int, default=1, help="Celery worker processes (each --worker-concurrency)")
+    parser.add_argument("--object-store", action="store_true",
+                        help="files in a SeaweedFS bucket with object lock (S3_ENDPOINT_URL) instead of the disk")
+    parser.add_argument("--scale-out", action="store_true",
+                        help="the many-machines run of issue #16: 2 web nodes behind nginx, 2 workers, SeaweedFS, "
+                             "200 inspectors + 20 supervisors (each can still be set)")
     parser.add_argument("--fault", choices=["none", "pg-restart", "redis-stop", "worker-kill"], default="none")
     parser.add_argument("--fault-at", type=float, default=60, help="seconds into the load")
     parser.add_argument("--settle", type=float, default=420, help="longest wait for follow-up work after the load")
@@ -67,6 +75,13 @@ def wait_healthy(port, timeout=60):
 
 def main():
     args = parse_args()
+    if args.scale_out:
+        defaults = {"inspectors": 50, "supervisors": 10, "web_nodes": 1, "workers": 1, "web_workers": 4}
+        wanted = {"inspectors": 200, "supervisors": 20, "web_nodes": 2, "workers": 2, "web_workers": 3}
+        for key, value in wanted.items():
+            if getattr(args, key) == defaults[key]:
+                setattr(args, key, value)
+        args.object_store = True
     name = args.name or f"{'load' if args.fault == 'none' else args.fault}-{time.strftime('%Y%m%d-%H%M%S')}"
     out = ROOT / "var" / "bench" / name
     out.mkdir(parents=True, exist_ok=True)
@@ -74,7 +89,8 @@ def main():
         raise SystemExit(f"{LOCUST} is missing: python3 -m venv bench/.venv-load && "
                          "bench/.venv-load/bin/pip install -r bench/requirements.txt")
     stack = Stack(pg_port=args.pg_port, redis_port=args.redis_port, web_port=args.web_port, smtp_port=args.smtp_port,
-                  web_workers=args.web_workers, worker_concurrency=args.worker_concurrency, out_dir=out)
+                  web_workers=args.web_workers, worker_concurrency=args.worker_concurrency, out_dir=out,
+                  web_nodes=args.web_nodes)
 
     def on_signal(signum, frame):
         raise SystemExit(f"stopped by signal {signum}")
@@ -98,11 +114,17 @@ def run(stack, args, out):
     stack.psql("CREATE EXTENSION postgis")
     stack.start_redis()
     stack.start_smtp()
+    if args.web_nodes > 1:
+        # nginx is the peer of every request: the throttles count the client behind it (core.client_address).
+        stack.env["TRUSTED_PROXIES"] = "127.0.0.1"
     stack.note("own PostgreSQL, Redis and SMTP sink up; migrating and seeding")
     quiet = {"stdout": subprocess.DEVNULL}
     stack.manage("migrate", "-v0", **quiet)
+    if args.object_store:
+        stack.start_object_store()
+        stack.note(f"SeaweedFS up ({stack.seaweed.endpoint}), bucket with object lock and versioning")
     seed = ["seed_demo"] + (["--cases", str(args.seed_cases)] if args.seed_cases else [])
-    stack.manage(*seed, "-v0", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stack.manage(*seed, "-v0", stdout=subprocess.DEVNULL, stderr=open(out / "seed.log", "w"))
     stack.manage("collectstatic", "--noinput", "-v0", **quiet)
     stack.psql("ANALYZE")
     summary_campaigns = 12 if args.fault == "worker-kill" else 0
@@ -111,11 +133,12 @@ def run(stack, args, out):
                     "--summary-campaigns", str(summary_campaigns)], cwd=ROOT, env=stack.env, check=True)
     cases_total = stack.psql("SELECT count(*) FROM patrol_case").strip()
     stack.start_web()
-    stack.start_worker()
+    stack.start_worker(args.workers)
     stack.start_beat()
     wait_healthy(args.web_port)
-    stack.note(f"app up: gunicorn {args.web_workers} sync workers, celery worker concurrency "
-               f"{args.worker_concurrency}, beat; {cases_total} cases in the database")
+    nodes = f"{args.web_nodes} gunicorn nodes behind nginx" if args.web_nodes > 1 else "gunicorn"
+    stack.note(f"app up: {nodes}, {args.web_workers} sync workers each, {args.workers} celery worker(s) of "
+               f"concurrency {args.worker_concurrency}, beat; {cases_total} cases in the database")
 
     stack.spawn("monitor", [APP_PY, str(ROOT / "bench" / "load" / "monitor.py"), str(out / "monitor.jsonl"),
                             str(args.pg_port), str(args.redis_port), str(args.web_port), "2"])
@@ -183,8 +206,12 @@ def make_report(out):
              f"after {meta['load_after'][0]:.2f}/{meta['load_after'][1]:.2f}/{meta['load_after'][2]:.2f}",
              "",
              f"{args['inspectors']} inspectors + {args['supervisors']} supervisors for {args['duration']} s, fault "
-             f"`{args['fault']}`; {int(meta['cases_total']):,} cases in the database at the start; gunicorn "
-             f"{args['web_workers']} sync workers, Celery worker concurrency {args['worker_concurrency']}.", ""]
+             f"`{args['fault']}`; {int(meta['cases_total']):,} cases in the database at the start; "
+             + (f"{args.get('web_nodes', 1)} gunicorn nodes behind nginx, " if args.get("web_nodes", 1) > 1 else
+                "gunicorn ")
+             + f"{args['web_workers']} sync workers each, {args.get('workers', 1)} Celery worker(s) of concurrency "
+             f"{args['worker_concurrency']}"
+             + ("; files in SeaweedFS (object lock)" if args.get("object_store") else "") + ".", ""]
     rows = list(csv.DictReader(open(out / "locust_stats.csv")))
     lines += ["| endpoint | requests | failures | req/s | p50 ms | p95 ms | p99 ms | max ms | target |",
               "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
@@ -244,6 +271,11 @@ def make_report(out):
               f"{p['present_once']} / {p['extra_in_db']} |",
               f"| photos without thumbnail: at the end of the load → at the end | "
               f"{check['at_end_of_load']['photos_without_thumbnail']} → {p['without_thumbnail']} |"]
+    if "bucket" in p:
+        b = p["bucket"]
+        lines.append(f"| photos in the bucket: the load's photos there with exactly one version / missing / more "
+                     f"than one version; objects under photos/ no photo names | {b['once']} / {len(b['missing'])} / "
+                     f"{len(b['more_than_one_version'])}; {b['unreferenced']} |")
     if "settle" in check:
         s = check["settle"]
         lines.append(f"| wait for follow-up work after the load | {s['settle_s']} s; sweeps queued by the checker at "

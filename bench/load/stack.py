@@ -1,6 +1,7 @@
 """The processes of a load or fault run, all of them our own: a PostgreSQL cluster in a temporary folder, a
-redis-server, an SMTP sink, gunicorn, a Celery worker and Celery beat. Nothing here touches the shared
-PostgreSQL on 5432 or Redis on 6379.
+redis-server, an SMTP sink, gunicorn, a Celery worker and Celery beat — or, scaled out, several gunicorn nodes
+behind nginx, several Celery workers and a SeaweedFS object store. Nothing here touches the shared PostgreSQL on
+5432 or Redis on 6379.
 
 Every process is started in its own session (process group) and stopped by that group's id on exit, on
 Ctrl-C and on SIGTERM (``Stack.close``, called from ``run.py``'s finally block and signal handlers).
@@ -11,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -43,10 +45,13 @@ def port_free(port):
 
 class Stack:
     def __init__(self, *, pg_port=5441, redis_port=6391, web_port=8061, smtp_port=8025, web_workers=4,
-                 worker_concurrency=2, out_dir=None, keep_tmp=False):
+                 worker_concurrency=2, out_dir=None, keep_tmp=False, web_nodes=1):
         self.pg_port, self.redis_port, self.web_port, self.smtp_port = pg_port, redis_port, web_port, smtp_port
         self.web_workers, self.worker_concurrency = web_workers, worker_concurrency
-        for port in (pg_port, redis_port, web_port, smtp_port):
+        # Scale-out: web_nodes gunicorn nodes on the ports after web_port, nginx on web_port in front of them.
+        self.web_nodes = web_nodes
+        self.node_ports = [web_port] if web_nodes == 1 else [web_port + 1 + i for i in range(web_nodes)]
+        for port in {pg_port, redis_port, web_port, smtp_port, *self.node_ports}:
             if not port_free(port):
                 raise SystemExit(f"port {port} is taken: another run still going? (choose other ports)")
         self.tmp = Path(tempfile.mkdtemp(prefix="xuncha-bench-"))
@@ -167,27 +172,85 @@ class Stack:
         # Sync workers, two per core: a request is mostly database round trips and Python, the GIL makes
         # threads no faster for the Python part, and more processes than this only queue on the 2 cores
         # that PostgreSQL, the Celery worker and the load generator share (see bench/README.md).
-        self.spawn("gunicorn", [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application",
-                                "--bind", f"127.0.0.1:{self.web_port}", "--workers", str(self.web_workers),
-                                "--worker-class", "sync", "--timeout", "30", "--graceful-timeout", "10",
-                                "--error-logfile", "-"])
-        if not wait_port(self.web_port, 40):
-            raise SystemExit("gunicorn did not start")
+        for index, port in enumerate(self.node_ports):
+            name = "gunicorn" if index == 0 else f"gunicorn{index + 1}"
+            self.spawn(name, [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application",
+                              "--bind", f"127.0.0.1:{port}", "--workers", str(self.web_workers),
+                              "--worker-class", "sync", "--timeout", "30", "--graceful-timeout", "10",
+                              "--error-logfile", "-"])
+        for port in self.node_ports:
+            if not wait_port(port, 40):
+                raise SystemExit(f"gunicorn on {port} did not start")
+        if self.web_nodes > 1:
+            self.start_proxy()
 
-    def start_worker(self):
-        self.spawn("worker", [APP_PY, "-m", "celery", "-A", "worker", "worker", "--concurrency",
+    def start_proxy(self):
+        """Debian's nginx on web_port, spreading requests over the web nodes, as docker-compose.yml's proxy does."""
+        folder = self.tmp / "nginx"
+        folder.mkdir()
+        servers = "\n".join(f"    server 127.0.0.1:{port} max_fails=0;" for port in self.node_ports)
+        (folder / "nginx.conf").write_text(f"""
+pid {folder}/nginx.pid;
+error_log {self.out}/nginx-error.log warn;
+worker_processes 1;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_max_body_size 25m;
+  client_body_temp_path {folder}/body;
+  proxy_temp_path {folder}/proxy;
+  upstream app {{
+{servers}
+    keepalive 32;
+  }}
+  server {{
+    listen 127.0.0.1:{self.web_port};
+    location / {{
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_read_timeout 60s;
+    }}
+  }}
+}}
+""")
+        self.spawn("nginx", [shutil.which("nginx") or "/usr/sbin/nginx", "-p", str(folder), "-c",
+                             str(folder / "nginx.conf"), "-g", "daemon off;"])
+        if not wait_port(self.web_port, 15):
+            raise SystemExit("nginx did not start")
+
+    def start_worker(self, count=1):
+        for index in range(count):
+            name = "worker" if index == 0 else f"worker{index + 1}"
+            self.spawn(name, [APP_PY, "-m", "celery", "-A", "worker", "worker", "--concurrency",
                               str(self.worker_concurrency), "--loglevel", "INFO", "--without-gossip",
-                              "--without-mingle", "-n", "load@%h"], log_name="worker")
+                              "--without-mingle", "-n", f"load{index + 1}@%h"], log_name=name)
+
+    def start_object_store(self):
+        """A SeaweedFS S3 gateway on free ports (tests.object_storage), the app's files in a locked bucket there."""
+        sys.path.insert(0, str(ROOT))
+        from tests.object_storage import ACCESS_KEY, SECRET_KEY, Seaweed
+
+        self.seaweed = Seaweed(self.tmp / "seaweed")
+        self.seaweed.start()
+        self.env.update({"S3_ENDPOINT_URL": self.seaweed.endpoint, "S3_BUCKET": "xuncha-evidence",
+                         "S3_ACCESS_KEY_ID": ACCESS_KEY, "S3_SECRET_ACCESS_KEY": SECRET_KEY})
+        self.manage("setup_object_storage", stdout=subprocess.DEVNULL)
 
     def start_beat(self):
         self.spawn("beat", [APP_PY, "-m", "celery", "-A", "worker", "beat", "--loglevel", "INFO",
                             "--schedule", str(self.tmp / "beat-schedule")])
 
     def close(self):
-        for name in ["locust", "monitor", "beat", "worker", "gunicorn", "smtp", "redis"]:
+        for name in ["locust", "monitor", "beat", "worker", "nginx", "gunicorn", "smtp", "redis"]:
             self.kill(name)
         for name in list(self.procs):
             self.kill(name)
+        if getattr(self, "seaweed", None):
+            self.seaweed.stop()
         if self.pgdata.exists():
             self.stop_postgres_server("immediate")
         if not self.keep_tmp:
