@@ -186,16 +186,17 @@ def run():
     (bare, bare_cpu, _), (one, one_cpu, _) = samples["trivial"], samples["one query"]
     print(f"\na. server time, medians of {RUNS} interleaved rounds (Django test client, session and CSRF middleware "
           f"included); load after: {load_after}")
-    print(f"   {'':<31} {'wall ms':>8} {'cpu ms':>7}  {'÷ no-query':>10} {'÷ one-query':>11} {'(per round)':>11}  queries")
+    print(f"   {'':<31} {'wall ms':>8} {'cpu ms':>7}  {'÷ no-query':>10} {'÷ one-query':>11} {'(per round)':>11} "
+          f"{'cpu ÷ one-query':>15}  queries")
     print(f"   {'trivial view, no query':<31} {ms(bare):8.2f} {ms(bare_cpu):7.2f}")
     print(f"   {'trivial view, one query':<31} {ms(one):8.2f} {ms(one_cpu):7.2f}  {ms(one) / ms(bare):10.2f}"
-          f"{'':>24}1")
+          f"{'':>40}1")
     for label in [*pages, *(f"304 {label}" for label in list(pages)[:2]), "feed"]:
         walls, cpus, response = samples[label]
         assert response.status_code == (304 if label.startswith("304") else 200), (label, response.status_code)
         per_round = statistics.median(w / o for w, o in zip(walls, one))
         print(f"   {label:<31} {ms(walls):8.2f} {ms(cpus):7.2f}  {ms(walls) / ms(bare):10.2f} "
-              f"{ms(walls) / ms(one):11.2f} {per_round:11.2f}  {queries.get(label, '')}")
+              f"{ms(walls) / ms(one):11.2f} {per_round:11.2f} {ms(cpus) / ms(one_cpu):15.2f}  {queries.get(label, '')}")
     print("   (target: a page rendered fresh ≤ 3 × the trivial view)")
     print("\nb. HTML per page (target ≤ 60 KB gzipped)")
     for label in pages:

@@ -8,7 +8,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 # Seconds a browser or proxy may reuse a page without asking; after that it revalidates (304 when unchanged).
 MAX_AGE = 300
 # Bumped when the pages' markup changes, so an ETag of the old markup is not answered with 304.
-MARKUP_VERSION = "2"
+MARKUP_VERSION = "3"
 # The public pages are always in Chinese (official disclosure, like the documents): no response varies by visitor.
 PUBLIC_LANGUAGE = "zh-hans"
 

@@ -154,8 +154,8 @@ def search(jurisdiction, *, village=None, year=None, kind=None, fields=("pk", "d
     conditions = {"jurisdiction": jurisdiction}
     if village:
         conditions["village_id"] = village
-    if year:
-        conditions["decided_on__year"] = year
+    if year:  # a range of the index's column (decided_on__year resolves through a lookup class each time)
+        conditions["decided_on__gte"], conditions["decided_on__lte"] = date(year, 1, 1), date(year, 12, 31)
     if kind:
         conditions["kind"] = kind
     return _public_rows(tuple(fields)).filter(**conditions)

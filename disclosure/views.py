@@ -17,7 +17,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
@@ -48,8 +48,8 @@ def before(request, code):
             "flowchart": flowchart_svg(),
             "windows": sorted({(days, str(DocumentKind(kind).label)) for kind, days in PUBLICATION_WINDOW_DAYS.items()}),
             "withdrawal_days": WITHDRAWAL_DAYS,
-            "today": today,
-        }, request=request)
+            "today": today, "current": "before",
+        })
     # The page is small and cheap: its ETag is its content (officers' certificates expire by the day).
     etag = caching.etag(hashlib.sha256(html.encode()).hexdigest())
     return caching.not_modified(request, etag) or caching.public(HttpResponse(html), etag)
@@ -101,7 +101,8 @@ def decisions(request, code):
         html = render_to_string("disclosure/decisions.html", {
             "jurisdiction": jurisdiction, "controls": _controls(form), "page": page, "entries": _entries_html(page),
             "newer_url": _page_url(query, "before", page.newer), "older_url": _page_url(query, "after", page.older),
-        }, request=request)
+            "current": "decisions",
+        })
     return caching.public(HttpResponse(html), etag)
 
 
@@ -141,37 +142,43 @@ def _day(value):
 # escape per value), cost more than all the rest of the page (bench/public_disclosure.py).
 ENTRY = '<li id="d{pk}" class="card">\n  <h2>{kind}<br><small>{number}</small></h2>\n  {body}\n</li>\n'
 WITHDRAWN = '<p class="notice">{line}</p>'
-FACT = "<dt>{label}</dt><dd>{value}</dd>"
 STATUS = '<span class="badge status-{status}">{label}</span>'
+# The facts of an entry: (label, the row's value it shows), in order.
+FACTS = ((gettext_noop("决定日期"), "decided"), (gettext_noop("当事人"), "party"), (gettext_noop("行政村"), "village"),
+         (gettext_noop("违法类别"), "category"), (gettext_noop("违法事实"), "facts"),
+         (gettext_noop("法律依据"), "legal_basis"), (gettext_noop("决定内容"), "decision"),
+         (gettext_noop("决定状态"), "status"), (gettext_noop("公示日期"), "published"))
 
 
 @functools.lru_cache(maxsize=4)
 def _words(language):
-    """The labels of the list in ``language`` (the current one), looked up once per process."""
+    """The list's labels in ``language`` (the current one), looked up once per process, and the facts of an entry
+    as one format string with its labels in."""
     kinds, categories, statuses = ({value: str(label) for value, label in choices} for choices in (
         DocumentKind.choices, Category.choices, DecisionStatus.choices))
-    labels = [escape(gettext(label)) for label in ("决定日期", "当事人", "行政村", "违法类别", "违法事实", "法律依据",
-                                                   "决定内容", "决定状态", "公示日期")]
-    return kinds, categories, statuses, labels, gettext("该决定已被撤销，已于 %(date)s 撤回公示。")
+    facts = '<dl class="facts">' + "".join(
+        f"<dt>{escape(gettext(label)).replace('{', '{{').replace('}', '}}')}</dt><dd>{{{name}}}</dd>"
+        for label, name in FACTS) + "</dl>"
+    return kinds, categories, statuses, facts, gettext("该决定已被撤销，已于 %(date)s 撤回公示。")
 
 
 def _entries_html(page):
     """The page's entries as HTML, labels and dates made once for the page (a label looked up per entry reads
     translation, time zone and format thread-locals each time)."""
-    kinds, categories, statuses, labels, withdrawn_line = _words(translation.get_language())
+    kinds, categories, statuses, facts, withdrawn_line = _words(translation.get_language())
     zone = timezone.get_current_timezone()
     entries = []
     for row in page.rows:
         if row["withdrawn_at"]:
             body = WITHDRAWN.format(line=escape(withdrawn_line % {"date": _day(row["withdrawn_at"].astimezone(zone))}))
         else:
-            status = STATUS.format(status=escape(row["status"]), label=escape(statuses.get(row["status"], row["status"])))
-            published = _day(row["published_at"].astimezone(zone)) if row["published_at"] else ""
-            values = [escape(value) for value in (
-                _day(row["decided_on"]), row["party"] or "—", row["village_name"] or "—",
-                categories.get(row["category"]) or "—", row["facts"], row["legal_basis"], row["decision"])]
-            body = '<dl class="facts">' + "".join(FACT.format(label=label, value=value) for label, value in zip(
-                labels, [*values, status, escape(published)])) + "</dl>"
+            body = facts.format(
+                decided=_day(row["decided_on"]), party=escape(row["party"] or "—"),
+                village=escape(row["village_name"] or "—"), category=escape(categories.get(row["category"]) or "—"),
+                facts=escape(row["facts"]), legal_basis=escape(row["legal_basis"]), decision=escape(row["decision"]),
+                status=STATUS.format(status=escape(row["status"]),
+                                     label=escape(statuses.get(row["status"], row["status"]))),
+                published=_day(row["published_at"].astimezone(zone)) if row["published_at"] else "")
         entries.append(ENTRY.format(pk=int(row["pk"]), kind=escape(kinds.get(row["kind"], row["kind"])),
                                     number=escape(row["number"]), body=body))
-    return mark_safe("".join(entries))  # every value above is escaped
+    return mark_safe("".join(entries))  # every value above is escaped (_day's are digits and 年月日)
