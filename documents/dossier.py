@@ -128,6 +128,8 @@ def _cover(case, *, page_count, contents):
             "closed_on": timezone.localdate(case.closed_at) if case.closed_at else None,
             "retention_years": case.jurisdiction.evidence_retention_years,
             "page_count": page_count, "contents": contents,
+            # An open case's file is a preview of the record so far, not the file that is archived.
+            "preview": case.is_open,
         }
 
 

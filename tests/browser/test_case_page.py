@@ -1,10 +1,14 @@
 """In Chromium: a supervisor takes one action on the case page, end to end, and sees the record grow."""
 import pytest
+from playwright.sync_api import expect
 
+from documents import dossier
+from documents.models import DossierJob
 from patrol import workflow
 from patrol.models import Case
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import finding
+from worker import tasks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -94,3 +98,29 @@ def test_the_step_line_shows_blocked_steps_with_reasons_and_the_legal_clocks(new
     assert page.evaluate("document.documentElement.scrollWidth") <= options["viewport"]["width"]
     page.locator("#procedure").scroll_into_view_if_needed()
     screenshot(page, f"case-steps-{device}")
+
+
+def test_a_dossier_built_by_the_worker_shows_its_progress_and_is_saved_when_ready(new_page, users, settings,
+                                                                                 tmp_path, monkeypatch):
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(dossier, "SYNC_PHOTO_LIMIT", -1)  # every case's file is built by a worker
+    monkeypatch.setattr("documents.dossier.enqueue_on_commit", lambda name, *args: None)  # no worker: run below
+    case, _ = workflow.report_finding(actor=users["inspector"], **finding(party_name="赵六"))
+    page = new_page(tiles="fail", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    sign_in(page, "t_supervisor", "correct-horse-battery", lands_on="/map/")
+    page.goto(f"/cases/{case.pk}/")
+    link = page.locator("#dossier-link")
+    assert link.inner_text() == "预览案卷（PDF）"  # an open case: a preview
+    link.click()
+    # The page stays, and says the file is being built (the URL answers 202 with the job) instead of a JSON tab.
+    expect(page.locator("#dossier-progress [data-building]")).to_be_visible()
+    assert page.url.endswith(f"/cases/{case.pk}/") and len(page.context.pages) == 1
+    job = DossierJob.objects.get(case=case)
+    screenshot(page, "case-dossier-building-phone")
+    with page.expect_download(timeout=20000) as download:
+        tasks.build_dossier(job.pk)  # what the worker does; the page's next poll gets the PDF
+    saved = download.value
+    assert saved.suggested_filename == f"案卷（{case.reference}）.pdf"
+    assert open(saved.path(), "rb").read(5) == b"%PDF-"
+    expect(page.locator("#dossier-progress [data-ready]")).to_be_visible()
+    expect(page.locator("#dossier-progress progress")).to_be_hidden()

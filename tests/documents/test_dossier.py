@@ -207,9 +207,21 @@ def test_a_case_with_many_photos_is_built_by_the_task_and_polled_until_done(clos
     assert DossierJob.objects.filter(case=closed_case).count() == 2
 
 
-def test_a_closed_case_page_links_its_dossier_and_an_open_one_does_not(closed_case, users, client):
+@needs_poppler
+def test_a_closed_case_page_offers_its_dossier_and_an_open_one_a_preview_marked_on_its_cover(closed_case, users,
+                                                                                             client, tmp_path):
     client.force_login(users["supervisor"])
     url = f"/api/v1/cases/{closed_case.pk}/dossier.pdf"
-    assert f'href="{url}"' in client.get(f"/cases/{closed_case.pk}/").content.decode()
-    other, _ = workflow.report_finding(actor=users["inspector"], **finding())
-    assert "dossier.pdf" not in client.get(f"/cases/{other.pk}/").content.decode()
+    page = client.get(f"/cases/{closed_case.pk}/").content.decode()
+    assert f'href="{url}"' in page and "下载案卷（PDF）" in page and "预览案卷" not in page
+    assert "预览稿" not in flat(pdf_text(download(closed_case, users["supervisor"]), tmp_path))
+    open_case, _ = workflow.report_finding(actor=users["inspector"], **finding())
+    page = client.get(f"/cases/{open_case.pk}/").content.decode()
+    assert f'href="/api/v1/cases/{open_case.pk}/dossier.pdf"' in page and "预览案卷（PDF）" in page
+    assert "下载案卷" not in page
+    preview = download(open_case, users["supervisor"])
+    assert "预览稿：案件尚未结案，不作归档" in flat(pdf_text(preview, tmp_path))
+    (tmp_path / "preview.pdf").write_bytes(preview)
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-singlefile", str(tmp_path / "preview.pdf"),
+                    str(ARTIFACTS / "dossier-preview-cover")], check=True)
