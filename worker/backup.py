@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -56,6 +55,27 @@ def sha256_of_stored(name, storage=default_storage):
     return digest.hexdigest(), size
 
 
+def sha256_of_file(path):
+    """The SHA-256 of a local file, read a block at a time (a million-case dump is gigabytes)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(READ_SIZE), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def copy_and_hash(name, target, storage=default_storage):
+    """Copy a stored file to ``target`` and return its SHA-256 and size, reading it once."""
+    digest, size = hashlib.sha256(), 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with storage.open(name, "rb") as source, target.open("wb") as copy:
+        for block in iter(lambda: source.read(READ_SIZE), b""):
+            digest.update(block)
+            size += len(block)
+            copy.write(block)
+    return digest.hexdigest(), size
+
+
 def object_version(name, storage=default_storage):
     """The version id of the object in a versioned bucket (None on the local disk)."""
     if not hasattr(storage, "bucket_name"):
@@ -85,21 +105,22 @@ def backup(directory, log=print):
                    env=pg_environment(), check=True, capture_output=True)
     local = not hasattr(default_storage, "bucket_name")
     entries, problems = [], []
+    read = {}  # name -> (sha256, size, version): an object several rows name is read once
     for kind, pk, field_file, registered in evidence_files():
         name = field_file.name
-        sha256, size = sha256_of_stored(name)
+        if name not in read:
+            if local:  # copied and hashed in one pass
+                sha256, size = copy_and_hash(name, directory / "files" / name)
+            else:
+                sha256, size = sha256_of_stored(name)
+            read[name] = (sha256, size, object_version(name))
+        sha256, size, version = read[name]
         if sha256 != registered:
             problems.append(f"{kind} {pk}: {name} does not match its registered SHA-256")
-        entries.append({"kind": kind, "id": pk, "name": name, "sha256": sha256, "size": size,
-                        "version_id": object_version(name)})
-        if local:
-            target = directory / "files" / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with default_storage.open(name, "rb") as source, target.open("wb") as copy:
-                shutil.copyfileobj(source, copy, READ_SIZE)
+        entries.append({"kind": kind, "id": pk, "name": name, "sha256": sha256, "size": size, "version_id": version})
     manifest = {"created_at": started.isoformat(), "database": connection.settings_dict["NAME"],
                 "storage": "local" if local else f"s3:{default_storage.bucket_name}",
-                "dump_sha256": hashlib.sha256((directory / DUMP).read_bytes()).hexdigest(),
+                "dump_sha256": sha256_of_file(directory / DUMP),
                 "objects": entries, "problems": problems}
     (directory / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     log(f"backup {directory}: database dump {(directory / DUMP).stat().st_size} bytes, {len(entries)} evidence "
@@ -117,7 +138,7 @@ def restore(directory, log=print):
     """Restore the dump into the configured (empty) database, then check every object of the manifest."""
     directory = Path(directory)
     manifest = json.loads((directory / MANIFEST).read_text())
-    if hashlib.sha256((directory / DUMP).read_bytes()).hexdigest() != manifest["dump_sha256"]:
+    if sha256_of_file(directory / DUMP) != manifest["dump_sha256"]:
         raise BackupError(f"{directory / DUMP} is not the dump the manifest names (SHA-256)")
     if connection.vendor != "postgresql":
         raise BackupError("restore needs PostGIS (DATABASE_URL=postgis://...)")
@@ -142,17 +163,20 @@ def restore(directory, log=print):
                    env=env, check=True, capture_output=True, text=True)
     local = manifest["storage"] == "local"
     missing, different = [], []
+    checked = {}  # name -> its SHA-256 now, or None when missing: an object several rows name is read once
     for entry in manifest["objects"]:
         name = entry["name"]
-        if local and not default_storage.exists(name):
-            with (directory / "files" / name).open("rb") as source:
-                default_storage._save(name, source)
-        try:
-            sha256, _size = sha256_of_stored(name)
-        except Exception:  # noqa: BLE001 - whatever the storage says, the object is not there
+        if name not in checked:
+            if local and not default_storage.exists(name):
+                with (directory / "files" / name).open("rb") as source:
+                    default_storage._save(name, source)
+            try:
+                checked[name] = sha256_of_stored(name)[0]
+            except Exception:  # noqa: BLE001 - whatever the storage says, the object is not there
+                checked[name] = None
+        if checked[name] is None:
             missing.append(name)
-            continue
-        if sha256 != entry["sha256"]:
+        elif checked[name] != entry["sha256"]:
             different.append(name)
     log(f"restored {directory} into {connection.settings_dict['NAME']}: {len(manifest['objects'])} evidence objects, "
         f"{len(missing)} missing, {len(different)} different")
