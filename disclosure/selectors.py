@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
 
+from django.db import router
 from django.db.models import Aggregate, OuterRef, Q, Subquery, TextField
 from django.db.models.functions import JSONArray
-from django.db import router
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -66,7 +66,8 @@ _CODE = "\x00code\x00"
 @functools.cache
 def _listing_sql(alias):
     sql, params = _listing_jurisdictions().filter(code=_CODE).query.get_compiler(using=alias).as_sql()
-    assert params.count(_CODE) == 1, params  # the code is its one value: nothing else may be swapped
+    if list(params).count(_CODE) != 1:  # the code must be its one value that changes: nothing else is swapped
+        raise RuntimeError(f"listing_jurisdiction: unexpected parameters {params!r}")
     return sql, params
 
 
@@ -77,7 +78,7 @@ def listing_jurisdiction(code):
     - ``entries_version``: the last change to any of its entries (every change moves ``updated_at``, and entries are
       never deleted), for the ETag;
     - ``first_decided`` / ``last_decided``: the first and last day a public decision was made on (the years offered);
-    - ``villages``: its villages as ``[(pk, name)]`` by name (``villages_json`` as read), for the search form.
+    - ``village_choices``: its villages as ``[(pk, name)]`` by name (``villages_json`` as read), for the search form.
 
     Its SQL is compiled once per database (compiling it each time cost more than running it): the annotations come
     as the database gives them (on SQLite, dates as text: year_choices reads either).

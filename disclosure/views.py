@@ -4,13 +4,13 @@
 ``/gongshi/<code>/decisions/`` 事后公开 (the published decisions, searchable and paged) and ``feed.atom``.
 
 They are shared-cacheable: ``Cache-Control: public`` with an ETag, and a repeat with ``If-None-Match`` answers 304
-before anything is rendered (the decisions' ETag comes from one aggregate over the jurisdiction's entries). So they
+before anything is rendered (the decisions' ETag comes from the one query that reads the jurisdiction). So they
 touch neither the session nor the CSRF token (disclosure/base.html has no user menu and no form that posts), and
 always render in Chinese, whatever the visitor's language: the response does not vary by visitor.
 """
 import functools
 import hashlib
-from html import escape  # Django's escape is this behind a lazy-string check, 350 times a page
+from html import escape  # Django's escape is this behind a lazy-string check, hundreds of times a page
 
 from django import forms
 from django.http import HttpResponse
