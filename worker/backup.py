@@ -6,6 +6,7 @@ Evidence files on object storage are not copied: they are locked in their bucket
 still holds exactly what the database refers to. On the local disk (no S3_ENDPOINT_URL) the files are copied into
 the backup under files/.
 """
+import functools
 import hashlib
 import json
 import os
@@ -24,7 +25,10 @@ from videos.models import Video
 
 READ_SIZE = 1024 * 1024
 MANIFEST = "manifest.json"
+OBJECTS = "objects.jsonl"
 DUMP = "database.dump"
+# Objects remembered while listing (one object named by several rows is read once); enough for every shared file.
+REMEMBERED_OBJECTS = 100_000
 
 
 class BackupError(Exception):
@@ -104,28 +108,44 @@ def backup(directory, log=print):
     subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(directory / DUMP)],
                    env=pg_environment(), check=True, capture_output=True)
     local = not hasattr(default_storage, "bucket_name")
-    entries, problems = [], []
-    read = {}  # name -> (sha256, size, version): an object several rows name is read once
-    for kind, pk, field_file, registered in evidence_files():
-        name = field_file.name
-        if name not in read:
-            if local:  # copied and hashed in one pass
-                sha256, size = copy_and_hash(name, directory / "files" / name)
-            else:
-                sha256, size = sha256_of_stored(name)
-            read[name] = (sha256, size, object_version(name))
-        sha256, size, version = read[name]
-        if sha256 != registered:
-            problems.append(f"{kind} {pk}: {name} does not match its registered SHA-256")
-        entries.append({"kind": kind, "id": pk, "name": name, "sha256": sha256, "size": size, "version_id": version})
+
+    # An object several rows name is read once (the least recently named are forgotten: memory stays bounded).
+    @functools.lru_cache(maxsize=REMEMBERED_OBJECTS)
+    def read(name):
+        if local:  # copied and hashed in one pass
+            sha256, size = copy_and_hash(name, directory / "files" / name)
+        else:
+            sha256, size = sha256_of_stored(name)
+        return sha256, size, object_version(name)
+
+    # One line per object, written as it is read: a million cases name millions of objects, which as one JSON
+    # document took 8 GB of memory to write (and again to read back at restore).
+    problems, count = [], 0
+    with (directory / OBJECTS).open("w") as lines:
+        for kind, pk, field_file, registered in evidence_files():
+            name = field_file.name
+            sha256, size, version = read(name)
+            if sha256 != registered:
+                problems.append(f"{kind} {pk}: {name} does not match its registered SHA-256")
+            lines.write(json.dumps({"kind": kind, "id": pk, "name": name, "sha256": sha256, "size": size,
+                                    "version_id": version}, ensure_ascii=False) + "\n")
+            count += 1
     manifest = {"created_at": started.isoformat(), "database": connection.settings_dict["NAME"],
                 "storage": "local" if local else f"s3:{default_storage.bucket_name}",
                 "dump_sha256": sha256_of_file(directory / DUMP),
-                "objects": entries, "problems": problems}
+                "objects_file": OBJECTS, "objects_sha256": sha256_of_file(directory / OBJECTS), "object_count": count,
+                "problems": problems}
     (directory / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
-    log(f"backup {directory}: database dump {(directory / DUMP).stat().st_size} bytes, {len(entries)} evidence "
+    log(f"backup {directory}: database dump {(directory / DUMP).stat().st_size} bytes, {count} evidence "
         f"objects, {len(problems)} problems")
     return manifest
+
+
+def manifest_objects(directory):
+    """The objects a backup lists (objects.jsonl), one dict at a time."""
+    with (Path(directory) / OBJECTS).open() as lines:
+        for line in lines:
+            yield json.loads(line)
 
 
 def database_is_empty():
@@ -140,6 +160,8 @@ def restore(directory, log=print):
     manifest = json.loads((directory / MANIFEST).read_text())
     if sha256_of_file(directory / DUMP) != manifest["dump_sha256"]:
         raise BackupError(f"{directory / DUMP} is not the dump the manifest names (SHA-256)")
+    if sha256_of_file(directory / OBJECTS) != manifest["objects_sha256"]:
+        raise BackupError(f"{directory / OBJECTS} is not the list of objects the manifest names (SHA-256)")
     if connection.vendor != "postgresql":
         raise BackupError("restore needs PostGIS (DATABASE_URL=postgis://...)")
     if not database_is_empty():
@@ -163,21 +185,24 @@ def restore(directory, log=print):
                    env=env, check=True, capture_output=True, text=True)
     local = manifest["storage"] == "local"
     missing, different = [], []
-    checked = {}  # name -> its SHA-256 now, or None when missing: an object several rows name is read once
-    for entry in manifest["objects"]:
-        name = entry["name"]
-        if name not in checked:
-            if local and not default_storage.exists(name):
-                with (directory / "files" / name).open("rb") as source:
-                    default_storage._save(name, source)
-            try:
-                checked[name] = sha256_of_stored(name)[0]
-            except Exception:  # noqa: BLE001 - whatever the storage says, the object is not there
-                checked[name] = None
-        if checked[name] is None:
-            missing.append(name)
-        elif checked[name] != entry["sha256"]:
-            different.append(name)
-    log(f"restored {directory} into {connection.settings_dict['NAME']}: {len(manifest['objects'])} evidence objects, "
+
+    @functools.lru_cache(maxsize=REMEMBERED_OBJECTS)
+    def check(name):
+        """The object's SHA-256 now (put back from the backup first on the local disk), or None when missing."""
+        if local and not default_storage.exists(name):
+            with (directory / "files" / name).open("rb") as source:
+                default_storage._save(name, source)
+        try:
+            return sha256_of_stored(name)[0]
+        except Exception:  # noqa: BLE001 - whatever the storage says, the object is not there
+            return None
+
+    for entry in manifest_objects(directory):
+        sha256 = check(entry["name"])
+        if sha256 is None:
+            missing.append(entry["name"])
+        elif sha256 != entry["sha256"]:
+            different.append(entry["name"])
+    log(f"restored {directory} into {connection.settings_dict['NAME']}: {manifest['object_count']} evidence objects, "
         f"{len(missing)} missing, {len(different)} different")
     return missing, different

@@ -16,6 +16,7 @@ from documents.choices import DocumentKind
 from tests.api.test_photos_api import jpeg_bytes, upload
 from tests.documents.conftest import at, issue
 from tests.object_storage import ACCESS_KEY, SECRET_KEY
+from worker.backup import manifest_objects
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
 
@@ -55,9 +56,11 @@ def test_the_backup_restores_into_a_new_database_with_the_record_intact(
     backup = manage("backup", str(tmp_path / "backup"), database=source, server=seaweed, bucket=bucket)
     assert backup.returncode == 0, backup.stderr[-3000:]
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    objects = list(manifest_objects(tmp_path / "backup"))  # objects.jsonl, one line each
     # Two photos, the 立案审批表 that filing issued and the 责令改正通知书.
-    assert [entry["kind"] for entry in manifest["objects"]] == ["photo", "photo", "document", "document"]
-    assert manifest["problems"] == [] and all(entry["version_id"] for entry in manifest["objects"])
+    assert [entry["kind"] for entry in objects] == ["photo", "photo", "document", "document"]
+    assert manifest["problems"] == [] and all(entry["version_id"] for entry in objects)
+    assert manifest["object_count"] == 4
 
     # Into a new database (PostGIS only), as after losing the server.
     db = connection.settings_dict
@@ -72,10 +75,16 @@ def test_the_backup_restores_into_a_new_database_with_the_record_intact(
     assert verified.returncode == 0, verified.stderr[-3000:]
     assert "发现 0 处问题" in verified.stdout, verified.stdout
     # The manifest matches the bucket: each object's version as listed, with that SHA-256.
-    for entry in manifest["objects"]:
+    for entry in objects:
         head = client.head_object(Bucket=bucket, Key=entry["name"])
         assert head["VersionId"] == entry["version_id"] and head["ContentLength"] == entry["size"]
 
     # A second restore into the now full database is refused rather than mixed in.
     again = manage("restore", str(tmp_path / "backup"), database=new_database, server=seaweed, bucket=bucket)
     assert again.returncode != 0 and "is not empty" in again.stderr
+
+    # A list of objects that is not the one the manifest names is refused before anything is restored.
+    with (tmp_path / "backup" / "objects.jsonl").open("a") as lines:
+        lines.write("{}\n")
+    tampered = manage("restore", str(tmp_path / "backup"), database=new_database, server=seaweed, bucket=bucket)
+    assert tampered.returncode != 0 and "objects.jsonl is not the list of objects" in tampered.stderr
