@@ -6,9 +6,9 @@ here, registered in TRANSPORTS, and a ``record_*`` helper in ``notifications.ser
 no migration (``Delivery.channel`` holds the name).
 """
 from email.mime.image import MIMEImage
-from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import SafeMIMEMultipart
 
@@ -23,7 +23,7 @@ class Transport:
 
 class EmailTransport(Transport):
     """SMTP through Django's email backend. Payload: ``subject``, ``body_text``, ``body_html``, ``attachments``
-    (``{"name", "path", "mimetype"}`` relative to MEDIA_ROOT; one with a ``"cid"`` is an image shown inline)."""
+    (``{"name", "path", "mimetype"}``, names in the default storage; one with a ``"cid"`` is an image shown inline)."""
 
     channel = "email"
 
@@ -75,12 +75,15 @@ class _MessageWithInlineImages(EmailMultiAlternatives):
 
 
 def message(delivery):
-    """The email of a recorded email delivery, with its files read from MEDIA_ROOT now."""
+    """The email of a recorded email delivery, with its files read from the storage now."""
     payload = delivery.payload
     html = payload.get("body_html", "")
     inline, files = [], []
     for item in payload.get("attachments", []):
-        data = (Path(settings.MEDIA_ROOT) / item["path"]).read_bytes()
+        # Through the storage API: with S3_ENDPOINT_URL the summaries' charts and ledgers are in the bucket, and
+        # MEDIA_ROOT is empty (a worker of docker-compose.yml retried FileNotFoundError until it gave up, #16).
+        with default_storage.open(item["path"], "rb") as stored:
+            data = stored.read()
         # Images only travel inline with an HTML body to show them in.
         if item.get("cid") and html:
             inline.append((item["cid"], item["name"], data, item.get("mimetype") or "image/png"))

@@ -688,6 +688,26 @@ def test_the_summary_email_shows_its_charts_inline_and_attaches_the_ledger(users
     assert references == set(Case.objects.filter(campaign=campaign).values_list("reference", flat=True))
 
 
+@pytest.mark.django_db
+def test_the_summary_email_reads_its_files_through_the_storage_api(users, campaign, settings, tmp_path, smtp_server,
+                                                                   eager):
+    """With object storage the charts and the ledger are in the bucket and nothing is under MEDIA_ROOT: the email
+    reads them through the storage API (a worker of docker-compose.yml retried FileNotFoundError, #16)."""
+    settings.MEDIA_ROOT = tmp_path / "empty"
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    campaign.recipients.set([users["leader"]])
+    summary, _ = summaries.request_summary(scope=Scope.for_campaign(campaign), kind=Summary.Kind.WEEKLY,
+                                           period=last_week())
+    send_summary.apply(args=[summary.pk])
+    assert not settings.MEDIA_ROOT.exists()
+    assert len(smtp_server.messages) == 1
+    message = email.message_from_bytes(smtp_server.messages[0].content, policy=policy.default)
+    related = message.get_body(preferencelist=("related",))
+    assert [p.get_content_type() for p in related.iter_parts()] == ["text/html", "image/png", "image/png"]
+    (ledger,) = list(message.iter_attachments())
+    assert ledger.get_filename().endswith(".xlsx") and ledger.get_payload(decode=True)[:2] == b"PK"
+
+
 @pytest.mark.smoke
 @pytest.mark.django_db
 def test_an_email_recorded_before_inline_charts_is_still_sent_with_its_files_attached(users, media, smtp_server):
