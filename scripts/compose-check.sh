@@ -6,7 +6,7 @@
 #   scripts/compose-check.sh --rebuild   build the stand-in base images and the app image again
 #   scripts/compose-check.sh --keep      leave the stack running after the checks (tear down: --down)
 #   scripts/compose-check.sh --down      tear down a stack left by --keep
-#   scripts/compose-check.sh --rmi       tear down and remove the images this script made
+#   scripts/compose-check.sh --rmi       tear down, remove the images this script made and prune untagged ones
 #
 # Where no registry of container images is reachable (as on the project's machines), the images the compose file
 # names are replaced by stand-ins built here from Debian's packages (mmdebstrap + podman import, then podman
@@ -99,6 +99,7 @@ if [ "$mode" != check ]; then
   if [ "$mode" = rmi ]; then
     podman images -q --filter "label=$STANDIN_LABEL" | sort -u | xargs -r podman rmi -f >/dev/null || true
     podman rmi -f localhost/xuncha:latest localhost/xuncha-check/debian:bookworm >/dev/null 2>&1 || true
+    podman image prune -f >/dev/null || true  # the build cache's untagged layers
     say "images removed"
   fi
   exit 0
@@ -206,13 +207,20 @@ standin_ok() {  # the image exists and is one of ours (a real image of that name
 build_log() { printf '%s/log/build-%s.log' "$WORK" "$1"; }
 podman_build() {  # podman_build NAME TAG CONTEXT_DIR [extra args]: host network, the machine's indexes mounted
   local name=$1 tag=$2 context=$3; shift 3
-  local t0=$SECONDS
+  local t0=$SECONDS old
+  old=$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
   if ! podman build --network host --pull=never "${build_mounts[@]}" --label "$STANDIN_LABEL=$name" \
         -t "$tag" "$@" "$context" >"$(build_log "$name")" 2>&1; then
     tail -30 "$(build_log "$name")"
     fail "building $name ($tag): see $(build_log "$name")"
   fi
   say "built $tag ($((SECONDS - t0)) s)"
+  drop_replaced "$tag" "$old"
+}
+drop_replaced() {  # the image a rebuild replaced, unless something still uses it
+  local now
+  now=$(podman image inspect --format '{{.Id}}' "$1" 2>/dev/null || true)
+  if [ -n "$2" ] && [ "$2" != "$now" ]; then podman rmi "$2" >/dev/null 2>&1 || true; fi
 }
 
 if [ "$rebuild" = 1 ] || ! podman image exists "$BASE"; then
@@ -383,12 +391,14 @@ APP_IMAGE=localhost/xuncha:latest
 if [ "$rebuild" = 1 ] || ! podman image exists "$APP_IMAGE" || [ -n "${CHECK_BUILD_APP:-}" ]; then
   say "building the app image from the Dockerfile (log: $(build_log app))"
   t0=$SECONDS
+  old_app=$(podman image inspect --format '{{.Id}}' "$APP_IMAGE" 2>/dev/null || true)
   if ! podman build --network host --pull=never "${build_mounts[@]}" -f "$ROOT/Dockerfile" -t "$APP_IMAGE" \
         "$ROOT" >"$(build_log app)" 2>&1; then
     tail -40 "$(build_log app)"
     fail "building the app image: see $(build_log app)"
   fi
   say "built $APP_IMAGE ($((SECONDS - t0)) s)"
+  drop_replaced "$APP_IMAGE" "$old_app"
 else
   say "app image $APP_IMAGE exists (CHECK_BUILD_APP=1 or --rebuild to build it again)"
 fi
