@@ -8,7 +8,10 @@ Reads an existing database seeded with ``seed_demo --cases N`` (run it at 10k, 1
   .venv/bin/python manage.py migrate && .venv/bin/python manage.py seed_demo --cases 100000
   .venv/bin/python bench/scale.py
 
-Finding create writes (one case per run, in the demo's LWG, marked 'bench'); the rest only reads.
+Finding create writes (one case per run, in the demo's LWG, marked 'bench'); so does the summary task (a monthly
+summary of LWG for the last calendar month, made again on each run, sent to the demo supervisor and leader with an
+email address made up for them): its time is ``worker.tasks.send_summary``'s work (produce_summary) plus building
+each email as the send task does, and its size the largest email's bytes. The rest only reads.
 """
 import os
 import random
@@ -16,6 +19,7 @@ import statistics
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -31,8 +35,11 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from notifications.transports import message  # noqa: E402
 from patrol import rollup  # noqa: E402
 from patrol.models import Case, User  # noqa: E402
+from summaries.models import JurisdictionSummarySchedule, Summary  # noqa: E402
+from summaries.services import produce_summary  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 15))
 
@@ -96,7 +103,36 @@ def main():
     for name in paths:
         median = statistics.median(samples[name])
         print(f"{name:55} {median * 1000:8.1f} ms {median / base:7.1f} {sizes[name]:>10,}")
-    Case.objects.filter(address="bench", jurisdiction=jurisdiction).count()
+    summary_seconds, email_bytes, ledger_rows = summary_task(jurisdiction)
+    print(f"{'summary task, monthly, whole jurisdiction':55} {summary_seconds * 1000:8.0f} ms {'':>7} "
+          f"{email_bytes:>10,}  (ledger rows {ledger_rows:,})")
+
+
+def summary_task(jurisdiction):
+    """One monthly summary of the jurisdiction for the last calendar month: seconds, largest email bytes, ledger rows."""
+    today = timezone.localdate()
+    end = today.replace(day=1) - timedelta(days=1)
+    start = end.replace(day=1)
+    schedule, _ = JurisdictionSummarySchedule.objects.get_or_create(jurisdiction=jurisdiction)
+    for user in User.objects.filter(jurisdiction=jurisdiction, username__in=["supervisor", "leader"]):
+        if not user.email:
+            user.email = f"{user.username}@bench.invalid"
+            user.save(update_fields=["email"])
+        schedule.recipients.add(user)
+    old = Summary.objects.filter(jurisdiction=jurisdiction, campaign=None, kind=Summary.Kind.MONTHLY,
+                                 period_start=start, period_end=end)
+    for summary in old:
+        summary.deliveries.all().delete()
+    old.delete()
+    summary = Summary.objects.create(jurisdiction=jurisdiction, kind=Summary.Kind.MONTHLY, period_start=start,
+                                     period_end=end)
+    started = time.perf_counter()
+    delivery_ids = produce_summary(summary.pk)
+    sizes = [len(message(delivery).message().as_bytes())
+             for delivery in Summary.objects.get(pk=summary.pk).deliveries.filter(pk__in=delivery_ids)]
+    seconds = time.perf_counter() - started
+    summary.refresh_from_db()
+    return seconds, max(sizes, default=0), summary.files.get("ledger_rows", 0)
 
 
 if __name__ == "__main__":
