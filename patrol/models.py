@@ -337,10 +337,17 @@ class Case(models.Model):
             models.Index(fields=["reported_by", "created_at", "id"], name="case_reporter_created"),
             models.Index(fields=["responsible", "deadline", "id"], condition=Q(status__in=DEADLINE_STATUSES),
                          name="case_responsible_due"),
-            # The KPIs of a period (patrol.kpis.period_sums): the cases closed in it, read from the index alone.
+            # The KPIs of a period (patrol.kpis.period_sums): the cases closed in it, read from the index alone (the
+            # measures name the status, so it is carried too).
             models.Index(fields=["jurisdiction", "closed_at"], condition=Q(status=Status.CLOSED),
-                         include=["id", "created_at", "deadline", "resolution", "estimated_area_m2"],
+                         include=["id", "created_at", "deadline", "resolution", "estimated_area_m2", "status"],
                          name="case_jur_closed"),
+            # The strip's late count (late_q, 行政处罚法 第60条): the late cases' entries, not every open case's row.
+            models.Index(fields=["jurisdiction", "decision_due"], condition=Q(status__in=PRE_DECISION_STATUSES),
+                         name="case_jur_late"),
+            # The cases filed in a period are found by their 立案 events (event_filed_at); each is then checked for
+            # its jurisdiction and closing from this index alone, not from the case's wide row (issue #20).
+            models.Index(fields=["id"], include=["jurisdiction", "status", "closed_at"], name="case_id_kpi_cover"),
             # The map's list by deadline, open cases first (api.map.case_rows): the open ones in deadline order.
             models.Index(fields=["jurisdiction", "deadline", "id"], condition=Q(status__in=OPEN_STATUSES),
                          name="case_jur_open_deadline"),

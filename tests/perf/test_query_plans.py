@@ -184,3 +184,20 @@ def test_kpis_read_the_filing_events_from_the_index_alone(db, filed):
         for read in filing_reads(top):
             assert read["Node Type"] == "Index Only Scan", (sql, read)
             assert read["Index Name"] in ("event_filed_at", "event_filing_case"), (sql, read)
+
+
+def test_kpi_strip_reads_indexes_not_case_rows(db, filed):
+    """The whole-jurisdiction KPI strip (this month): statuses and overdue from the rollup, and the rest — registered,
+    filed, closed in the period and late now — from index entries alone: what it reads grows with the period's cases
+    and the late ones, not with the jurisdiction's history (issue #20: 450 ms at a million cases, the late count and
+    the filed cases' rows read from the table)."""
+    jurisdiction, people = filed
+    today = timezone.localdate()
+    cases = cases_for(people["supervisor"])
+    plans = explained(lambda: kpis.case_kpis(cases, today, now_counts=rollup.totals(jurisdiction.pk, today)))
+    reads = [(sql, n) for sql, top in plans for n in nodes(top) if n.get("Relation Name") == "patrol_case"]
+    assert reads
+    for sql, read in reads:
+        assert read["Node Type"] == "Index Only Scan", (sql, read)
+    late = [read for sql, read in reads if "decision_due" in sql]
+    assert late and {read["Index Name"] for read in late} == {"case_jur_late"}, late
