@@ -533,6 +533,13 @@ def rollup_counts(jurisdiction_id, using, today):
     return rollup.totals(jurisdiction_id, today)
 
 
+def rollup_filings(jurisdiction_id, using, period):
+    """(filed, filed and closed by the end) of a whole jurisdiction in ``period`` from patrol.rollup, or None."""
+    if jurisdiction_id is None or not rollup.available(using):
+        return None
+    return rollup.filings(jurisdiction_id, period)
+
+
 def parse_period(request, today):
     """``start`` and ``end`` (YYYY-MM-DD, both or neither) as a Period; this month so far when absent."""
     start, end = request.GET.get("start"), request.GET.get("end")
@@ -572,7 +579,8 @@ class MapKpiView(APIView):
         campaign = request.GET.get("campaign")  # an id when present: filtered_cases has validated it
         etag = cases_etag(request, f"kpis:{disclosure_selectors.version(jurisdiction)}")
         return not_modified(request, etag) or json_response(
-            {**kpis.case_kpis(cases, today, period, now_counts=rollup_counts(unfiltered(request), cases.db, today)),
+            {**kpis.case_kpis(cases, today, period, now_counts=rollup_counts(unfiltered(request), cases.db, today),
+                              filed=rollup_filings(unfiltered(request), cases.db, period)),
              **disclosure_kpis.timeliness(jurisdiction, period, today, campaign=int(campaign) if campaign else None)},
             etag=etag)
 

@@ -182,6 +182,7 @@ class Prototype:
                 at - self.created, event.location is not None,
                 Template(event.payload, literals, text_map)))
         self.closed_at = moved.get(case.closed_at, case.closed_at)
+        filings = [at - self.created for event, at in zip(events, ats) if event.action == "file"]
         self.documents = [(
             d.kind, moved.get(d.issued_at, d.issued_at) - self.created, d.issued_on,
             Template(d.content, literals, text_map), d.pdf.name, d.sha256, d.deadline, d.period_days,
@@ -191,6 +192,7 @@ class Prototype:
         self.services = [(
             index[s.document_id], index.get(s.receipt_id), s, users.get(s.served_by_id, s.served_by_id),
         ) for s in services if s.document_id in index]
+        self.filings = filings
         self.responsible = users.get(case.responsible_id, case.responsible_id)
         self.reported_by = users.get(case.reported_by_id, case.reported_by_id)
 
@@ -441,7 +443,7 @@ def _make_batch(town, protos, finished, size, rng, now):
     case_ids = _ids(Case, size)
     document_ids = _ids(Document, sum(len(p.documents) for p, _ in draws))
     case_rows, event_rows, document_rows, service_rows = [], [], [], []
-    cells, deadlines = {}, {}
+    cells, deadlines, filings = {}, {}, {}
     d = 0
     for i, (proto, shift) in enumerate(draws):
         village, x, y = places[i]
@@ -473,6 +475,12 @@ def _make_batch(town, protos, finished, size, rng, now):
         cell[0] += 1
         cell[1] += x
         cell[2] += y
+        if proto.filings:
+            closed_on = (timezone.localtime(proto.closed_at + shift).date()
+                         if c.status == Status.CLOSED and proto.closed_at else rollup.NOT_CLOSED)
+            for offset in proto.filings:
+                key = (jurisdiction.pk, timezone.localtime(created + offset).date(), closed_on)
+                filings[key] = filings.get(key, 0) + 1
         if c.deadline and c.status in DEADLINE_STATUSES:
             key = (jurisdiction.pk, gx, gy, c.deadline + day_shift)
             deadlines[key] = deadlines.get(key, 0) + 1
@@ -516,7 +524,7 @@ def _make_batch(town, protos, finished, size, rng, now):
             c.resolution, proto.closed_at + shift if c.closed_at else None,
             c.enforcement_announced_on + day_shift if c.enforcement_announced_on else None, c.suspended,
             len(proto.events), ""))
-    return case_rows, event_rows, document_rows, service_rows, (cells, deadlines)
+    return case_rows, event_rows, document_rows, service_rows, (cells, deadlines, filings)
 
 
 CASE_COLUMNS = ["id", "client_uuid", "jurisdiction_id", "reference", "year", "seq", "location", "accuracy_m",
@@ -573,10 +581,11 @@ def _write(case_rows, event_rows, document_rows, service_rows, rollup_rows):
             add_to_rollup(cursor, *rollup_rows)
 
 
-def add_to_rollup(cursor, cells, deadlines):
-    """Add a batch's counts to the map's rollup, as the trigger of migration 0014 adds each case's: ``cells`` maps
-    (jurisdiction, gx, gy, status) to [n, sum x, sum y], ``deadlines`` (jurisdiction, gx, gy, deadline) to n. Rows are
-    taken in key order, so two writers never wait on each other in a cycle."""
+def add_to_rollup(cursor, cells, deadlines, filings):
+    """Add a batch's counts to the rollups, as the triggers of migrations 0014 and 0025 add each case's and each 立案
+    event's: ``cells`` maps (jurisdiction, gx, gy, status) to [n, sum x, sum y], ``deadlines`` (jurisdiction, gx, gy,
+    deadline) to n, ``filings`` (jurisdiction, filed on, closed on) to n. Rows are taken in key order, so two writers
+    never wait on each other in a cycle."""
     rows = sorted(cells.items())
     cursor.execute(
         "INSERT INTO patrol_casecell AS t (jurisdiction_id, gx, gy, status, n, sx, sy) "
@@ -594,6 +603,13 @@ def add_to_rollup(cursor, cells, deadlines):
             "ON CONFLICT (jurisdiction_id, gx, gy, deadline) DO UPDATE SET n = t.n + EXCLUDED.n",
             [[k[0] for k, _v in rows], [k[1] for k, _v in rows], [k[2] for k, _v in rows], [k[3] for k, _v in rows],
              [v for _k, v in rows]])
+    rows = sorted(filings.items())
+    if rows:
+        cursor.execute(
+            "INSERT INTO patrol_casefiling AS t (jurisdiction_id, filed_on, closed_on, n) "
+            "SELECT * FROM unnest(%s::bigint[], %s::date[], %s::date[], %s::bigint[]) "
+            "ON CONFLICT (jurisdiction_id, filed_on, closed_on) DO UPDATE SET n = t.n + EXCLUDED.n",
+            [[k[0] for k, _v in rows], [k[1] for k, _v in rows], [k[2] for k, _v in rows], [v for _k, v in rows]])
 
 
 def _instance(model, columns, row):

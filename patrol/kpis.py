@@ -262,9 +262,12 @@ MEASURE_CASES = {"new": "registered", "filed": "filed", "filed_closed": "filed",
                  "on_time": "closed", "demolished_m2": "closed", "days_to_close": "closed"}
 
 
-def period_sums(cases, period, label):
+def period_sums(cases, period, label, *, filed=None):
     """The aggregates of ``period_measures(period, label)`` over ``cases``, each counted over the cases it can
-    count (MEASURE_CASES), which gives the same numbers as over all of ``cases``."""
+    count (MEASURE_CASES), which gives the same numbers as over all of ``cases``.
+
+    ``filed``: (filed, filed and closed by the period's end) of all of ``cases`` when the caller has them
+    (patrol.rollup.filings, for a whole jurisdiction); otherwise they are counted here."""
     lo, hi = period.bounds()
     plain = with_filing(cases.order_by())
     subsets = {
@@ -277,24 +280,28 @@ def period_sums(cases, period, label):
     for name, measure in measures.items():
         groups.setdefault(MEASURE_CASES.get(name.removeprefix(f"{label}_")), {})[name] = measure
     sums = {}
+    if filed is not None:
+        groups.pop("filed", None)
+        sums[f"{label}_filed"], sums[f"{label}_filed_closed"] = filed
     for subset, chosen in groups.items():
         if subset is None:
-            registered, closed, filed = (subsets[key].values("pk") for key in ("registered", "closed", "filed"))
-            sums.update(plain.filter(pk__in=registered.union(closed, filed)).aggregate(**chosen))
+            registered, closed, filings = (subsets[key].values("pk") for key in ("registered", "closed", "filed"))
+            sums.update(plain.filter(pk__in=registered.union(closed, filings)).aggregate(**chosen))
         else:
             sums.update(subsets[subset].aggregate(**chosen))
     return sums
 
 
-def case_kpis(cases, today, period=None, *, now_counts=None):
+def case_kpis(cases, today, period=None, *, now_counts=None, filed=None):
     """The map's KPI strip for a filtered set of cases: open and overdue now, counts by status, and the case KPIs
     of ``period`` (this month unless given), with the same measures and formulas as a summary's.
 
     ``now_counts``: ({status: count}, overdue) of all of ``cases`` when the caller has them (patrol.rollup, for a
-    whole jurisdiction); otherwise they are counted here.
+    whole jurisdiction); otherwise they are counted here. ``filed``: the same for the period's filings
+    (patrol.rollup.filings).
     """
     period = period or this_month(today)
-    sums = period_sums(cases, period, "cur")
+    sums = period_sums(cases, period, "cur", filed=filed)
     if now_counts is None:
         by_status = {f"status_{value}": Count("pk", filter=Q(status=value)) for value in Status.values}
         counted = cases.order_by().aggregate(**overdue_measure(today), **by_status)

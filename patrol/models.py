@@ -592,6 +592,24 @@ class CaseCell(models.Model):
                                                name="casecell_unique_key")]
 
 
+class CaseFiling(models.Model):
+    """How many cases of a jurisdiction were filed (立案, their ``file`` event) on a local day and closed on another
+    (``closed_on``; NOT_CLOSED while the case is not closed): the KPI strip's filed and 整改率 of a period are sums of
+    these rows (patrol.rollup.filings), not a join of the period's cases to their events. Written only by the database
+    triggers of migration 0025, in the transaction that writes the event or the case (PostgreSQL)."""
+
+    jurisdiction_id = models.BigIntegerField()
+    filed_on = models.DateField()
+    closed_on = models.DateField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("立案结案日计数")
+        verbose_name_plural = _("立案结案日计数")
+        constraints = [models.UniqueConstraint(fields=["jurisdiction_id", "filed_on", "closed_on"],
+                                               name="casefiling_unique_key")]
+
+
 class CaseCellDeadline(models.Model):
     """How many cases of a cell wait on each deadline (status in DEADLINE_STATUSES, deadline set): the cell's
     overdue cases are those with a deadline before today. Written by the same trigger as CaseCell."""

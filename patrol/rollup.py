@@ -24,6 +24,8 @@ CELLS_PER_TILE = 4
 CELL = 360.0 / (2 ** ROLLUP_ZOOM) / CELLS_PER_TILE  # 0.010986328125, exact in binary
 # Where fold_past_deadlines puts the past deadlines of a cell: any date before every real deadline.
 FOLDED = date(2000, 1, 1)
+# CaseFiling's closing day of a case not closed (migration 0025).
+NOT_CLOSED = date(9999, 12, 31)
 
 
 def available(using="default"):
@@ -75,6 +77,18 @@ def totals(jurisdiction_id, today):
     by_status = {status: int(n) for status, n in rows if status is not None and n}
     overdue = sum(int(n or 0) for status, n in rows if status is None)
     return by_status, overdue
+
+
+def filings(jurisdiction_id, period):
+    """(filed, of them closed by the period's end) of a whole jurisdiction for ``period`` (local dates), from
+    CaseFiling: the KPI strip's 立案 and 整改率 numerator (patrol.kpis.period_measures) without reading the cases."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(n), 0), COALESCE(SUM(n) FILTER (WHERE closed_on <= %s), 0) FROM patrol_casefiling "
+            "WHERE jurisdiction_id = %s AND filed_on BETWEEN %s AND %s",
+            [period.end, jurisdiction_id, period.start, period.end])
+        filed, closed = cursor.fetchone()
+    return int(filed), int(closed)
 
 
 def fold_past_deadlines(today):

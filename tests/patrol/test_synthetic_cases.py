@@ -2,8 +2,10 @@
 record verify_events accepts, numbered documents, deadlines, several jurisdictions, and an exact map rollup."""
 import io
 from collections import Counter
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Max, Min
@@ -11,9 +13,10 @@ from django.utils import timezone
 
 from documents.choices import SEQUENCE_SCOPE
 from documents.models import Document, ServiceRecord
-from patrol import rollup
+from gis.models import Jurisdiction
+from patrol import kpis, rollup, workflow
 from patrol.choices import DEADLINE_STATUSES, Status
-from patrol.models import Case, CaseEvent, DocumentSequence
+from patrol.models import Case, CaseEvent, DocumentSequence, User
 
 pytestmark = [pytest.mark.django_db]
 
@@ -112,6 +115,22 @@ def live_cells():
     return cells, deadlines
 
 
+def live_filings():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.jurisdiction_id, (e.created_at AT TIME ZONE %s)::date, CASE WHEN c.status = 'closed' "
+            "AND c.closed_at IS NOT NULL THEN (c.closed_at AT TIME ZONE %s)::date ELSE %s END, COUNT(*) "
+            "FROM patrol_caseevent e JOIN patrol_case c ON c.id = e.case_id WHERE e.action = 'file' GROUP BY 1, 2, 3",
+            [settings.TIME_ZONE, settings.TIME_ZONE, rollup.NOT_CLOSED])
+        return {row[:3]: row[3] for row in cursor.fetchall()}
+
+
+def rolled_up_filings():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT jurisdiction_id, filed_on, closed_on, n FROM patrol_casefiling WHERE n <> 0")
+        return {row[:3]: row[3] for row in cursor.fetchall()}
+
+
 def rolled_up():
     with connection.cursor() as cursor:
         cursor.execute("SELECT jurisdiction_id, gx, gy, status, n FROM patrol_casecell WHERE n <> 0")
@@ -136,8 +155,24 @@ def test_the_threaded_copy_seed_keeps_the_map_rollup_exact_and_the_record_verifi
     seed(900)
     assert Case.objects.count() == demo + 900
     assert rolled_up() == live_cells()
+    assert rolled_up_filings() == live_filings() and sum(live_filings().values()) > 500
     assert "发现 0 处问题" in check_record()
-    # A live write after the seed still goes through the trigger.
-    case = Case.objects.filter(status=Status.REPORTED).first()
-    Case.objects.filter(pk=case.pk).update(status=Status.FILED)
+    # The KPI strip's filed and 整改率 from the rollup are the live counts, for any period.
+    lwg = Jurisdiction.objects.get(code="LWG")
+    today = timezone.localdate()
+    for period in (kpis.this_month(today), kpis.Period(today - timedelta(days=400), today),
+                   kpis.Period(today - timedelta(days=90), today - timedelta(days=30))):
+        cases = Case.objects.filter(jurisdiction=lwg)
+        assert kpis.case_kpis(cases, today, period, filed=rollup.filings(lwg.pk, period)) == kpis.case_kpis(
+            cases, today, period)
+    # Live writes after the seed go through the triggers: a filing, a closing, a reopening.
+    supervisor = User.objects.get(username="supervisor")
+    reported = Case.objects.filter(status=Status.REPORTED, jurisdiction=lwg, photos__isnull=False).first()
+    workflow.file_case(case_id=reported.pk, actor=supervisor, legal_basis="planning_art65", note="立案")
+    ordered = Case.objects.filter(status=Status.ORDERED).first()
+    Case.objects.filter(pk=ordered.pk).update(status=Status.CLOSED, closed_at=timezone.now(),
+                                              resolution="rectified_by_party")
+    closed = Case.objects.filter(status=Status.CLOSED).exclude(pk=ordered.pk).first()
+    Case.objects.filter(pk=closed.pk).update(status=Status.DECIDED, closed_at=None, resolution="")
     assert rolled_up() == live_cells()
+    assert rolled_up_filings() == live_filings()
