@@ -40,7 +40,8 @@ def map_page(request):
     inspectors = selectors.field_users(user.jurisdiction_id) if user.jurisdiction_id else User.objects.none()
     return render(request, "gis/map.html", {
         "kpi": kpis.case_kpis(filterset.qs if filters_valid else cases, today,
-                              now_counts=_rollup_counts(request, user, filters_valid, today)),
+                              now_counts=_rollup_counts(request, user, filters_valid, today),
+                              filed=_rollup_filings(request, user, filters_valid, today)),
         "filters_valid": filters_valid,
         "selected": {name: request.GET.getlist(name) if name in ("status", "category") else request.GET.get(name, "")
                      for name in FILTER_NAMES},
@@ -59,12 +60,24 @@ def map_page(request):
     })
 
 
-def _rollup_counts(request, user, filters_valid, today):
-    """Counts by status and overdue of the whole jurisdiction from patrol.rollup when no filter narrows them."""
+def _whole_jurisdiction(request, user, filters_valid):
+    """The user's jurisdiction when no filter narrows the map and patrol.rollup can answer for all of it, else None."""
     narrowed = filters_valid and any(request.GET.getlist(name) for name in FILTER_NAMES)
     if narrowed or user.jurisdiction_id is None or not rollup.available():
         return None
-    return rollup.totals(user.jurisdiction_id, today)
+    return user.jurisdiction_id
+
+
+def _rollup_counts(request, user, filters_valid, today):
+    """Counts by status and overdue of the whole jurisdiction from patrol.rollup when no filter narrows them."""
+    jurisdiction_id = _whole_jurisdiction(request, user, filters_valid)
+    return None if jurisdiction_id is None else rollup.totals(jurisdiction_id, today)
+
+
+def _rollup_filings(request, user, filters_valid, today):
+    """This month's filings of the whole jurisdiction (filed, and closed since) from patrol.rollup, likewise."""
+    jurisdiction_id = _whole_jurisdiction(request, user, filters_valid)
+    return None if jurisdiction_id is None else rollup.filings(jurisdiction_id, kpis.this_month(today))
 
 
 def _todo_cases(user, cases, today, page_number=None):
