@@ -14,6 +14,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
@@ -191,7 +192,7 @@ def restore(directory, log=print):
         """The object's SHA-256 now (put back from the backup first on the local disk), or None when missing."""
         if local and not default_storage.exists(name):
             with (directory / "files" / name).open("rb") as source:
-                default_storage._save(name, source)
+                default_storage._save(name, File(source))  # under its own name (save() might pick another)
         try:
             return sha256_of_stored(name)[0]
         except Exception:  # noqa: BLE001 - whatever the storage says, the object is not there
