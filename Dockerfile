@@ -15,6 +15,9 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
+# Matplotlib's font cache (the summaries' charts) is made by the manage.py runs below and kept in the image for the
+# user xuncha (chown below); without it every container start rebuilt it ("generated new fontManager").
+ENV MPLCONFIGDIR=/var/lib/xuncha/.matplotlib
 # Static files and compiled messages are built into the image; collectstatic needs a key, not a secret one.
 RUN SECRET_KEY=build-only-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')-not-used-at-runtime-xxxxxxxx \
     DATABASE_URL=postgis://build@localhost/build \
