@@ -1,6 +1,8 @@
 // The case page's 案卷 link: a case with many photos gets its dossier built by a worker, and the dossier URL answers
 // 202 with the job's progress until the file is ready. Instead of a tab showing that JSON, the page shows the
 // progress, asks again after Retry-After, and saves the PDF when it comes. Without script the link opens the URL.
+import { fileNameOf, saveBlob } from "./download.js";
+
 const link = document.querySelector("[data-dossier]");
 const box = document.getElementById("dossier-progress");
 
@@ -9,24 +11,6 @@ function show(state, percent) {
   box.querySelector("progress").value = percent;
   box.querySelector("progress").hidden = state !== "building";
   for (const name of ["building", "failed", "ready"]) box.querySelector(`[data-${name}]`).hidden = name !== state;
-}
-
-function fileName(response) {
-  // RFC 5987: filename*=UTF-8''…, the Chinese name the server gives the file.
-  const header = response.headers.get("Content-Disposition") || "";
-  const match = /filename\*=UTF-8''([^;]+)/i.exec(header);
-  return match ? decodeURIComponent(match[1]) : "dossier.pdf";
-}
-
-function save(blob, name) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
 let busy = false;
@@ -44,7 +28,7 @@ function fetchDossier() {
       }
       if (!response.ok) throw new Error(String(response.status));
       return response.blob().then((blob) => {
-        save(blob, fileName(response));
+        saveBlob(blob, fileNameOf(response, "dossier.pdf"));
         show("ready", 100);
       });
     });

@@ -5,6 +5,8 @@
  * which is polled until its file can be downloaded. Texts come from data-* attributes (translated on the
  * server); the CSP allows no inline script.
  */
+import { fileNameOf, saveBlob } from "./download.js";
+
 (function () {
   "use strict";
 
@@ -111,23 +113,6 @@
     }, delay);
   }
 
-  function download(blob, name) {
-    var url = URL.createObjectURL(blob);
-    var a = document.createElement("a");
-    a.href = url;
-    a.download = name;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    window.setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
-  }
-
-  function filenameOf(response) {
-    var header = response.headers.get("Content-Disposition") || "";
-    var match = /filename\*=UTF-8''([^;]+)/i.exec(header);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
   if (bar && bar.dataset.async === "true") {
     bar.addEventListener("click", function (event) {
       var anchor = event.target.closest("a[data-format]");
@@ -152,7 +137,7 @@
           // The set shrank below the limit since the page was drawn: the answer is the file itself.
           return response.blob().then(function (blob) {
             panel.hidden = true;
-            download(blob, filenameOf(response));
+            saveBlob(blob, fileNameOf(response));
           });
         })
         .catch(function () {

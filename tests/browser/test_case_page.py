@@ -8,6 +8,7 @@ from patrol import workflow
 from patrol.models import Case
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import finding
+from tests.worker.conftest import wait_for
 from worker import tasks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -115,6 +116,8 @@ def test_a_dossier_built_by_the_worker_shows_its_progress_and_is_saved_when_read
     # The page stays, and says the file is being built (the URL answers 202 with the job) instead of a JSON tab.
     expect(page.locator("#dossier-progress [data-building]")).to_be_visible()
     assert page.url.endswith(f"/cases/{case.pk}/") and len(page.context.pages) == 1
+    # The server makes the job when the page's request reaches it, a moment after the click.
+    assert wait_for(lambda: DossierJob.objects.filter(case=case).exists(), timeout=10, interval=0.1)
     job = DossierJob.objects.get(case=case)
     screenshot(page, "case-dossier-building-phone")
     with page.expect_download(timeout=20000) as download:
