@@ -21,3 +21,26 @@ def django_with_test_database():
     runner = get_runner(settings)(verbosity=0, interactive=False)
     old = runner.setup_databases()
     return lambda: runner.teardown_databases(old)
+
+
+def textured_jpeg(size=(4000, 3000), quality=92, *, blur=1.2, noise=0.12, seed=7):
+    """A JPEG with texture (coloured blocks, softened, with sensor-like noise): closer to a real photo than a flat
+    colour, which compresses to nothing. The default is a 12 MP camera original."""
+    import io
+    import random
+
+    from PIL import Image, ImageDraw, ImageFilter
+
+    rng = random.Random(seed)
+    small = Image.new("RGB", (400, 300))
+    draw = ImageDraw.Draw(small)
+    for _ in range(900):
+        x, y = rng.randint(0, 400), rng.randint(0, 300)
+        draw.rectangle([x, y, x + rng.randint(2, 40), y + rng.randint(2, 30)],
+                       fill=(rng.randint(40, 220), rng.randint(40, 200), rng.randint(30, 180)))
+    image = small.resize(size, Image.BICUBIC).filter(ImageFilter.GaussianBlur(blur))
+    if noise:
+        image = Image.blend(image, Image.effect_noise(size, 18).convert("RGB"), noise)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality)
+    return out.getvalue()

@@ -15,7 +15,7 @@ import statistics
 import time
 import uuid
 
-from _setup import django_with_test_database
+from _setup import django_with_test_database, textured_jpeg
 
 teardown = django_with_test_database()
 
@@ -23,27 +23,10 @@ from django.contrib.gis.geos import MultiPolygon, Polygon  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.contrib.staticfiles.handlers import StaticFilesHandler  # noqa: E402
 from django.test.testcases import LiveServerThread  # noqa: E402
-from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from gis.models import Jurisdiction, Village  # noqa: E402
 from patrol.models import Photo, User  # noqa: E402
-
-
-def camera_photo():
-    """A 12 MP JPEG with texture, closer to a real photo than a flat colour (which compresses to nothing)."""
-    rng = random.Random(7)
-    small = Image.new("RGB", (400, 300))
-    draw = ImageDraw.Draw(small)
-    for _ in range(900):
-        x, y = rng.randint(0, 400), rng.randint(0, 300)
-        draw.rectangle([x, y, x + rng.randint(2, 40), y + rng.randint(2, 30)],
-                       fill=(rng.randint(40, 220), rng.randint(40, 200), rng.randint(30, 180)))
-    image = small.resize((4000, 3000), Image.BICUBIC).filter(ImageFilter.GaussianBlur(1.2))
-    noise = Image.effect_noise((4000, 3000), 18).convert("RGB")
-    image = Image.blend(image, noise, 0.12)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=92)
-    return out.getvalue()
 
 
 TAPS = 7
@@ -106,7 +89,7 @@ def main():
     if server.error:
         raise server.error
     base = f"http://127.0.0.1:{server.port}"
-    original = camera_photo()
+    original = textured_jpeg()  # a 12 MP camera original
     loaded = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu",

@@ -9,9 +9,7 @@ the machine's load falls on both alike (blocks of PER_BLOCK each); medians. Also
   .venv/bin/python bench/storage.py        (a throw-away PostGIS test database, and a SeaweedFS in /tmp)
 """
 import hashlib
-import io
 import os
-import random
 import statistics
 import sys
 import tempfile
@@ -20,27 +18,10 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import django_with_test_database  # noqa: E402
+from _setup import django_with_test_database, textured_jpeg  # noqa: E402
 
 BLOCKS = int(os.environ.get("BENCH_BLOCKS", 5))
 PER_BLOCK = 5
-
-
-def phone_photo():
-    """A 1600 × 1200 JPEG with texture, as the field page uploads after downscaling (about 150 KB)."""
-    from PIL import Image, ImageDraw, ImageFilter
-
-    rng = random.Random(16)
-    image = Image.new("RGB", (400, 300))
-    draw = ImageDraw.Draw(image)
-    for _ in range(900):
-        x, y = rng.randint(0, 400), rng.randint(0, 300)
-        draw.rectangle([x, y, x + rng.randint(2, 40), y + rng.randint(2, 30)],
-                       fill=(rng.randint(40, 220), rng.randint(40, 200), rng.randint(30, 180)))
-    image = image.resize((1600, 1200), Image.BICUBIC).filter(ImageFilter.GaussianBlur(1.0))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=82)
-    return out.getvalue()
 
 
 def main():
@@ -69,7 +50,7 @@ def run(directory):
     VillageFactory(jurisdiction=jurisdiction, name="东村", boundary=square(111.60, 40.70))
     inspector = UserFactory(username="b_inspector", role=Role.INSPECTOR, jurisdiction=jurisdiction)
     case, _ = workflow.report_finding(actor=inspector, **finding(location=Point(111.605, 40.705, srid=4326)))
-    data = phone_photo()
+    data = textured_jpeg((1600, 1200), 82, blur=1.0, noise=0, seed=16)  # as the phone sends it
     client = APIClient()
     client.force_authenticate(inspector)
 
