@@ -17,6 +17,7 @@ from patrol.models import (
     CaseCell,
     CaseCellDeadline,
     CaseEvent,
+    CaseFiling,
     DocumentSequence,
     Notice,
     Patrol,
@@ -158,6 +159,12 @@ class CaseCellAdmin(ReadOnlyAdmin):
 @admin.register(CaseCellDeadline)
 class CaseCellDeadlineAdmin(ReadOnlyAdmin):
     list_display = ["jurisdiction_id", "gx", "gy", "deadline", "n"]
+
+
+# The KPI strip's filing rollup (patrol.rollup): cases per day filed and day closed, kept by triggers only.
+@admin.register(CaseFiling)
+class CaseFilingAdmin(ReadOnlyAdmin):
+    list_display = ["jurisdiction_id", "filed_on", "closed_on", "n"]
 
 
 @admin.register(ApiToken)

@@ -85,12 +85,11 @@ def test_a_signature_drawn_with_a_finger_offline_is_stored_when_online_and_print
     subprocess.run(["pdfimages", "-png", str(pdf), str(tmp_path / "placed")], check=True)
     placed = sorted(tmp_path.glob("placed-*.png"))
     assert len(placed) == 1 and dark_share(placed[0], (0, 0, 1, 1)) > 0.01  # the strokes, not an empty box
-    # The signatures block is darker than the same record's without the party (a blank line where she signs).
+    # The same record without the party has no image at all: the strokes above are the party's signature. (A
+    # comparison of how dark the lower half of the page is failed once the rights paragraph grew by a line.)
     procedure.record_inspection(case_id=case.pk, actor=users["supervisor"], facts="在建",
                                 officers=[users["inspector"].pk, users["supervisor"].pk], party_present=False)
     unsigned = case.documents.filter(kind=DocumentKind.INSPECTION_RECORD).latest("issued_at", "pk")
     (tmp_path / "unsigned.pdf").write_bytes(unsigned.pdf.open("rb").read())
-    subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", "60", "-png", "-singlefile", str(tmp_path / "unsigned.pdf"),
-                    str(tmp_path / "unsigned")], check=True)
-    area = (0.1, 0.5, 0.9, 0.95)
-    assert dark_share(f"{stem}.png", area) > dark_share(tmp_path / "unsigned.png", area) * 1.1
+    subprocess.run(["pdfimages", "-png", str(tmp_path / "unsigned.pdf"), str(tmp_path / "bare")], check=True)
+    assert not list(tmp_path.glob("bare-*.png"))
