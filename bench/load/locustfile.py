@@ -239,7 +239,8 @@ class Supervisor(Api):
             return
         actions = {a["action"] for a in response.json().get("available_actions", []) if a["available"]}
         if "file" in actions:
-            action, body = "file", {"note": "符合立案条件（压力测试）"}
+            # 立案 names the article it rests on (the statutory procedure, #13).
+            action, body = "file", {"note": "符合立案条件（压力测试）", "legal_basis": "planning_art65"}
         elif "comment" in actions:
             action, body = "comment", {"note": "已查看（压力测试）"}
         else:
