@@ -95,6 +95,14 @@ def _step_document(document):
                         deadline=deadline_on(document), needs_service=document.kind in SERVED_KINDS)
 
 
+def document_named(payload):
+    """The number of the document an event issued or served. The statutory procedure's events name it as a string
+    ("document": number), the enforcement steps' as an object ({"kind", "number", "sha256"}); the record is
+    append-only, so both shapes stay and are read here."""
+    named = (payload or {}).get("document")
+    return named.get("number") if isinstance(named, dict) else named
+
+
 def step_line(case, events, options, documents=None):
     """The step line of ``case`` from its ``events`` (in order) and the user's ``options`` (workflow.action_options);
     ``documents`` as documents.selectors.case_documents gives them (read here when not given)."""
@@ -108,7 +116,7 @@ def step_line(case, events, options, documents=None):
             since = timezone.localdate(event.created_at)
         if event.action in NOT_STEPS:
             continue
-        number = (event.payload or {}).get("document")
+        number = document_named(event.payload)
         step_documents = [by_number[number]] if number in by_number else []
         named.update(d.document.number for d in step_documents)
         done.append(DoneStep(action=event.action, label=str(presentation.event_label(event.action)),

@@ -14,6 +14,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from documents.choices import DocumentKind
@@ -140,6 +142,13 @@ def test_a_reminder_is_issued_after_the_deadline_and_the_appeal_windows_and_wait
     reminder = document_of(case, K.REMINDER)
     assert (event.action, event.from_status, event.to_status) == ("issue_reminder", S.DECIDED, S.REMINDED)
     assert event.payload["document"] == {"kind": K.REMINDER, "number": reminder.number, "sha256": reminder.sha256}
+    # The case page shows the step with its document (the enforcement steps name their documents as an object: the
+    # step line read it as a number and the page failed with a 500 on every case past its decision).
+    client = Client()
+    client.force_login(users["supervisor"])
+    page = client.get(reverse("case", args=[case.pk]))
+    assert page.status_code == 200
+    assert reverse("api-document-pdf", args=[reminder.pk]) in page.content.decode()
     assert reminder.period_days == 10 and reminder.content["manner"] == "自行拆除"
     # Not yet served: the next step names it.
     later = REMIND_AT + timedelta(days=40)

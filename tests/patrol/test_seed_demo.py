@@ -160,3 +160,19 @@ def test_demo_has_a_hearing_a_suspended_decision_a_late_case_and_a_public_notice
     assert services.count() == 1 and services.get().effective_on > today
     for case in (hearing, suspended, late, public):
         assert verify_case_chain(case) is None
+
+
+def test_a_demo_case_of_every_state_opens_on_its_page(seeded, client):
+    # One case of each state and outcome, as its jurisdiction's supervisor sees it: the enforcement steps' events
+    # name their documents in another shape, and reading them broke the page of every case past its decision.
+    pages = {}
+    for case in Case.objects.order_by("status", "resolution", "pk").select_related("jurisdiction"):
+        pages.setdefault((case.status, case.resolution), case)
+    enforcement = ["issue_reminder", "decide_enforcement", "announce", "execute_demolition", "apply_to_court"]
+    for action in enforcement:
+        pages[action] = Case.objects.filter(events__action=action).select_related("jurisdiction").first()
+    assert all(pages[action] for action in enforcement)
+    for case in pages.values():
+        client.force_login(User.objects.filter(jurisdiction=case.jurisdiction, role="supervisor").first())
+        response = client.get(f"/cases/{case.pk}/")
+        assert response.status_code == 200, (case.reference, case.status)
