@@ -51,34 +51,33 @@ def evidence_files():
         yield "tuban_photo", photo.pk, photo.file, photo.sha256
 
 
-def sha256_of_stored(name, storage=default_storage):
+def read_sha256(handle, copy=None):
+    """SHA-256 and size of what ``handle`` reads, a block at a time (a million-case dump is gigabytes); each block
+    also written to ``copy`` when given, so a file is copied and hashed in one pass."""
     digest, size = hashlib.sha256(), 0
-    with storage.open(name, "rb") as handle:
-        for block in iter(lambda: handle.read(READ_SIZE), b""):
-            digest.update(block)
-            size += len(block)
+    for block in iter(lambda: handle.read(READ_SIZE), b""):
+        digest.update(block)
+        size += len(block)
+        if copy is not None:
+            copy.write(block)
     return digest.hexdigest(), size
 
 
+def sha256_of_stored(name, storage=default_storage):
+    with storage.open(name, "rb") as handle:
+        return read_sha256(handle)
+
+
 def sha256_of_file(path):
-    """The SHA-256 of a local file, read a block at a time (a million-case dump is gigabytes)."""
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(READ_SIZE), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return read_sha256(handle)[0]
 
 
 def copy_and_hash(name, target, storage=default_storage):
     """Copy a stored file to ``target`` and return its SHA-256 and size, reading it once."""
-    digest, size = hashlib.sha256(), 0
     target.parent.mkdir(parents=True, exist_ok=True)
     with storage.open(name, "rb") as source, target.open("wb") as copy:
-        for block in iter(lambda: source.read(READ_SIZE), b""):
-            digest.update(block)
-            size += len(block)
-            copy.write(block)
-    return digest.hexdigest(), size
+        return read_sha256(source, copy)
 
 
 def object_version(name, storage=default_storage):

@@ -5,7 +5,6 @@ it yourself after a backup). Safe to run again after an interruption: a file alr
 SHA-256 is skipped; one there with other content is reported and left alone (evidence is never overwritten).
 Exit status 1 when any file could not be copied or verified.
 """
-import hashlib
 from pathlib import Path
 
 from django.conf import settings
@@ -13,14 +12,11 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
-READ_SIZE = 1024 * 1024
+from worker.backup import read_sha256
 
 
 def sha256_of(handle):
-    digest = hashlib.sha256()
-    for block in iter(lambda: handle.read(READ_SIZE), b""):
-        digest.update(block)
-    return digest.hexdigest()
+    return read_sha256(handle)[0]
 
 
 def stored_sha256(storage, name):
