@@ -31,7 +31,7 @@ class PublishedDecision(models.Model):
     JURISDICTION_PATH = "jurisdiction"
 
     jurisdiction = models.ForeignKey("geo.Jurisdiction", verbose_name=_("执法单位"), on_delete=models.PROTECT,
-                                     related_name="published_decisions")
+                                     related_name="published_decisions", db_index=False)  # disclosure_public_list
     document = models.OneToOneField("documents.Document", verbose_name=_("决定书"), on_delete=models.PROTECT,
                                     related_name="disclosure")
     kind = models.CharField(_("决定种类"), max_length=40, choices=DocumentKind.choices)

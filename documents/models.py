@@ -28,7 +28,9 @@ class Document(models.Model):
     EVIDENCE_COLUMNS = ("case", "kind", "year", "seq", "number", "issued_on", "issued_at", "content", "pdf",
                         "sha256", "deadline", "period_days", "issued_by")
 
-    case = models.ForeignKey("patrol.Case", verbose_name=_("案件"), on_delete=models.PROTECT, related_name="documents")
+    # Indexed by document_case_issued, which starts with it (migration 0006).
+    case = models.ForeignKey("patrol.Case", verbose_name=_("案件"), on_delete=models.PROTECT, related_name="documents",
+                             db_index=False)
     kind = models.CharField(_("文书种类"), max_length=40, choices=DocumentKind.choices)
     year = models.PositiveSmallIntegerField(_("年度"))
     seq = models.PositiveIntegerField(_("序号"))
@@ -146,7 +148,7 @@ class DossierJob(models.Model):
         FAILED = "failed", _("失败")
 
     case = models.ForeignKey("patrol.Case", verbose_name=_("案件"), on_delete=models.CASCADE,
-                             related_name="dossier_jobs")
+                             related_name="dossier_jobs", db_index=False)  # dossier_job_one_per_case_version
     case_version = models.PositiveIntegerField(_("案件版本"))
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)

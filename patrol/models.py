@@ -133,7 +133,7 @@ class Patrol(models.Model):
 
     client_uuid = models.UUIDField(_("客户端编号"), unique=True, default=uuid.uuid4)
     jurisdiction = models.ForeignKey(Jurisdiction, verbose_name=_("执法单位"), on_delete=models.PROTECT,
-                                     related_name="patrols")
+                                     related_name="patrols", db_index=False)  # patrol_jur_started starts with it
     inspector = models.ForeignKey(User, verbose_name=_("巡查人"), on_delete=models.PROTECT, related_name="patrols")
     kind = models.CharField(_("类型"), max_length=10, choices=PatrolKind.choices, default=PatrolKind.DAILY)
     campaign = models.ForeignKey(Campaign, verbose_name=_("专项整治行动"), on_delete=models.PROTECT,
@@ -178,7 +178,7 @@ class PatrolTrackBatch(models.Model):
     JURISDICTION_PATH = "patrol__jurisdiction"
 
     patrol = models.ForeignKey(Patrol, verbose_name=_("巡查"), on_delete=models.CASCADE,
-                               related_name="track_batches")
+                               related_name="track_batches", db_index=False)  # indexed by its unique (patrol, seq)
     seq = models.PositiveIntegerField(_("批次序号"))
     points = models.JSONField(_("轨迹点"), default=list)
     # SHA-256 of the normalised points, so a retried upload can be told from a conflicting one.
@@ -206,7 +206,7 @@ class DocumentSequence(models.Model):
     case or notice gives its number back: case references and notice numbers stay gap-free.
     """
 
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT)
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, db_index=False)  # sequence_unique_scope_year
     scope = models.CharField(max_length=40)  # "case" or a notice kind
     year = models.PositiveSmallIntegerField()
     last_value = models.PositiveIntegerField(default=0)
@@ -255,8 +255,9 @@ class Case(models.Model):
 
     client_uuid = models.UUIDField(_("客户端编号"), unique=True, default=uuid.uuid4,
                                    help_text=_("手机端生成，重试时保证不重复"))
+    # No single-column index on these foreign keys: a composite index of Meta starts with each (migration 0026).
     jurisdiction = models.ForeignKey(Jurisdiction, verbose_name=_("执法单位"), on_delete=models.PROTECT,
-                                     related_name="cases")
+                                     related_name="cases", db_index=False)
     reference = models.CharField(_("案件编号"), max_length=40, unique=True, editable=False)
     year = models.PositiveSmallIntegerField(_("年度"), editable=False)
     seq = models.PositiveIntegerField(_("序号"), editable=False)
@@ -267,7 +268,7 @@ class Case(models.Model):
     location_source = models.CharField(_("位置来源"), max_length=12, choices=LocationSource.choices,
                                        default=LocationSource.DEVICE_GPS)
     village = models.ForeignKey(Village, verbose_name=_("行政村"), on_delete=models.PROTECT, null=True,
-                                blank=True, related_name="cases")
+                                blank=True, related_name="cases", db_index=False)
     address = models.CharField(_("地址或标志物"), max_length=200, blank=True)
 
     category = models.CharField(_("类别"), max_length=24, choices=Category.choices)
@@ -283,13 +284,13 @@ class Case(models.Model):
     description = models.TextField(_("情况描述"), blank=True, max_length=5000)
 
     campaign = models.ForeignKey(Campaign, verbose_name=_("专项整治行动"), on_delete=models.PROTECT, null=True,
-                                 blank=True, related_name="cases")
+                                 blank=True, related_name="cases", db_index=False)
     patrol = models.ForeignKey(Patrol, verbose_name=_("巡查"), on_delete=models.PROTECT, null=True, blank=True,
                                related_name="cases")
     reported_by = models.ForeignKey(User, verbose_name=_("发现人"), on_delete=models.PROTECT,
-                                    related_name="reported_cases")
+                                    related_name="reported_cases", db_index=False)
     responsible = models.ForeignKey(User, verbose_name=_("责任人"), on_delete=models.PROTECT, null=True,
-                                    blank=True, related_name="responsible_cases")
+                                    blank=True, related_name="responsible_cases", db_index=False)
     observed_at = models.DateTimeField(_("发现时间"), default=timezone.now)
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now, editable=False)
@@ -461,7 +462,8 @@ class Notice(models.Model):
 
     JURISDICTION_PATH = "case__jurisdiction"
 
-    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="notices")
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="notices",
+                             db_index=False)  # notice_unique_number_parts starts with it
     kind = models.CharField(_("文书种类"), max_length=30, choices=NoticeKind.choices)
     year = models.PositiveSmallIntegerField(_("年度"))
     seq = models.PositiveIntegerField(_("序号"))
@@ -495,7 +497,9 @@ class CaseEvent(models.Model):
 
     JURISDICTION_PATH = "case__jurisdiction"
 
-    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="events")
+    # Indexed by event_unique_seq_per_case, which starts with it (migration 0026).
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="events",
+                             db_index=False)
     seq = models.PositiveIntegerField(_("序号"))
     actor = models.ForeignKey(User, verbose_name=_("操作人"), on_delete=models.PROTECT, null=True,
                               related_name="+")
@@ -507,7 +511,8 @@ class CaseEvent(models.Model):
     note = models.TextField(_("说明"), blank=True)
     payload = models.JSONField(_("详细内容"), default=dict, blank=True)
     prev_hash = models.CharField(_("前一记录哈希"), max_length=64)
-    hash = models.CharField(_("本记录哈希"), max_length=64, unique=True)
+    # Not unique in the database (migration 0026): the hash covers the case and seq, which are unique together.
+    hash = models.CharField(_("本记录哈希"), max_length=64)
 
     objects = ScopedManager()
 
