@@ -225,14 +225,18 @@ def _shifted(geometry, dx):
     return MultiPolygon(*polygons, srid=geometry.srid)
 
 
-def _towns(lwg):
-    """LWG and the synthetic towns (made once: LWG's villages moved east, officers of every role)."""
+def _towns(lwg, only_lwg=False):
+    """LWG and the synthetic towns (made once: LWG's villages moved east, officers of every role); LWG alone, with
+    every case, when ``only_lwg``."""
     lwg_villages = list(lwg.villages.order_by("name"))
     demo_users = list(User.objects.filter(jurisdiction=lwg, username__in=list(OFFICER_NAMES)).order_by("pk"))
     towns = []
     for k, (code, name, prefix, dx, share) in enumerate(TOWNS):
         if code == lwg.code:
-            towns.append(Town(lwg, [(v, 0.0) for v in lwg_villages], {u.pk: u.pk for u in demo_users}, share))
+            towns.append(Town(lwg, [(v, 0.0) for v in lwg_villages], {u.pk: u.pk for u in demo_users},
+                              1.0 if only_lwg else share))
+            continue
+        if only_lwg:
             continue
         jurisdiction = Jurisdiction.objects.filter(code=code).first()
         if jurisdiction is None:
@@ -288,9 +292,10 @@ def demo_prototypes(lwg, demo_cases):
     return cases
 
 
-def add_realistic_cases(*, count, demo_cases=200, seed=0, progress=None, stats=None):
+def add_realistic_cases(*, count, demo_cases=200, seed=0, progress=None, stats=None, one_jurisdiction=False):
     """Add ``count`` synthetic cases replaying the demo cases (see the module's docstring); returns how many per
-    jurisdiction code. ``stats``, a dict, receives the CPU seconds of the writers' server processes."""
+    jurisdiction code. ``stats``, a dict, receives the CPU seconds of the writers' server processes.
+    ``one_jurisdiction`` puts every case in LWG: the worst case of one township holding the whole table."""
     lwg = Jurisdiction.objects.get(code="LWG")
     rng = random.Random(seed)
     cases = demo_prototypes(lwg, demo_cases)
@@ -304,7 +309,7 @@ def add_realistic_cases(*, count, demo_cases=200, seed=0, progress=None, stats=N
     for service in ServiceRecord.objects.filter(document__case_id__in=ids).order_by("recorded_at", "pk"):
         services.setdefault(service.document_id, []).append(service)
     with transaction.atomic():
-        towns = _towns(lwg)
+        towns = _towns(lwg, only_lwg=one_jurisdiction)
     demo_users = list(User.objects.filter(jurisdiction=lwg, username__in=list(OFFICER_NAMES)))
     plans = []
     for town in towns:
@@ -321,6 +326,7 @@ def add_realistic_cases(*, count, demo_cases=200, seed=0, progress=None, stats=N
     # them; a finished one none). Inside a transaction (the tests) everything happens in it, batch by batch.
     writer = _Writer() if connection.vendor == "postgresql" and not connection.in_atomic_block else None
     done = 0
+    deferred = _defer_indexes(count) if writer else None
     try:
         while done < count:
             size = min(BATCH, count - done)
@@ -342,7 +348,11 @@ def add_realistic_cases(*, count, demo_cases=200, seed=0, progress=None, stats=N
                 progress(size)
     finally:
         if writer:
-            writer.close()
+            try:
+                writer.close()
+            finally:
+                if deferred:
+                    rebuild_deferred_indexes()
             if stats is not None:
                 stats["server_cpu_s"] = writer.server_cpu_s
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
@@ -352,6 +362,75 @@ def add_realistic_cases(*, count, demo_cases=200, seed=0, progress=None, stats=N
             for model in (Case, CaseEvent, Document, ServiceRecord):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
     return made
+
+
+# Secondary indexes of the tables the seed fills: dropped for a load that at least doubles them, built again after.
+# Building an index from the finished table is a sort; keeping it while COPYing is a random insert per row and index
+# (at a million cases about two thirds of the seed's database time). Unique and primary-key indexes stay: they are
+# constraints. The dropped definitions are kept in a table of their own, in the transaction that drops them, so an
+# interrupted seed (even a killed one) has them built again by the next seed run (``rebuild_deferred_indexes``).
+BULK_TABLES = ("patrol_case", "patrol_caseevent", "documents_document", "documents_servicerecord")
+DEFERRED_TABLE = "xuncha_seed_deferred_index"
+
+
+def _defer_indexes(count):
+    rebuild_deferred_indexes()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM patrol_case")
+        if cursor.fetchone()[0] * 2 > count:
+            return []
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {DEFERRED_TABLE} (name text PRIMARY KEY, definition text)")
+        cursor.execute(
+            "SELECT i.relname, pg_get_indexdef(ix.indexrelid) FROM pg_index ix "
+            "JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid "
+            "WHERE t.relname = ANY(%s) AND NOT ix.indisunique AND NOT ix.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid)", [list(BULK_TABLES)])
+        indexes = cursor.fetchall()
+        for name, definition in indexes:
+            cursor.execute(f"INSERT INTO {DEFERRED_TABLE} VALUES (%s, %s)", [name, definition])
+            cursor.execute(f'DROP INDEX "{name}"')
+    return indexes
+
+
+def rebuild_deferred_indexes():
+    """Build the indexes a bulk load dropped (this one, or an interrupted one before it), two at a time."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [DEFERRED_TABLE])
+        if not cursor.fetchone()[0]:
+            return
+        cursor.execute(f"SELECT name, definition FROM {DEFERRED_TABLE} ORDER BY name")
+        pending = queue.Queue()
+        for row in cursor.fetchall():
+            pending.put(row)
+    errors = []
+
+    def build():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET maintenance_work_mem = '256MB'")
+                while True:
+                    try:
+                        name, definition = pending.get_nowait()
+                    except queue.Empty:
+                        return
+                    with transaction.atomic():
+                        cursor.execute(definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+                        cursor.execute(f"DELETE FROM {DEFERRED_TABLE} WHERE name = %s", [name])
+        except BaseException as exc:  # noqa: BLE001 - raised below, in the caller's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=build, name=f"synthetic-index-{k}") for k in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {DEFERRED_TABLE}")
 
 
 def _process_cpu_s(pid):

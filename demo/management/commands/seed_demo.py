@@ -1,10 +1,11 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from tqdm import tqdm
 
 from demo.seeder import DEMO_PASSWORD, DemoSeeder
-from demo.synthetic import add_realistic_cases
+from demo.synthetic import add_realistic_cases, rebuild_deferred_indexes
 
 
 class Command(BaseCommand):
@@ -18,8 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("--cases", type=int, default=0, help="add this many synthetic cases (bulk)")
         parser.add_argument("--demo-cases", type=int, default=200, help="number of demo cases with full history")
         parser.add_argument("--seed", type=int, default=None, help="random seed of the synthetic cases (default N)")
+        parser.add_argument("--one-jurisdiction", action="store_true",
+                            help="put every synthetic case in LWG (the worst case: one township holds the table)")
 
-    def handle(self, *args, cases, demo_cases, seed, **options):
+    def handle(self, *args, cases, demo_cases, seed, one_jurisdiction, **options):
+        if connection.vendor == "postgresql":
+            rebuild_deferred_indexes()  # what an interrupted bulk seed dropped (demo/synthetic.py)
         self.stdout.write("Seeding demo data…")
         DemoSeeder(stdout=self.stdout).run(cases=demo_cases)
         if cases:
@@ -28,7 +33,8 @@ class Command(BaseCommand):
             started, cpu, stats = time.perf_counter(), time.process_time(), {}
             with tqdm(total=cases, unit="case", desc="synthetic cases", disable=options["verbosity"] == 0) as bar:
                 made = add_realistic_cases(count=cases, demo_cases=demo_cases, seed=cases if seed is None else seed,
-                                           progress=bar.update, stats=stats)
+                                           progress=bar.update, stats=stats,
+                                           one_jurisdiction=one_jurisdiction)
             self.stdout.write("Synthetic cases: " + ", ".join(f"{code} {n:,}" for code, n in made.items()))
             # The machine may be shared: CPU time says what the seed cost, wall time what it took.
             self.stdout.write(f"  {time.perf_counter() - started:.0f} s, CPU {time.process_time() - cpu:.0f} s here"
