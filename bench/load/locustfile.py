@@ -8,6 +8,11 @@ no answer, a 5xx or a 429 is sent again, identical (same client_uuid / seq, same
 for up to LOAD_RETRY_BUDGET_S (default 180 s). Every client_uuid that got 201 or 200 goes to accepted.jsonl, for
 check.py. Every non-2xx answer or network error goes to failures.jsonl with its duration.
 
+LOAD_CADENCE=field makes the inspector keep the phone app's pace instead (static/js/field/patrol.js sends the track
+at least once a minute; docs/OPERATIONS.md estimates 60-250 requests an hour on a patrol day): every 50-70 s a track
+batch of 10 points, and with it, one time in six, a finding with its two photos (about ten an hour) and one time in
+three the nearby list, about 110 requests an hour. The stress cadence (the default) is about 650 an hour.
+
 Supervisor (map page): pans the map with filters (cases, list beside the map, KPIs, with If-None-Match like the
 browser), opens case pages (detail and record), and acts on cases of its own share (file, else comment) with
 If-Match. Actions are not retried: they are not idempotent.
@@ -29,6 +34,7 @@ FIXTURE = json.loads(Path(os.environ["LOAD_FIXTURE"]).read_text())
 OUT = Path(os.environ["LOAD_OUT"])
 PHOTOS = [p.read_bytes() for p in sorted(Path(os.environ["LOAD_FIXTURE"]).parent.glob("photo-*.jpg"))]
 RETRY_BUDGET_S = float(os.environ.get("LOAD_RETRY_BUDGET_S", "180"))
+CADENCE = os.environ.get("LOAD_CADENCE", "stress")
 ACCEPTED = open(OUT / "accepted.jsonl", "a", buffering=1)
 FAILURES = open(OUT / "failures.jsonl", "a", buffering=1)
 CST = timezone(timedelta(hours=8))
@@ -95,6 +101,7 @@ class Api(HttpUser):
 
 
 class Inspector(Api):
+    abstract = CADENCE == "field"  # FieldPaceInspector below runs instead
     fixed_count = int(os.environ.get("LOAD_INSPECTORS", "50"))
     wait_time = between(4, 12)
 
@@ -170,6 +177,25 @@ class Inspector(Api):
     def nearby(self):
         lng, lat = self.position
         self.call("GET", f"/api/v1/cases/nearby/?lng={lng}&lat={lat}&radius=500", "/api/v1/cases/nearby/")
+
+
+class FieldPaceInspector(Inspector):
+    """The inspector at the phone app's pace (LOAD_CADENCE=field): one tick a minute."""
+    abstract = CADENCE != "field"
+    fixed_count = int(os.environ.get("LOAD_INSPECTORS", "50"))
+    wait_time = between(50, 70)
+
+    def minute(self):
+        self.track()
+        roll = random.random()
+        if roll < 1 / 6:
+            self.finding()
+        elif roll < 1 / 6 + 1 / 3:
+            self.nearby()
+
+
+# Its only task; set here because a subclass's @task would come on top of the inherited ones.
+FieldPaceInspector.tasks = [FieldPaceInspector.minute]
 
 
 class Supervisor(Api):

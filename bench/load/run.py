@@ -48,6 +48,9 @@ def parse_args():
     parser.add_argument("--scale-out", action="store_true",
                         help="the many-machines run of issue #16: 2 web nodes behind nginx, 2 workers, SeaweedFS, "
                              "200 inspectors + 20 supervisors (each can still be set)")
+    parser.add_argument("--cadence", choices=["stress", "field"], default="stress",
+                        help="stress: an inspector acts every 4-12 s (a finding every ~36 s); field: as the phone "
+                             "app does, a track batch a minute and a finding every ~6 minutes (locustfile.py)")
     parser.add_argument("--fault", choices=["none", "pg-restart", "redis-stop", "worker-kill"], default="none")
     parser.add_argument("--fault-at", type=float, default=60, help="seconds into the load")
     parser.add_argument("--settle", type=float, default=420, help="longest wait for follow-up work after the load")
@@ -143,7 +146,8 @@ def run(stack, args, out):
     stack.spawn("monitor", [APP_PY, str(ROOT / "bench" / "load" / "monitor.py"), str(out / "monitor.jsonl"),
                             str(args.pg_port), str(args.redis_port), str(args.web_port), "2"])
     locust_env = {"LOAD_FIXTURE": str(out / "fixture.json"), "LOAD_OUT": str(out),
-                  "LOAD_INSPECTORS": str(args.inspectors), "LOAD_SUPERVISORS": str(args.supervisors)}
+                  "LOAD_INSPECTORS": str(args.inspectors), "LOAD_SUPERVISORS": str(args.supervisors),
+                  "LOAD_CADENCE": args.cadence}
     stack.env.update(locust_env)
     users = args.inspectors + args.supervisors
     locust = stack.spawn("locust", [str(LOCUST), "-f", str(ROOT / "bench" / "load" / "locustfile.py"), "--headless",
@@ -206,7 +210,8 @@ def make_report(out):
              f"after {meta['load_after'][0]:.2f}/{meta['load_after'][1]:.2f}/{meta['load_after'][2]:.2f}",
              "",
              f"{args['inspectors']} inspectors + {args['supervisors']} supervisors for {args['duration']} s, fault "
-             f"`{args['fault']}`; {int(meta['cases_total']):,} cases in the database at the start; "
+             f"`{args['fault']}`, inspectors' cadence `{args.get('cadence', 'stress')}`; "
+             f"{int(meta['cases_total']):,} cases in the database at the start; "
              + (f"{args.get('web_nodes', 1)} gunicorn nodes behind nginx, " if args.get("web_nodes", 1) > 1 else
                 "gunicorn ")
              + f"{args['web_workers']} sync workers each, {args.get('workers', 1)} Celery worker(s) of concurrency "
