@@ -356,11 +356,13 @@ def add_realistic_cases(*, count, demo_cases=200, seed=0, progress=None, stats=N
             if stats is not None:
                 stats["server_cpu_s"] = writer.server_cpu_s
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        # Fresh statistics now rather than whenever autovacuum gets to it: the planner otherwise takes a jurisdiction
-        # of a million cases for a dozen and joins them to their events in a nested loop.
+        # Fresh statistics and visibility map now rather than whenever autovacuum gets to it: without statistics the
+        # planner takes a jurisdiction of a million cases for a dozen and joins them to their events in a nested
+        # loop; without the visibility map every "index-only" count (the KPI strip's) reads the rows' pages too
+        # (242 ms instead of 45 ms for the strip at a million cases). About 11 s at a million.
         with connection.cursor() as cursor:
             for model in (Case, CaseEvent, Document, ServiceRecord):
-                cursor.execute(f"ANALYZE {model._meta.db_table}")
+                cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
     return made
 
 

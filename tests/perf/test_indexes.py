@@ -49,3 +49,14 @@ def test_the_event_hash_is_not_indexed(db):
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'patrol_caseevent'")
         definitions = [row[0] for row in cursor.fetchall()]
     assert definitions and not [d for d in definitions if "(hash" in d]
+
+
+def test_autovacuum_keeps_the_case_tables_visibility_map_current(db):
+    """Index-only counts stay index-only only on pages VACUUM has marked: the case tables are visited after 1 % of
+    new or changed rows (migration 0027), not PostgreSQL's 20 %."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, reloptions FROM pg_class WHERE relname IN ('patrol_case', 'patrol_caseevent')")
+        options = {table: dict(o.split("=") for o in (reloptions or [])) for table, reloptions in cursor.fetchall()}
+    assert options["patrol_case"]["autovacuum_vacuum_scale_factor"] == "0.01"
+    assert options["patrol_case"]["autovacuum_vacuum_insert_scale_factor"] == "0.01"
+    assert options["patrol_caseevent"]["autovacuum_vacuum_insert_scale_factor"] == "0.01"
