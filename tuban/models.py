@@ -159,7 +159,9 @@ def evidence_upload_to(photo, filename):
 
 
 class TubanPhoto(models.Model):
-    """举证照片: checked like a case photo (patrol.photos), with its kind and the direction the phone faced."""
+    """举证照片: checked like a case photo (patrol.photos), with its kind and the direction the phone faced. Evidence
+    like a case photo: the evidence columns never change and the row is never deleted (database triggers, migration
+    0002)."""
 
     JURISDICTION_PATH = "tuban__jurisdiction"
 

@@ -1,5 +1,5 @@
-"""Check the record: every case's hash-chained events, and every stored photo's, video's and issued document's
-file against its SHA-256.
+"""Check the record: every case's hash-chained events, and every stored photo's (a case's or a 图斑's), video's and
+issued document's file against its SHA-256.
 
 Cases are read in chunks by primary key with their events prefetched (two queries per chunk, however
 many events), and photo and document files are hashed in chunks, so the check runs in constant memory on a county's
@@ -15,6 +15,7 @@ from gis.models import Jurisdiction
 from patrol.ledger import verify_case_chain
 from documents.models import Document
 from patrol.models import Case, CaseEvent, Photo
+from tuban.models import TubanPhoto
 from videos.models import Video
 
 READ_SIZE = 1024 * 1024
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         if chunk_size < 1 or max_failures < 1:
             raise CommandError(_("--chunk-size 和 --max-failures 须为正整数"))
         cases, photos, documents = Case.objects.all(), Photo.objects.all(), Document.objects.all()
-        videos = Video.objects.all()
+        videos, tuban_photos = Video.objects.all(), TubanPhoto.objects.all()
         if jurisdiction:
             found = Jurisdiction.objects.filter(code=jurisdiction).first()
             if found is None:
@@ -43,6 +44,7 @@ class Command(BaseCommand):
             cases, photos = cases.filter(jurisdiction=found), photos.filter(case__jurisdiction=found)
             documents = documents.filter(case__jurisdiction=found)
             videos = videos.filter(case__jurisdiction=found)
+            tuban_photos = tuban_photos.filter(tuban__jurisdiction=found)
         self.verbosity, self.chunk_size, self.max_failures = verbosity, chunk_size, max_failures
         self.failures, self.failure_count = [], 0
 
@@ -50,11 +52,17 @@ class Command(BaseCommand):
         photo_count = self.check_photos(photos)
         video_count = self.check_photos(videos, label=_("视频"),
                                         failure=_("视频 #%(id)s（%(uuid)s，案件 %(case)s）：%(problem)s"))
+        tuban_photo_count = self.check_photos(
+            tuban_photos, label=_("图斑举证照片"), owner=("tuban", "number"),
+            failure=_("图斑举证照片 #%(id)s（%(uuid)s，图斑 %(tuban)s）：%(problem)s"))
         document_count = self.check_documents(documents)
 
         counts = {"cases": case_count, "events": event_count, "photos": photo_count, "videos": video_count,
-                  "documents": document_count, "failures": self.failure_count}
-        if video_count:
+                  "tuban_photos": tuban_photo_count, "documents": document_count, "failures": self.failure_count}
+        if tuban_photo_count:
+            summary = _("已检查 %(cases)s 个案件、%(events)s 条记录、%(photos)s 张照片、%(videos)s 个视频、"
+                        "%(tuban_photos)s 张图斑举证照片、%(documents)s 份文书，发现 %(failures)s 处问题") % counts
+        elif video_count:
             summary = _("已检查 %(cases)s 个案件、%(events)s 条记录、%(photos)s 张照片、%(videos)s 个视频、"
                         "%(documents)s 份文书，发现 %(failures)s 处问题") % counts
         else:
@@ -102,12 +110,14 @@ class Command(BaseCommand):
             self.progress(_("案件"), done, total)
         return done, event_count
 
-    def check_photos(self, photos, label=None, failure=None):
-        """Each photo's (or, given ``label`` and ``failure``, each video's) file against its SHA-256, 1 MB at a time."""
+    def check_photos(self, photos, label=None, failure=None, owner=("case", "reference")):
+        """Each photo's (or, given ``label`` and ``failure``, each video's or 图斑 photo's) file against its SHA-256,
+        1 MB at a time; ``owner`` is the relation the row belongs to and the field that names it in ``failure``."""
         label = label or _("照片")
         failure = failure or _("照片 #%(id)s（%(uuid)s，案件 %(case)s）：%(problem)s")
+        relation, name = owner
         total = photos.count()
-        chunks = (photos.select_related("case").only("pk", "client_uuid", "file", "sha256", "case__reference")
+        chunks = (photos.select_related(relation).only("pk", "client_uuid", "file", "sha256", f"{relation}__{name}")
                   .order_by("pk"))
         done = last_pk = 0
         while True:
@@ -117,8 +127,8 @@ class Command(BaseCommand):
             for photo in chunk:
                 problem = photo_file_problem(photo)
                 if problem:
-                    self.fail(failure % {
-                        "id": photo.pk, "uuid": photo.client_uuid, "case": photo.case.reference, "problem": problem})
+                    self.fail(failure % {"id": photo.pk, "uuid": photo.client_uuid,
+                                         relation: getattr(getattr(photo, relation), name), "problem": problem})
             done += len(chunk)
             last_pk = chunk[-1].pk
             self.progress(label, done, total)
