@@ -4,8 +4,11 @@ commit reads exactly the file the dry run checked, and never longer.
 A kept file is deleted by the commit (whatever its outcome), by the dry run itself when it found errors (nothing
 can be confirmed), by a cancel, when the same session uploads another file, and otherwise by beat once it is
 ``TUBAN_UPLOAD_KEEP_HOURS`` old (``delete_abandoned_uploads``). Each upload has a folder of its own named by a
-random token that only the uploader's session knows.
+random token that only the uploader's session knows; a commit holds that folder (``held``) so that a second commit
+of the same upload (a double click) waits for the first instead of importing the file again.
 """
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
@@ -75,6 +78,25 @@ def claim(token, suffix, sha256, *, now=None):
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return path if digest.hexdigest() == sha256 else None
+
+
+@contextlib.contextmanager
+def held(token):
+    """One commit of a kept upload at a time: a second request for it (a double click sends two) waits here until
+    the first has imported the file and deleted it, and then finds nothing to claim. The lock is the kernel's on
+    the folder (flock), so it goes with the process that held it, however that process ends."""
+    try:
+        descriptor = os.open(_folder(token), os.O_RDONLY | os.O_DIRECTORY)
+    except (ValueError, OSError):  # not a token, or the upload is gone: nothing to hold, nothing to claim
+        descriptor = None
+    if descriptor is None:
+        yield
+        return
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def discard(token):

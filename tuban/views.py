@@ -28,6 +28,10 @@ from tuban.importers import (
 READERS = frozenset({Role.SUPERVISOR, Role.LEADER, Role.LEGAL_REVIEWER, Role.INSPECTOR})
 UPLOAD_SUFFIXES = (".zip", ".gpkg", ".geojson", ".json")
 SESSION_KEY = "tuban_upload"
+# What the session's last imports did (token → batch and counts): the same form sent again, by a double click or
+# from the browser's history, lands on the batch it imported, not on an error, and imports nothing more.
+IMPORTED_KEY = "tuban_imported"
+IMPORTED_KEPT = 10
 
 
 class UploadForm(forms.Form):
@@ -103,28 +107,68 @@ def batch_upload(request):
 @login_required
 def batch_commit(request):
     """Step two: import the very file the dry run read (kept on the server under the session's token, its SHA-256
-    checked again), then delete it whatever the outcome."""
+    checked again), then delete it whatever the outcome. The same token once more (a double click sends two
+    requests) imports nothing and lands on the batch the first one imported into."""
     _require(request.user, {Role.SUPERVISOR})
+    token = request.POST.get("token")
+    imported = _imported(request, token)
+    if imported is not None:
+        return _imported_batch(request, imported, again=True)
     pending = request.session.get(SESSION_KEY)
-    if not pending or pending.get("token") != request.POST.get("token"):
+    if not pending or pending.get("token") != token:
         messages.error(request, _("上传已过期，请重新上传文件。"))
         return redirect("tuban-batches")
-    try:
-        path = uploads.claim(pending["token"], pending.get("suffix"), pending.get("sha256"))
-        if path is None:
+    # The second request of a double click read the session before the first stored what it imported: it waits
+    # here until the first is done, then finds the file gone and the import in the session store.
+    with uploads.held(token):
+        try:
+            path = uploads.claim(token, pending.get("suffix"), pending.get("sha256"))
+            outcome = _run(request, path, commit=True)[0] if path is not None else None
+            if outcome is not None:
+                imported = _remember_import(request, token, {
+                    "batch_id": outcome.batch.pk, "batch": outcome.batch_name, "created": len(outcome.created),
+                    "unchanged": len(outcome.unchanged), "changed": len(outcome.changed)})
+                request.session.pop(SESSION_KEY)
+                request.session.save()  # before the file goes: a request that then finds it gone reads this
+        finally:
+            request.session.pop(SESSION_KEY, None)
+            uploads.discard(token)
+    if path is None:
+        imported = _imported(request, token, stored=True)
+        if imported is None:
             messages.error(request, _("上传已过期，请重新上传文件。"))
             return redirect("tuban-batches")
-        outcome, tuban_file = _run(request, path, commit=True)
-    finally:
-        _discard_pending(request)
+        return _imported_batch(request, imported, again=True)
     if outcome is None:
         messages.error(request, _("文件有错误，未导入。"))
         return redirect("tuban-batches")
+    return _imported_batch(request, imported)
+
+
+def _imported(request, token, *, stored=False):
+    """What this session's import of the upload ``token`` did, or None. ``stored``: read afresh from the session
+    store, where another request of the session (a double click's first) may have put it since this one began."""
+    session = request.session
+    if stored and session.session_key:
+        session = type(session)(session.session_key)
+    imported = session.get(IMPORTED_KEY, {}).get(token) if isinstance(token, str) else None
+    if imported is not None and session is not request.session:
+        _remember_import(request, token, imported)  # this request saves the session last: keep it there
+    return imported
+
+
+def _remember_import(request, token, imported):
+    earlier = [(key, value) for key, value in request.session.get(IMPORTED_KEY, {}).items() if key != token]
+    request.session[IMPORTED_KEY] = dict([*earlier, (token, imported)][-IMPORTED_KEPT:])
+    return imported
+
+
+def _imported_batch(request, imported, *, again=False):
+    if again:
+        messages.info(request, _("该文件已导入，未重复导入。"))
     messages.success(request, _("批次“%(batch)s”已导入：新增 %(created)d 个图斑，不变 %(unchanged)d 个，"
-                                "图形有变化 %(changed)d 个（未覆盖）。")
-                     % {"batch": outcome.batch_name, "created": len(outcome.created),
-                        "unchanged": len(outcome.unchanged), "changed": len(outcome.changed)})
-    return redirect("tuban-batch", pk=outcome.batch.pk)
+                                "图形有变化 %(changed)d 个（未覆盖）。") % imported)
+    return redirect("tuban-batch", pk=imported["batch_id"])
 
 
 @require_POST

@@ -4,6 +4,7 @@
 // script; its client_uuid makes a second tap record nothing more.
 import { signaturePad } from "./field/signpad.js";
 import { sha256 } from "./field/sha256.js";
+import { holdSubmit } from "./submit-once.js";
 
 function dataUrl(blob) {
   return new Promise((resolve, reject) => {
@@ -25,7 +26,7 @@ export function serviceForm(form) {
   const png = form.elements.signature_png, hash = form.elements.signature_sha256;
   const canvas = form.querySelector("canvas.signature-pad");
   const blocks = Array.from(form.querySelectorAll("fieldset[data-methods]"));
-  let pad = null, sending = false;
+  let pad = null;
 
   // The pad is made once the canvas is on screen (its size is read then): the form opened, in person chosen.
   function padNow() {
@@ -76,7 +77,7 @@ export function serviceForm(form) {
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (sending) return;  // a second tap while the first is on its way
+    if (form.hasAttribute("data-sending")) return;  // a second tap while the first is on its way
     const inPerson = method.value === "in_person" && !(refused && refused.checked);
     const drawn = inPerson && padNow() && !pad.isEmpty();
     const chosen = form.elements.recipient_signature && form.elements.recipient_signature.value;
@@ -88,16 +89,14 @@ export function serviceForm(form) {
       canvas.parentElement.append(status);
       return;
     }
-    sending = true;
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
+    const letGo = holdSubmit(form);
     const kept = drawn && pad.kept();
     const ready = drawn
       ? (kept ? Promise.resolve(kept.blob) : pad.toBlob())
         .then((blob) => Promise.all([dataUrl(blob), sha256(blob)]))
         .then(([url, digest]) => { png.value = url; hash.value = digest; })
       : Promise.resolve();
-    ready.then(() => form.submit(), () => { sending = false; button.disabled = false; });
+    ready.then(() => form.submit(), letGo);
   });
 }
 

@@ -2,10 +2,14 @@
 uploaded file outlives its dry run for long, whatever the supervisor does next."""
 import json
 import os
+import threading
 import time
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
 
 from tests.tuban.files import square, tuban_feature
 from tuban import uploads
@@ -56,6 +60,59 @@ def test_a_confirmed_dry_run_imports_the_checked_file_and_deletes_it(supervisor)
     # The same token again is a stale form: nothing is imported twice.
     supervisor.post("/tuban/commit/", {"token": response.wsgi_request.POST["token"]})
     assert Tuban.objects.count() == 2
+
+
+def test_a_second_commit_of_the_same_upload_lands_on_its_batch_and_imports_nothing_more(supervisor):
+    token = dry_run(supervisor, geojson("W1", "W2")).context["token"]
+    first = supervisor.post("/tuban/commit/", {"token": token})
+    batch = TubanBatch.objects.get()
+    assert first.url == f"/tuban/batches/{batch.pk}/"
+
+    # The second request of a double click, or the form sent again from the browser's history.
+    second = supervisor.post("/tuban/commit/", {"token": token}, follow=True)
+    assert second.redirect_chain == [(f"/tuban/batches/{batch.pk}/", 302)]
+    page = second.content.decode()
+    assert "上传已过期" not in page
+    assert "该文件已导入，未重复导入。" in page and f"批次“{batch.name}”已导入：新增 2 个图斑" in page
+    assert TubanBatch.objects.count() == 1
+    assert sorted(Tuban.objects.values_list("number", flat=True)) == ["W1", "W2"]
+    assert kept() == []
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_commits_of_one_upload_arriving_together_import_it_once_and_both_land_on_the_batch(supervisor):
+    """A double click's two requests both read the session before either stored its import: the second waits for
+    the first (uploads.held) and then finds the import it made."""
+    token = dry_run(supervisor, geojson("P1", "P2")).context["token"]
+    session = supervisor.cookies[settings.SESSION_COOKIE_NAME].value
+    pages, start = [], threading.Barrier(3)
+
+    def click():
+        client = Client()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session
+        start.wait()
+        try:
+            response = client.post("/tuban/commit/", {"token": token}, follow=True)
+            pages.append((response.redirect_chain, response.content.decode()))
+        finally:
+            connection.close()
+
+    clicks = [threading.Thread(target=click) for _ in range(2)]
+    with uploads.held(token):  # as if a first request were still importing: both queue behind it
+        for thread in clicks:
+            thread.start()
+        start.wait()
+        time.sleep(0.5)
+    for thread in clicks:
+        thread.join(60)
+
+    batch = TubanBatch.objects.get()
+    assert [chain for chain, _ in pages] == [[(f"/tuban/batches/{batch.pk}/", 302)]] * 2
+    assert not any("上传已过期" in page for _, page in pages)
+    assert sum("该文件已导入，未重复导入。" in page for _, page in pages) == 1
+    assert sorted(Tuban.objects.values_list("number", flat=True)) == ["P1", "P2"]
+    assert kept() == []
 
 
 def test_no_uploaded_file_accumulates_whatever_the_supervisor_does_next(supervisor):
