@@ -352,12 +352,7 @@ class CasePhotoUploadView(APIView):
                                        d413="Larger than the upload limit")})
     def post(self, request, pk):
         case = get_object_or_404(selectors.cases_for(request.user), pk=pk)
-        if len(request.FILES) > 1 or len(request.FILES.getlist("file")) > 1:
-            raise InvalidInput(_("一次只能上传一张照片"), fields={"file": [_("一次只能上传一张照片")]})
-        body = PhotoUploadSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        photo, created = receive_photo(case=case, actor=request.user, upload=body.validated_data.pop("file"),
-                                       **body.validated_data)
+        photo, created = receive_photo(case=case, actor=request.user, **PhotoUploadSerializer.received(request))
         return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

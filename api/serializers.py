@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -14,6 +15,7 @@ from rest_framework.settings import api_settings
 from rest_framework_gis.fields import GeometryField
 
 from patrol import procedure, workflow
+from patrol.errors import InvalidInput
 from patrol.presentation import event_label
 from patrol.choices import Category, LegalBasis, LocationSource, NoticeKind, PhotoStage, Resolution, Stage, Structure, status_label
 from patrol.inputs import BoundedDateTimeField, PointField, ServiceMethodField, enum_schema, no_bidi_controls
@@ -278,8 +280,9 @@ class FindingSerializer(JsonTypes, serializers.Serializer):
         return attrs
 
 
-class PhotoUploadSerializer(serializers.Serializer):
-    """POST /api/v1/cases/{id}/photos/ (multipart): one photo with what the phone knew when it was taken."""
+class UploadedPhotoSerializer(serializers.Serializer):
+    """One photo from the phone (multipart), a case's or a 图斑's: the file, the client_uuid that makes sending it
+    again safe, its SHA-256, and when and where it was taken."""
 
     file = serializers.FileField()
     client_uuid = serializers.UUIDField()
@@ -287,6 +290,22 @@ class PhotoUploadSerializer(serializers.Serializer):
     taken_at = BoundedDateTimeField()
     location = PointField(required=False, allow_null=True)
     accuracy_m = serializers.FloatField(min_value=0, max_value=100000, required=False, allow_null=True)
+
+    @classmethod
+    def received(cls, request):
+        """The request's one photo, checked: the fields as the services take them (the file as ``upload``)."""
+        if len(request.FILES) > 1 or len(request.FILES.getlist("file")) > 1:
+            raise InvalidInput(gettext("一次只能上传一张照片"), fields={"file": [gettext("一次只能上传一张照片")]})
+        body = cls(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        data["upload"] = data.pop("file")
+        return data
+
+
+class PhotoUploadSerializer(UploadedPhotoSerializer):
+    """POST /api/v1/cases/{id}/photos/ (multipart): one photo with what the phone knew when it was taken."""
+
     stage = serializers.ChoiceField(choices=PhotoStage.choices, default=PhotoStage.BEFORE)
 
 

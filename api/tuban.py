@@ -18,11 +18,11 @@ from api.filters import StrictFilterBackend
 from api.map import BBOX_PATTERN, MAX_ZOOM, json_response, parse_bbox, parse_zoom
 from api.parsers import ShallowJSONParser
 from api.schema import errors
-from api.serializers import JsonTypes
+from api.serializers import JsonTypes, UploadedPhotoSerializer
 from patrol import selectors as patrol_selectors
 from patrol.choices import Category, Role, Stage
 from patrol.errors import InvalidInput, NotAllowed
-from patrol.inputs import BoundedDateTimeField, PointField, enum_schema, no_bidi_controls
+from patrol.inputs import PointField, enum_schema, no_bidi_controls
 from tuban import reports, selectors, services
 from tuban.choices import EvidenceKind, Verdict
 from tuban.filters import TubanFilter
@@ -81,16 +81,10 @@ def loaded_tuban(queryset, pk):
     return tuban
 
 
-class EvidenceUploadSerializer(serializers.Serializer):
+class EvidenceUploadSerializer(UploadedPhotoSerializer):
     """POST /api/v1/tuban/{id}/photos/ (multipart): one 举证 photo with what the phone knew when it was taken."""
 
-    file = serializers.FileField()
-    client_uuid = serializers.UUIDField()
-    sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", error_messages={"invalid": _("SHA-256 须为 64 位十六进制")})
-    taken_at = BoundedDateTimeField()
     kind = EvidenceKindField()
-    location = PointField(required=False, allow_null=True)
-    accuracy_m = serializers.FloatField(min_value=0, max_value=100000, required=False, allow_null=True)
     heading = serializers.FloatField(min_value=0, max_value=360, required=False, allow_null=True)
 
 
@@ -234,13 +228,8 @@ class TubanPhotoUploadView(APIView):
                                        d413="Larger than the upload limit")})
     def post(self, request, pk):
         get_object_or_404(selectors.tuban_for(request.user), pk=pk)
-        if len(request.FILES) > 1 or len(request.FILES.getlist("file")) > 1:
-            raise InvalidInput(_("一次只能上传一张照片"), fields={"file": [_("一次只能上传一张照片")]})
-        body = EvidenceUploadSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
-        photo, created = services.receive_evidence_photo(tuban_id=pk, actor=request.user, upload=data.pop("file"),
-                                                         **data)
+        photo, created = services.receive_evidence_photo(tuban_id=pk, actor=request.user,
+                                                         **EvidenceUploadSerializer.received(request))
         return Response(evidence_photo(photo), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -224,13 +224,20 @@ def _exif(image):
     return kept
 
 
-def store_uploaded_photo(*, case, actor, upload, stage, client_uuid=None, sha256=None, taken_at=None, location=None,
-                         accuracy_m=None):
-    """Check an uploaded file and store it as a photo of ``case`` (one CaseEvent)."""
+def checked_upload(upload, sha256=None):
+    """What an uploaded photo is (``inspect_image``) and its SHA-256, which is the one the phone sent, if it sent one:
+    ``(content_type, width, height, exif, sha256)``."""
     content_type, width, height, exif = inspect_image(upload)
     digest = sha256_of(upload)
     if sha256 and sha256.lower() != digest:
         raise InvalidInput(fields={"sha256": [_("SHA-256 与文件内容不符，文件可能在传输中损坏")]})
+    return content_type, width, height, exif, digest
+
+
+def store_uploaded_photo(*, case, actor, upload, stage, client_uuid=None, sha256=None, taken_at=None, location=None,
+                         accuracy_m=None):
+    """Check an uploaded file and store it as a photo of ``case`` (one CaseEvent)."""
+    content_type, width, height, exif, digest = checked_upload(upload, sha256)
     return workflow.attach_photo(
         case_id=case.pk, actor=actor, client_uuid=client_uuid or uuid.uuid4(), file=upload, sha256=digest,
         content_type=content_type, size_bytes=upload.size, taken_at=taken_at or timezone.now(), stage=stage,
@@ -266,19 +273,30 @@ def receive_photo(*, case, actor, upload, client_uuid, sha256, taken_at, stage, 
 
     The same ``client_uuid`` with the same bytes returns the stored photo; with other bytes, Conflict.
     """
-    existing = Photo.objects.filter(client_uuid=client_uuid).first()
+    return received_once(
+        Photo.objects, client_uuid=client_uuid, upload=upload, belongs=lambda photo: photo.case_id == case.pk,
+        store=lambda: store_uploaded_photo(case=case, actor=actor, upload=upload, stage=stage, client_uuid=client_uuid,
+                                           sha256=sha256, taken_at=taken_at, location=location,
+                                           accuracy_m=accuracy_m))
+
+
+def received_once(rows, *, client_uuid, upload, store, belongs):
+    """A photo from the phone (a case's, a 图斑's) stored once however often it is sent: ``(row, created)``.
+
+    The first time ``client_uuid`` comes, ``store()`` makes the row, in a transaction: of two sends at once, the one
+    that loses on the unique client_uuid finds the other's row. Sent again with the same bytes for the same owner
+    (``belongs(row)``) it is the row stored then; with other bytes or for another owner, Conflict.
+    """
+    existing = rows.filter(client_uuid=client_uuid).first()
     if existing is None:
         try:
             with transaction.atomic():
-                photo = store_uploaded_photo(case=case, actor=actor, upload=upload, stage=stage,
-                                             client_uuid=client_uuid, sha256=sha256, taken_at=taken_at,
-                                             location=location, accuracy_m=accuracy_m)
-            return photo, True
+                return store(), True
         except IntegrityError:
-            existing = Photo.objects.filter(client_uuid=client_uuid).first()
+            existing = rows.filter(client_uuid=client_uuid).first()
             if existing is None:
                 raise
-    if existing.case_id != case.pk or existing.sha256 != sha256_of(upload):
+    if not belongs(existing) or existing.sha256 != sha256_of(upload):
         raise Conflict(_("该编号（client_uuid）已用于另一张照片"))
     return existing, False
 

@@ -17,7 +17,7 @@ from patrol import workflow
 from patrol.choices import FIELD_ROLES, Category, PhotoStage, Role, Stage
 from patrol.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
 from patrol.models import Case, User
-from patrol.photos import inspect_image, sha256_of
+from patrol.photos import checked_upload, received_once
 from tuban.choices import VERDICT_STATUS, EvidenceKind, TubanStatus, Verdict
 from tuban.models import Tuban, TubanPhoto, Verification
 
@@ -70,27 +70,18 @@ def receive_evidence_photo(*, tuban_id, actor, upload, client_uuid, sha256, take
     if actor.role not in FIELD_ROLES:
         raise NotAllowed(_("只有执法队员和中队长可以核查图斑"))
     tuban = _tuban_of(actor, tuban_id)
-    existing = TubanPhoto.objects.filter(client_uuid=client_uuid).first()
-    if existing is None:
-        content_type, width, height, exif = inspect_image(upload)
-        digest = sha256_of(upload)
-        if sha256 and sha256.lower() != digest:
-            raise InvalidInput(fields={"sha256": [_("SHA-256 与文件内容不符，文件可能在传输中损坏")]})
+
+    def store():
+        content_type, width, height, exif, digest = checked_upload(upload, sha256)
         photo = TubanPhoto(client_uuid=client_uuid, tuban=tuban, kind=kind, sha256=digest, content_type=content_type,
                            size_bytes=upload.size, taken_at=taken_at, location=location, accuracy_m=accuracy_m,
                            heading=heading, exif=exif, width=width, height=height, uploaded_by=actor)
-        try:
-            with transaction.atomic():
-                photo.file.save("upload", upload, save=False)
-                photo.save()
-            return photo, True
-        except IntegrityError:
-            existing = TubanPhoto.objects.filter(client_uuid=client_uuid).first()
-            if existing is None:
-                raise
-    if existing.tuban_id != tuban.pk or existing.sha256 != sha256_of(upload):
-        raise Conflict(_("该编号（client_uuid）已用于另一张照片"))
-    return existing, False
+        photo.file.save("upload", upload, save=False)
+        photo.save()
+        return photo
+
+    return received_once(TubanPhoto.objects, client_uuid=client_uuid, upload=upload, store=store,
+                         belongs=lambda photo: photo.tuban_id == tuban.pk)
 
 
 # --- verification ---------------------------------------------------------------------------------

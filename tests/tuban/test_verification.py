@@ -1,14 +1,16 @@
 """Verifying a 图斑 on the spot: the 举证 set, the position, each result, idempotency, and the linked case."""
+import hashlib
 import uuid
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from patrol import workflow
 from patrol.choices import Resolution, Status
 from patrol.models import Case, CaseEvent, Photo
 from tests.factories import finding
-from tests.tuban.conftest import client_for, evidence_set, upload_evidence
+from tests.tuban.conftest import client_for, evidence_set, jpeg_bytes, upload_evidence
 from tuban.models import Tuban, TubanPhoto, Verification
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +43,22 @@ def test_an_evidence_photo_is_stored_with_its_kind_and_heading_and_is_safe_to_re
     assert (photo.kind, photo.heading, photo.location.x) == ("far", 275.5, 111.6055)
     assert client.get(first.json()["url"]).status_code == 200
     assert client_for(users["other_supervisor"]).get(first.json()["url"]).status_code == 404
+
+
+def test_an_evidence_upload_of_two_files_or_of_bytes_not_matching_its_sha256_stores_nothing(users, t001):
+    client = client_for(users["inspector"])
+    data = jpeg_bytes()
+    body = {"client_uuid": str(uuid.uuid4()), "sha256": hashlib.sha256(data).hexdigest(), "kind": "far",
+            "taken_at": "2026-11-20T10:15:00+08:00"}
+    two = client.post(f"/api/v1/tuban/{t001.pk}/photos/", {
+        **body, "file": [SimpleUploadedFile("a.jpg", data, content_type="image/jpeg"),
+                         SimpleUploadedFile("b.jpg", data, content_type="image/jpeg")]}, format="multipart")
+    assert two.status_code == 400 and "file" in two.json()["error"]["fields"]
+    other = client.post(f"/api/v1/tuban/{t001.pk}/photos/", {
+        **body, "file": SimpleUploadedFile("a.jpg", jpeg_bytes((1, 2, 3)), content_type="image/jpeg")},
+        format="multipart")
+    assert other.status_code == 400 and "sha256" in other.json()["error"]["fields"]
+    assert not TubanPhoto.objects.exists()
 
 
 def test_verification_needs_far_near_and_inside_photos(users, t001):
