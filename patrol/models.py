@@ -343,9 +343,10 @@ class Case(models.Model):
             models.Index(fields=["jurisdiction", "closed_at"], condition=Q(status=Status.CLOSED),
                          include=["id", "created_at", "deadline", "resolution", "estimated_area_m2", "status"],
                          name="case_jur_closed"),
-            # The strip's late count (late_q, 行政处罚法 第60条): the late cases' entries, not every open case's row.
+            # The strip's late count (late_q, 行政处罚法 第60条): the late cases' entries, not every open case's row;
+            # with the id, the summary's set of late cases too (patrol.kpis._case_groups).
             models.Index(fields=["jurisdiction", "decision_due"], condition=Q(status__in=PRE_DECISION_STATUSES),
-                         name="case_jur_late"),
+                         include=["id"], name="case_jur_late"),
             # The cases filed in a period are found by their 立案 events (event_filed_at); each is then checked for
             # its jurisdiction and closing from this index alone, not from the case's wide row (issue #20).
             models.Index(fields=["id"], include=["jurisdiction", "status", "closed_at"], name="case_id_kpi_cover"),

@@ -102,6 +102,10 @@ if DATABASES["default"]["ENGINE"].endswith("spatialite"):
 else:
     # Fail fast when the database is unreachable instead of hanging a request.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    # No JIT compilation: it pays off for long analytical scans, and here it only added its compile time (1.3 s of a
+    # monthly summary's 8 s at a million cases, issue #20) to queries that read indexes. (PgBouncer passes this
+    # startup option only when "options" is in its ignore_startup_parameters; docs/OPERATIONS.md.)
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 SPATIALITE_LIBRARY_PATH = env("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
