@@ -14,14 +14,11 @@ from django.utils.translation import gettext as _
 
 from patrol import kpis, rollup, selectors
 from patrol.filters import CaseFilter
-from patrol.choices import Category, Role, Stage, Status
+from patrol.choices import PRE_DECISION_STATUSES, Category, Role, Stage, Status
 from patrol.models import User, overdue_q
 
 # The 待办 list is paged (the badge counts all of it).
 TODO_PAGE_SIZE = 20
-# Filed and not yet decided: 行政处罚法 第60条's clock (the jurisdiction's decision_period_days) runs.
-PRE_DECISION_STATUSES = (Status.FILED, Status.ORDERED, Status.NOTIFIED, Status.HEARING, Status.IN_REVIEW)
-
 # The list beside the map starts by deadline (api.map orders open cases first for it).
 MAP_LIST_ORDERING = "deadline"
 FILTER_NAMES = ("status", "overdue", "late", "village", "campaign", "inspector", "category", "stage", "reported_from",
