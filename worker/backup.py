@@ -5,13 +5,21 @@ Evidence files on object storage are not copied: they are locked in their bucket
 (config/storage.py), and the manifest names each object's version and hash, so a restore can check that the bucket
 still holds exactly what the database refers to. On the local disk (no S3_ENDPOINT_URL) the files are copied into
 the backup under files/.
+
+An incremental backup (``since``: an earlier backup) reads only what may have changed since that backup: an object the
+earlier list names for the same row is taken from it when it provably is the same object (on object storage the same
+version id: a locked version's bytes cannot change; on the local disk the same size and modification time, as rsync
+judges, and its copy hard-linked from the earlier backup's files/). It still lists every object and its files/ still
+holds every file, so each backup restores on its own.
 """
+import errno
 import functools
 import hashlib
 import json
 import os
 import re
 import subprocess
+from collections import namedtuple
 from pathlib import Path
 
 from django.core.files import File
@@ -30,6 +38,11 @@ OBJECTS = "objects.jsonl"
 DUMP = "database.dump"
 # Objects remembered while listing (one object named by several rows is read once); enough for every shared file.
 REMEMBERED_OBJECTS = 100_000
+# The order evidence_files() lists them in (then by id): an earlier list is read alongside in one pass.
+KINDS = ("photo", "video", "document", "signature", "tuban_photo")
+
+# What a backup knows of one object: read now, or carried over from the earlier backup's line.
+Listed = namedtuple("Listed", "sha256 size version_id mtime")
 
 
 class BackupError(Exception):
@@ -49,6 +62,14 @@ def evidence_files():
         yield "signature", signature.pk, signature.file, signature.sha256
     for photo in TubanPhoto.objects.only("pk", "file", "sha256").order_by("pk").iterator(chunk_size=1000):
         yield "tuban_photo", photo.pk, photo.file, photo.sha256
+
+
+class LineCount:
+    """A ``copy`` for read_sha256 that only counts the lines going through it."""
+    lines = 0
+
+    def write(self, block):
+        self.lines += block.count(b"\n")
 
 
 def read_sha256(handle, copy=None):
@@ -88,6 +109,87 @@ def object_version(name, storage=default_storage):
     return head.get("VersionId")
 
 
+def hard_link(source, target, size):
+    """Hard-link an earlier backup's copy of a file (of ``size`` bytes) into this one; False when that copy is gone or
+    cut short, or across filesystems: the file is then copied from the media folder and read as any new one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if source.stat().st_size != size:
+            return False
+        os.link(source, target)
+    except FileExistsError:  # several rows name the object: linked for the first
+        pass
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.ENOENT):
+            raise
+        return False
+    return True
+
+
+def storage_label():
+    return "local" if not hasattr(default_storage, "bucket_name") else f"s3:{default_storage.bucket_name}"
+
+
+def verified_backup(directory):
+    """The manifest of a complete earlier backup whose files are the ones it names, or BackupError: nothing of a
+    backup that does not verify is trusted."""
+    directory = Path(directory)
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text())
+        dump_sha256, objects_sha256 = manifest["dump_sha256"], manifest["objects_sha256"]
+        object_count, storage = manifest["object_count"], manifest["storage"]
+    except FileNotFoundError as exc:
+        raise BackupError(f"{directory} is not a complete backup: no {MANIFEST}") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BackupError(f"{directory / MANIFEST} does not verify: not a backup manifest ({exc})") from exc
+    if sha256_of_file(directory / DUMP) != dump_sha256:
+        raise BackupError(f"{directory / DUMP} does not verify: not the dump its manifest names (SHA-256)")
+    lines = LineCount()
+    with (directory / OBJECTS).open("rb") as handle:
+        if read_sha256(handle, lines)[0] != objects_sha256 or lines.lines != object_count:
+            raise BackupError(f"{directory / OBJECTS} does not verify: not the list of objects its manifest names "
+                              f"(SHA-256 or count)")
+    if storage != storage_label():
+        raise BackupError(f"{directory} was made from {storage}, not from {storage_label()}: nothing to carry over")
+    return manifest
+
+
+def latest_backup(directory):
+    """The newest complete backup (by its manifest's created_at) beside the new ``directory``, or None."""
+    directory = Path(directory)
+    found = []
+    for candidate in directory.parent.iterdir() if directory.parent.is_dir() else ():
+        if candidate != directory and (candidate / MANIFEST).is_file():
+            try:
+                found.append((json.loads((candidate / MANIFEST).read_text())["created_at"], candidate))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise BackupError(f"{candidate / MANIFEST} does not verify: not a backup manifest ({exc})") from exc
+    return max(found)[1] if found else None
+
+
+class EarlierList:
+    """The earlier backup's objects.jsonl read alongside the new list: both are in evidence_files() order (kind, then
+    id), so one pass finds each row's earlier line without holding millions of them in memory."""
+
+    def __init__(self, directory):
+        self.lines = manifest_objects(directory)
+        self.entry = next(self.lines, None)
+
+    @staticmethod
+    def key(kind, pk):
+        return KINDS.index(kind), pk
+
+    def listed(self, kind, pk, name):
+        """The earlier line of this row as a Listed, when it names the same object; else None."""
+        key = self.key(kind, pk)
+        while self.entry is not None and self.key(self.entry["kind"], self.entry["id"]) < key:
+            self.entry = next(self.lines, None)
+        entry = self.entry
+        if entry is None or self.key(entry["kind"], entry["id"]) != key or entry["name"] != name:
+            return None
+        return Listed(entry["sha256"], entry["size"], entry.get("version_id"), entry.get("mtime"))
+
+
 def pg_environment():
     """libpq's environment for the default database (no password on a command line)."""
     db = connection.settings_dict
@@ -98,46 +200,77 @@ def pg_environment():
     return env
 
 
-def backup(directory, log=print):
+def backup(directory, since=None, log=print):
+    """A full backup into the new ``directory``; with ``since`` (an earlier backup's folder) an incremental one."""
     directory = Path(directory)
     if connection.vendor != "postgresql":
         raise BackupError("backup needs PostGIS (DATABASE_URL=postgis://...); for SpatiaLite copy var/ while stopped")
+    if directory.exists():
+        raise FileExistsError(f"{directory} already exists: a backup goes into a new folder")
+    based_on = None
+    if since is not None:
+        since = Path(since)
+        earlier = verified_backup(since)
+        based_on = {"directory": str(since.resolve()), "created_at": earlier["created_at"],
+                    "manifest_sha256": sha256_of_file(since / MANIFEST)}
     directory.mkdir(parents=True, exist_ok=False)
     started = timezone.now()
     # The dump first: the manifest then lists at least every file the dump refers to (evidence is append-only).
     subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(directory / DUMP)],
                    env=pg_environment(), check=True, capture_output=True)
-    local = not hasattr(default_storage, "bucket_name")
+    local = storage_label() == "local"
+    counts = {"read": 0, "carried_over": 0}
 
     # An object several rows name is read once (the least recently named are forgotten: memory stays bounded).
     @functools.lru_cache(maxsize=REMEMBERED_OBJECTS)
-    def read(name):
-        if local:  # copied and hashed in one pass
+    def read(name, earlier=None):
+        """What the object is now; taken from ``earlier`` (the earlier backup's line) when it cannot have changed.
+        Its version or modification time is looked at before it is read: a change during the read shows next time."""
+        if local:
+            stat = os.stat(default_storage.path(name))
+            now = Listed(None, stat.st_size, None, stat.st_mtime_ns)
+            unchanged = (earlier is not None and (earlier.size, earlier.mtime) == (now.size, now.mtime)
+                         and hard_link(since / "files" / name, directory / "files" / name, now.size))
+        else:
+            now = Listed(None, None, object_version(name), None)
+            unchanged = earlier is not None and now.version_id is not None and earlier.version_id == now.version_id
+        if unchanged:
+            counts["carried_over"] += 1
+            return earlier
+        counts["read"] += 1
+        if local:  # copied and hashed in one pass; never written through a link into the earlier backup's copy
+            (directory / "files" / name).unlink(missing_ok=True)
             sha256, size = copy_and_hash(name, directory / "files" / name)
         else:
             sha256, size = sha256_of_stored(name)
-        return sha256, size, object_version(name)
+        return now._replace(sha256=sha256, size=size)
 
     # One line per object, written as it is read: a million cases name millions of objects, which as one JSON
     # document took 8 GB of memory to write (and again to read back at restore).
     problems, count = [], 0
+    earlier_list = EarlierList(since) if since is not None else None
     with (directory / OBJECTS).open("w") as lines:
         for kind, pk, field_file, registered in evidence_files():
             name = field_file.name
-            sha256, size, version = read(name)
-            if sha256 != registered:
+            # A carried-over hash is compared with the registered one all the same.
+            listed = read(name, earlier_list.listed(kind, pk, name) if earlier_list else None)
+            if listed.sha256 != registered:
                 problems.append(f"{kind} {pk}: {name} does not match its registered SHA-256")
-            lines.write(json.dumps({"kind": kind, "id": pk, "name": name, "sha256": sha256, "size": size,
-                                    "version_id": version}, ensure_ascii=False) + "\n")
+            entry = {"kind": kind, "id": pk, "name": name, "sha256": listed.sha256, "size": listed.size,
+                     "version_id": listed.version_id}
+            if local:  # what the next incremental backup compares
+                entry["mtime"] = listed.mtime
+            lines.write(json.dumps(entry, ensure_ascii=False) + "\n")
             count += 1
     manifest = {"created_at": started.isoformat(), "database": connection.settings_dict["NAME"],
-                "storage": "local" if local else f"s3:{default_storage.bucket_name}",
-                "dump_sha256": sha256_of_file(directory / DUMP),
+                "storage": storage_label(), "dump_sha256": sha256_of_file(directory / DUMP),
                 "objects_file": OBJECTS, "objects_sha256": sha256_of_file(directory / OBJECTS), "object_count": count,
+                "based_on": based_on, "objects_read": counts["read"], "objects_carried_over": counts["carried_over"],
                 "problems": problems}
     (directory / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     log(f"backup {directory}: database dump {(directory / DUMP).stat().st_size} bytes, {count} evidence "
-        f"objects, {len(problems)} problems")
+        f"objects ({counts['read']} read, {counts['carried_over']} carried over"
+        f"{f' from {since}' if since is not None else ''}), {len(problems)} problems")
     return manifest
 
 

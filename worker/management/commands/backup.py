@@ -1,7 +1,10 @@
-"""manage.py backup DIR: pg_dump (custom format) and a manifest of every evidence object with its SHA-256."""
+"""manage.py backup DIR: pg_dump (custom format) and a manifest of every evidence object with its SHA-256;
+--incremental (or --since EARLIER) reads only the objects that may have changed since an earlier backup."""
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
-from worker.backup import BackupError, backup
+from worker.backup import BackupError, backup, latest_backup
 
 
 class Command(BaseCommand):
@@ -9,10 +12,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("directory", help="a new folder for the backup")
+        earlier = parser.add_mutually_exclusive_group()
+        earlier.add_argument("--since", metavar="EARLIER",
+                             help="an earlier backup: objects it lists that cannot have changed are not read again")
+        earlier.add_argument("--incremental", action="store_true",
+                             help="--since the newest complete backup beside DIRECTORY (a full one when there is none)")
 
-    def handle(self, *args, directory, **options):
+    def handle(self, *args, directory, since, incremental, **options):
         try:
-            manifest = backup(directory, log=self.stdout.write)
+            if incremental:
+                since = latest_backup(directory)
+                if since is None:
+                    self.stdout.write(f"no earlier backup beside {directory}: a full backup")
+            manifest = backup(directory, since=Path(since) if since else None, log=self.stdout.write)
         except (BackupError, FileExistsError) as exc:
             raise CommandError(str(exc)) from exc
         if manifest["problems"]:
