@@ -5,7 +5,8 @@ A kept file is deleted by the commit (whatever its outcome), by the dry run itse
 can be confirmed), by a cancel, when the same session uploads another file, and otherwise by beat once it is
 ``TUBAN_UPLOAD_KEEP_HOURS`` old (``delete_abandoned_uploads``). Each upload has a folder of its own named by a
 random token that only the uploader's session knows; a commit holds that folder (``held``) so that a second commit
-of the same upload (a double click) waits for the first instead of importing the file again.
+of the same upload (a double click) waits for the first instead of importing the file again, and so does a cancel,
+so that it never deletes the file under an import.
 """
 import contextlib
 import fcntl

@@ -113,7 +113,7 @@ def batch_commit(request):
     token = request.POST.get("token")
     imported = _imported(request, token)
     if imported is not None:
-        return _imported_batch(request, imported, again=True)
+        return _imported_batch(request, imported, again=_("该文件已导入，未重复导入。"))
     pending = request.session.get(SESSION_KEY)
     if not pending or pending.get("token") != token:
         messages.error(request, _("上传已过期，请重新上传文件。"))
@@ -138,7 +138,7 @@ def batch_commit(request):
         if imported is None:
             messages.error(request, _("上传已过期，请重新上传文件。"))
             return redirect("tuban-batches")
-        return _imported_batch(request, imported, again=True)
+        return _imported_batch(request, imported, again=_("该文件已导入，未重复导入。"))
     if outcome is None:
         messages.error(request, _("文件有错误，未导入。"))
         return redirect("tuban-batches")
@@ -163,9 +163,10 @@ def _remember_import(request, token, imported):
     return imported
 
 
-def _imported_batch(request, imported, *, again=False):
+def _imported_batch(request, imported, *, again=None):
+    """The batch an import went into, with its counts; ``again`` says why this request did not import it itself."""
     if again:
-        messages.info(request, _("该文件已导入，未重复导入。"))
+        messages.info(request, again)
     messages.success(request, _("批次“%(batch)s”已导入：新增 %(created)d 个图斑，不变 %(unchanged)d 个，"
                                 "图形有变化 %(changed)d 个（未覆盖）。") % imported)
     return redirect("tuban-batch", pk=imported["batch_id"])
@@ -174,13 +175,24 @@ def _imported_batch(request, imported, *, again=False):
 @require_POST
 @login_required
 def batch_discard(request):
-    """The dry run's 取消: the kept file goes at once."""
+    """The dry run's 取消: the kept file goes at once. A commit of the same upload that came first (取消 clicked
+    while 确认导入 was on its way, or in another tab) is waited for, not cut short: its file is not deleted under
+    it, and once it has imported the batch, 取消 lands there and says so instead of claiming to have cancelled."""
     _require(request.user, {Role.SUPERVISOR})
+    token = request.POST.get("token")
+    imported = _imported(request, token)
     pending = request.session.get(SESSION_KEY)
-    if pending and pending.get("token") == request.POST.get("token"):
-        _discard_pending(request)
-        messages.info(request, _("已取消导入，上传的文件已删除。"))
-    return redirect("tuban-batches")
+    if imported is None and pending and pending.get("token") == token:
+        with uploads.held(token):  # a commit of this upload that holds it finishes first (see batch_commit)
+            imported = _imported(request, token, stored=True)
+            if imported is None:
+                _discard_pending(request)
+                messages.info(request, _("已取消导入，上传的文件已删除。"))
+                return redirect("tuban-batches")
+        request.session.pop(SESSION_KEY)  # this request read it before the commit was done: it is used up
+    if imported is None:
+        return redirect("tuban-batches")
+    return _imported_batch(request, imported, again=_("该文件已导入，无法取消。"))
 
 
 def _discard_pending(request):

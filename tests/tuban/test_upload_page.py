@@ -8,7 +8,7 @@ import time
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
 from tests.tuban.files import square, tuban_feature
@@ -112,6 +112,64 @@ def test_two_commits_of_one_upload_arriving_together_import_it_once_and_both_lan
     assert not any("上传已过期" in page for _, page in pages)
     assert sum("该文件已导入，未重复导入。" in page for _, page in pages) == 1
     assert sorted(Tuban.objects.values_list("number", flat=True)) == ["P1", "P2"]
+    assert kept() == []
+
+
+def test_a_cancel_after_the_commit_lands_on_the_imported_batch(supervisor):
+    token = dry_run(supervisor, geojson("K1")).context["token"]
+    supervisor.post("/tuban/commit/", {"token": token})
+    batch = TubanBatch.objects.get()
+
+    response = supervisor.post("/tuban/discard/", {"token": token}, follow=True)
+    assert response.redirect_chain == [(f"/tuban/batches/{batch.pk}/", 302)]
+    page = response.content.decode()
+    assert "该文件已导入，无法取消。" in page and "已取消" not in page
+    assert Tuban.objects.filter(batch=batch).count() == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_cancel_arriving_while_the_commit_imports_waits_for_it_and_lands_on_the_batch(supervisor):
+    """取消 clicked right after 确认导入 (or in a second tab) while the import is still writing: the cancel neither
+    deletes the file under the import nor says 已取消 of a batch that was imported; it waits, then lands on it."""
+    token = dry_run(supervisor, geojson("C1", "C2")).context["token"]
+    session = supervisor.cookies[settings.SESSION_COOKIE_NAME].value
+    pages = {}
+
+    def send(action):
+        client = Client()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session  # the same person's session, as both tabs have
+        try:
+            response = client.post(f"/tuban/{action}/", {"token": token}, follow=True)
+            pages[action] = (response.redirect_chain, response.content.decode())
+        finally:
+            connection.close()
+
+    commit, discard = (threading.Thread(target=send, args=(action,)) for action in ("commit", "discard"))
+    table = TubanBatch._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The import's first write waits on this lock: the commit is under way, its file claimed, as a large file
+        # keeps it busy for a while.
+        cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
+        commit.start()
+        for _ in range(200):
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass", [table])
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the commit never reached its import")
+        discard.start()
+        discard.join(1.5)  # without waiting for the commit, the cancel would be done by now
+    commit.join(60)
+    discard.join(60)
+
+    batch = TubanBatch.objects.get()
+    assert sorted(Tuban.objects.values_list("number", flat=True)) == ["C1", "C2"]
+    assert pages["commit"][0] == pages["discard"][0] == [(f"/tuban/batches/{batch.pk}/", 302)]
+    assert "已取消" not in pages["discard"][1]
+    assert "该文件已导入，无法取消。" in pages["discard"][1]
+    assert f"批次“{batch.name}”已导入：新增 2 个图斑" in pages["discard"][1]
     assert kept() == []
 
 
