@@ -57,6 +57,40 @@ def test_a_double_click_on_confirm_import_sends_it_once_and_lands_on_the_batch(n
     screenshot(page, "tuban-import-double-click")
 
 
+def test_cancel_clicked_right_after_confirm_import_is_not_sent_and_the_page_lands_on_the_batch(
+        new_page, users, settings, tmp_path):
+    """确认导入 and 取消 are held together (data-submit-once="tuban-dry-run"): 取消 clicked while the import is on its
+    way sends nothing, so the page lands on the imported batch, not on "已取消" (the server would say it could not
+    cancel: tests/tuban/test_upload_page.py)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    page = dry_run(new_page, tmp_path, "D1", "D2")
+
+    posts = []
+    page.on("request", lambda request: posts.append(request.url.rsplit("/tuban/", 1)[-1])
+            if request.method == "POST" and "/tuban/" in request.url else None)
+    token = page.get_attribute("#tuban-commit input[name=token]", "value")
+
+    def middle(selector):
+        box = page.locator(selector).bounding_box()
+        return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    commit, discard = middle("#tuban-commit button[type=submit]"), middle("#tuban-discard button[type=submit]")
+    with uploads.held(token):  # the import takes its time, as a large file's does
+        page.mouse.click(*commit)
+        page.wait_for_timeout(150)
+        page.mouse.click(*discard)
+        page.wait_for_timeout(300)
+    page.wait_for_selector("#tuban-villages")  # the batch page
+    page.wait_for_load_state("load")
+
+    batch = TubanBatch.objects.get()
+    assert posts == ["commit/"], posts
+    assert page.url.endswith(f"/tuban/batches/{batch.pk}/")
+    messages = page.inner_text("ul.messages")
+    assert "批次“2026年第四季度”已导入：新增 2 个图斑" in messages and "已取消" not in messages
+    assert sorted(Tuban.objects.values_list("number", flat=True)) == ["D1", "D2"]
+
+
 def test_the_page_shown_again_from_the_browsers_history_can_be_sent_again(new_page, users, settings, tmp_path):
     """Back on a page the browser kept (pageshow with persisted), the held form is let go. Playwright's Chromium
     keeps no page in its back-forward cache, so the event is sent here as the browser would send it."""
@@ -68,10 +102,12 @@ def test_the_page_shown_again_from_the_browsers_history_can_be_sent_again(new_pa
     button = "#tuban-commit button[type=submit]"
     page.click(button)
     page.wait_for_selector(f"{button}:disabled")
+    page.wait_for_selector("#tuban-discard button[type=submit]:disabled")  # held with it
     assert page.get_attribute("#tuban-commit", "data-sending") is not None
 
     page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
     assert page.is_enabled(button) and page.get_attribute("#tuban-commit", "data-sending") is None
+    assert page.is_enabled("#tuban-discard button[type=submit]")
     page.evaluate("document.getElementById('tuban-commit').removeEventListener('submit', window.stay)")
     page.click(button)
     page.wait_for_url("**/tuban/batches/*/")
