@@ -6,6 +6,8 @@ never changed or deleted (the database refuses), one ``add_signature`` event in 
 A phone that sends the same signature again (its answer lost) gets the one it made: the client_uuid decides.
 """
 import hashlib
+import io
+import warnings
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -13,6 +15,7 @@ from django.db.models import Exists, OuterRef, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
 
 from documents.models import Document, Signature
 from patrol import workflow
@@ -98,6 +101,11 @@ def _png_errors(png, sha256):
         return {"file": [_("请在屏幕上签名")]}
     if len(png) > MAX_BYTES:
         return {"file": [_("签名图像过大")]}
+    # The size from the header, before any pixel is decoded: half a megabyte of PNG holds 200 MB of pixels, which the
+    # photos' check below would decode whole (a photo may have 50 million) before MAX_SIDE refused them.
+    kind, (width, height) = _png_header(png)
+    if kind != "PNG" or max(width, height) > MAX_SIDE:
+        return {"file": [_("签名图像须为 PNG")]}
     try:
         # The photos' own check: decoded whole with truncation refused, nothing after the image's end.
         content_type, width, height, _exif = inspect_image(ContentFile(png))
@@ -108,6 +116,17 @@ def _png_errors(png, sha256):
     if hashlib.sha256(png).hexdigest() != sha256:
         return {"sha256": [_("签名图像的 SHA-256 与声明的不符，请重新提交")]}
     return {}
+
+
+def _png_header(png):
+    """The format and size an image's header states; (None, (0, 0)) when it is no image Pillow knows."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(png)) as image:
+                return image.format, image.size
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+        return None, (0, 0)
 
 
 # --- signatures placed in a document -----------------------------------------------------------------------------

@@ -63,14 +63,16 @@ def png_chunk(kind, data):
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
-def png_bomb(width, height):
-    """A real, decodable greyscale PNG of width × height zero pixels: about 200 kB on disk for 200 megapixels."""
+def png_bomb(width, height, rgba=False):
+    """A real, decodable PNG of width × height zero pixels, greyscale (or RGBA: four bytes a pixel once decoded):
+    about 200 kB on disk for 200 megapixels (for 50 RGBA ones)."""
     packer = zlib.compressobj(9)
-    row = b"\x00" * (width + 1)  # filter byte + pixels
+    row = b"\x00" * (width * (4 if rgba else 1) + 1)  # filter byte + pixels
     parts = [packer.compress(row) for _ in range(height)]
     data = b"".join(parts) + packer.flush()
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + png_chunk(b"IDAT", data) + png_chunk(b"IEND", b""))
+    header = struct.pack(">IIBBBBB", width, height, 8, 6 if rgba else 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", data)
+            + png_chunk(b"IEND", b""))
 
 
 SCRIPT = b"<html><body><script>alert(document.cookie)</script></body></html>"
@@ -193,6 +195,25 @@ def test_a_bomb_just_under_the_pixel_limit_is_refused_as_too_many_pixels(users, 
     growth, response = peak_rss_growth(lambda: post_photo(users["inspector"], case, data, name="bomb.png"))
     refused(response, "像素过多")
     assert growth < 100 * MB, f"peak RSS grew by {growth / MB:.0f} MB"
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
+def test_a_signature_of_a_few_hundred_kilobytes_holding_200_mb_of_pixels_is_refused_without_decoding_it(users, case):
+    # Outside testing: under the signature's byte limit and the photos' pixel limit, so the photos' check decoded all
+    # 196 MB before the signature's side limit (documents.signatures.MAX_SIDE) refused it — per request.
+    from documents.models import Signature
+    from documents.signatures import MAX_BYTES, MAX_SIDE
+
+    data = png_bomb(7000, 7000, rgba=True)
+    assert len(data) < MAX_BYTES and 7000 > MAX_SIDE
+    body = {"file": SimpleUploadedFile("signature.png", data, content_type="image/png"),
+            "client_uuid": str(uuid.uuid4()), "role": "party", "signer_name": "张三",
+            "sha256": hashlib.sha256(data).hexdigest()}
+    growth, response = peak_rss_growth(
+        lambda: api(users["inspector"]).post(f"/api/v1/cases/{case.pk}/signatures/", body, format="multipart"))
+    assert "签名图像须为 PNG" in assert_error_shape(response, 400)["fields"]["file"][0]
+    assert growth < 100 * MB, f"peak RSS grew by {growth / MB:.0f} MB"
+    assert not Signature.objects.exists()
 
 
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
