@@ -20,7 +20,7 @@ from patrol import patrols
 from patrol.choices import PatrolKind
 from patrol.errors import InvalidInput, dotted_fields
 from patrol.filters import IdFilter, IsoDateFilter, StrictBooleanFilter
-from patrol.inputs import BoundedDateTimeField
+from patrol.inputs import BoundedDateTimeField, no_bidi_controls
 from patrol.models import Campaign, Patrol
 
 # The kind's enum is one named component: the hoisted enum of a field called "kind" would collide with
@@ -42,7 +42,8 @@ class PatrolStartBody(JsonTypes, serializers.Serializer):
     kind = PatrolKindField(required=False, help_text="Default: campaign when a campaign is given, else daily")
     campaign = serializers.IntegerField(required=False, allow_null=True)
     started_at = BoundedDateTimeField(required=False, help_text="Default: now")
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                 validators=[no_bidi_controls])
 
 
 class PatrolTrackPointBody(JsonTypes, serializers.Serializer):
@@ -67,7 +68,7 @@ class PatrolTrackBody(JsonTypes, serializers.Serializer):
 class PatrolFinishBody(JsonTypes, serializers.Serializer):
     """POST /api/v1/patrols/{id}/finish/."""
 
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True,
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, validators=[no_bidi_controls],
                                  help_text="Replaces the note; omit to keep it, e.g. 未发现违法建设")
     ended_at = BoundedDateTimeField(required=False, help_text="Default: now")
 

@@ -7,7 +7,9 @@
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -20,21 +22,30 @@ from documents.models import Signature
 from documents.signatures import MAX_BYTES, record_signature, signatures_for
 from patrol import selectors
 from patrol.errors import InvalidInput
+from patrol.inputs import BoundedDateTimeField, no_bidi_controls
 from patrol.models import User
+from patrol.patrols import CLOCK_SKEW
 
 
 class SignatureUploadSerializer(serializers.Serializer):
     client_uuid = serializers.UUIDField()
     role = serializers.ChoiceField(choices=Signature.Role.choices)
-    signer_name = serializers.CharField(max_length=100)
+    signer_name = serializers.CharField(max_length=100, validators=[no_bidi_controls])
     officer = serializers.IntegerField(min_value=1, required=False, allow_null=True,
                                        help_text="The officer's user id, for role officer")
-    drawn_at = serializers.DateTimeField(required=False)
+    drawn_at = BoundedDateTimeField(required=False, help_text="When it was drawn on the phone (not in the future)")
     file = serializers.FileField(required=False, help_text=f"The PNG drawn on the screen, at most {MAX_BYTES} bytes")
     sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False,
-                                    error_messages={"invalid": _("SHA-256 须为 64 位十六进制")})
+                                    error_messages={"invalid": gettext_lazy("SHA-256 须为 64 位十六进制")})
     refused = serializers.BooleanField(default=False)
-    witness_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    witness_name = serializers.CharField(max_length=100, required=False, allow_blank=True,
+                                         validators=[no_bidi_controls])
+
+    def validate_drawn_at(self, value):
+        # As every moment a phone sends: its clock may run a little fast, never days ahead.
+        if value > timezone.now() + CLOCK_SKEW:
+            raise serializers.ValidationError(_("签名时间不能晚于现在"))
+        return value
 
 
 class SignatureSerializer(serializers.ModelSerializer):

@@ -83,6 +83,24 @@ def test_a_signature_must_be_a_png_matching_its_sha256_and_a_refusal_names_its_w
     assert Signature.objects.get().witness_name == "村委会 李四"
 
 
+def test_a_signatures_fields_are_refused_in_the_users_language(filed_case, users, media):
+    # Outside testing: the invalid SHA-256's message was translated once, when the module was imported (Chinese).
+    client = client_for(users["inspector"])
+    response = client.post(f"/api/v1/cases/{filed_case.pk}/signatures/", {
+        "client_uuid": str(uuid.uuid4()), "role": "party", "signer_name": "张三", "sha256": "xyz"},
+        format="multipart", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json()["error"]["fields"]["sha256"] == ["SHA-256 must be 64 hexadecimal characters"]
+
+
+@pytest.mark.parametrize("drawn_at", ["0001-01-01T00:00:00", "1999-12-31T23:00:00+08:00", "2099-01-01T10:00:00+08:00"])
+def test_a_signature_drawn_at_a_moment_no_phone_could_have_is_refused(filed_case, users, media, drawn_at):
+    # Outside testing: a naive year 1 was a 500 (DRF's time-zone step overflowed), and a moment in the future was kept
+    # as when the party signed.
+    response = upload(client_for(users["inspector"]), filed_case, drawn_png(), drawn_at=drawn_at)
+    assert response.status_code == 400 and "drawn_at" in response.json()["error"]["fields"], response.content
+    assert not Signature.objects.exists()
+
+
 @pytest.mark.smoke
 def test_the_database_refuses_to_change_or_delete_a_signature(filed_case, users, media):
     upload(client_for(users["inspector"]), filed_case, drawn_png())

@@ -4,6 +4,7 @@ summary email."""
 import csv
 import io
 import json
+import uuid
 from datetime import timedelta
 
 import openpyxl
@@ -76,6 +77,28 @@ def test_a_right_to_left_override_is_refused_naming_the_field(users, field):
     error = assert_error_shape(report(users["inspector"], **{field: "村东头\u202eexe.gnp"}), 400)
     assert field in error["fields"]
     assert "控制文字方向" in error["fields"][field][0]
+
+
+def test_a_right_to_left_override_is_refused_in_a_signers_or_witness_name_and_a_patrols_note(users, settings,
+                                                                                             tmp_path):
+    # Outside testing: the signature upload (whose names are printed on records and receipts) and the patrol's
+    # notes took "\u202e" that every other text field refuses.
+    settings.MEDIA_ROOT = tmp_path
+    case, _ = workflow.report_finding(actor=users["inspector"], **finding())
+    client = api(users["inspector"])
+    for field in ("signer_name", "witness_name"):
+        body = {"client_uuid": str(uuid.uuid4()), "role": "party", "signer_name": "张三", "refused": "true",
+                "witness_name": "李四", field: "张\u202eexe.gnp"}
+        error = assert_error_shape(client.post(f"/api/v1/cases/{case.pk}/signatures/", body, format="multipart"), 400)
+        assert "控制文字方向" in error["fields"][field][0]
+    error = assert_error_shape(client.post("/api/v1/patrols/", {"client_uuid": str(uuid.uuid4()),
+                                                                "note": "巡查\u202eexe"}, format="json"), 400)
+    assert "note" in error["fields"]
+    patrol = client.post("/api/v1/patrols/", {"client_uuid": str(uuid.uuid4())}, format="json").json()
+    error = assert_error_shape(client.post(f"/api/v1/patrols/{patrol['id']}/finish/", {"note": "未发现\u202eexe"},
+                                           format="json"), 400)
+    assert "note" in error["fields"]
+    assert not case.signatures.exists()
 
 
 # --- how it is shown ---------------------------------------------------------------------------------------
