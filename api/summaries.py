@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -40,7 +41,7 @@ MAX_PERIOD_DAYS = 400
 
 
 class ReadsSummaries(BasePermission):
-    message = _("只有中队长和领导可以查看汇总报告")
+    message = gettext_lazy("只有中队长和领导可以查看汇总报告")
 
     def has_permission(self, request, view):
         return getattr(request.user, "role", None) in summaries.SUMMARY_READERS

@@ -10,6 +10,7 @@ import re
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -37,7 +38,8 @@ class VideoUploadStartSerializer(serializers.Serializer):
     filename = serializers.CharField(max_length=200, allow_blank=True, default="",
                                      help_text="The name the camera gave the file")
     size_bytes = serializers.IntegerField(min_value=1, max_value=2**53)
-    sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", error_messages={"invalid": _("SHA-256 须为 64 位十六进制")},
+    sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$",
+                                    error_messages={"invalid": gettext_lazy("SHA-256 须为 64 位十六进制")},
                                     help_text="Of the whole file; checked when the last byte arrived")
     content_type = serializers.ChoiceField(choices=list(CONTENT_TYPES))
     recorded_from = BoundedDateTimeField(required=False, allow_null=True)
