@@ -154,6 +154,8 @@ class DocumentServicesView(APIView):
                       "left at the premises without a witness or photo, a signature already placed in another document, a "
                       "document that is not served, or a client_uuid already used for another document's service")})
     def post(self, request, pk):
+        # Another jurisdiction's document is 404 before the role or the body is looked at, as on the case page.
+        get_object_or_404(document_selectors.documents_for(request.user), pk=pk)
         body = DocumentServiceBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         service = record_service(document_id=pk, actor=request.user, **body.validated_data)
@@ -177,6 +179,7 @@ class ServiceReceiptDateView(APIView):
                  d404="No such service in the user's jurisdiction",
                  d409="Not a posted document, or its receipt date is already recorded")})
     def post(self, request, pk):
+        get_object_or_404(ServiceRecord.objects.for_user(request.user), pk=pk)
         body = PostalReceiptBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         service = record_postal_receipt(service_id=pk, actor=request.user, **body.validated_data)

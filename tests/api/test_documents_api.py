@@ -13,8 +13,9 @@ from rest_framework.test import APIClient
 
 from documents.choices import DocumentKind
 from patrol import workflow
+from patrol.choices import Role
 from tests.api.dataset import jpeg
-from tests.factories import finding
+from tests.factories import UserFactory, finding
 from tests.documents.conftest import issue, needs_poppler, pdf_text
 
 pytestmark = [pytest.mark.django_db]
@@ -76,6 +77,28 @@ def test_another_jurisdictions_document_is_not_found(order, users):
         format="json")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("role", [Role.INSPECTOR, Role.LEADER, Role.LEGAL_REVIEWER])
+def test_another_jurisdictions_document_or_service_is_not_found_whatever_the_role(order, users, other_jurisdiction,
+                                                                                  role):
+    # Outside testing: a role that may not record service got 403 for another jurisdiction's document (and 400 for
+    # a bad body) before the document was looked for; the case page and the API's own schema say 404.
+    service = client_for(users["supervisor"]).post(f"/api/v1/documents/{order.pk}/services/", {
+        "method": "post", "served_on": timezone.localdate().isoformat(), "tracking_number": "1180123456789"},
+        format="json").json()
+    client = client_for(UserFactory(role=role, jurisdiction=other_jurisdiction))
+    for body in ({"method": "left_at_premises", "served_on": timezone.localdate().isoformat(), "witness_name": "见证人"},
+                 {"method": "nonsense"}):
+        response = client.post(f"/api/v1/documents/{order.pk}/services/", body, format="json")
+        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    for body in ({"receipt_date": timezone.localdate().isoformat()}, {"receipt_date": "nonsense"}):
+        response = client.post(f"/api/v1/services/{service['id']}/receipt-date/", body, format="json")
+        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    # In its own jurisdiction the same role is told it may not.
+    own = client_for(users[{Role.INSPECTOR: "inspector", Role.LEADER: "leader", Role.LEGAL_REVIEWER: "legal"}[role]])
+    assert own.post(f"/api/v1/services/{service['id']}/receipt-date/",
+                    {"receipt_date": timezone.localdate().isoformat()}, format="json").status_code == 403
 
 
 def test_recording_a_service_answers_with_its_effective_date_and_receipt(order, users, photo):
