@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from api.pagination import Pagination
 from api.schema import errors
+from api.serializers import JsonTypes
 from disclosure import services
 from disclosure.models import PublishedDecision
 from patrol.inputs import no_bidi_controls
@@ -36,7 +37,7 @@ class DisclosureEntrySerializer(serializers.ModelSerializer):
         return reverse("disclosure-decisions", args=[entry.jurisdiction.code]) + f"#d{entry.pk}"
 
 
-class HoldBackBodySerializer(serializers.Serializer):
+class HoldBackBodySerializer(JsonTypes, serializers.Serializer):
     reason = serializers.CharField(max_length=2000, validators=[no_bidi_controls])
 
 

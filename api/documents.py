@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from api.pagination import Pagination
 from api.schema import errors
-from api.serializers import PersonSerializer
+from api.serializers import PersonSerializer, json_type_errors
 from documents import dossier
 from documents import selectors as document_selectors
 from documents.choices import DocumentKind
@@ -25,6 +25,7 @@ from documents.inputs import DocumentServiceBodySerializer, PostalReceiptBodySer
 from documents.models import Document, DossierJob, ServiceRecord
 from documents.services import record_postal_receipt, record_service
 from patrol import selectors
+from patrol.errors import InvalidInput
 from patrol.inputs import ServiceMethodField, enum_schema
 
 
@@ -32,6 +33,14 @@ from patrol.inputs import ServiceMethodField, enum_schema
 class DocumentKindField(serializers.ChoiceField):
     def __init__(self, **kwargs):
         super().__init__(choices=DocumentKind.choices, **kwargs)
+
+
+def refuse_wrong_json_types(serializer, data):
+    """The documents app's bodies serve the case page's forms too (text only): the API refuses a JSON value of the
+    wrong type here, as every JSON body (api.serializers.JsonTypes)."""
+    wrong = json_type_errors(serializer, data)
+    if wrong:
+        raise InvalidInput(fields=wrong)
 
 
 def pdf_url(document):
@@ -156,6 +165,7 @@ class DocumentServicesView(APIView):
     def post(self, request, pk):
         # Another jurisdiction's document is 404 before the role or the body is looked at, as on the case page.
         get_object_or_404(document_selectors.documents_for(request.user), pk=pk)
+        refuse_wrong_json_types(DocumentServiceBodySerializer(), request.data)
         body = DocumentServiceBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         service = record_service(document_id=pk, actor=request.user, **body.validated_data)
@@ -180,6 +190,7 @@ class ServiceReceiptDateView(APIView):
                  d409="Not a posted document, or its receipt date is already recorded")})
     def post(self, request, pk):
         get_object_or_404(ServiceRecord.objects.for_user(request.user), pk=pk)
+        refuse_wrong_json_types(PostalReceiptBodySerializer(), request.data)
         body = PostalReceiptBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         service = record_postal_receipt(service_id=pk, actor=request.user, **body.validated_data)

@@ -624,7 +624,7 @@ class MapTracksView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("bbox", {"type": "string", "pattern": BBOX_PATTERN},
                                                 description=BBOX_PARAMETER.description),
-                               OpenApiParameter("zoom", OpenApiTypes.INT,
+                               OpenApiParameter("zoom", {"type": "integer", "minimum": 0, "maximum": MAX_ZOOM},
                                                 description=f"Map zoom the tracks are drawn at (0–{MAX_ZOOM}; "
                                                             f"default {TRACK_DEFAULT_ZOOM})")],
                    responses={(200, "application/geo+json"): OpenApiTypes.OBJECT,

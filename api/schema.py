@@ -21,7 +21,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 
 ERROR_EXAMPLES = {
     400: ("invalid", "提交的内容有误", {"note": ["该字段是必填项。"]}),
@@ -143,8 +143,11 @@ class ApiAutoSchema(AutoSchema):
 
     def _implied_error_codes(self):
         view, codes = self.view, set()
-        if not any(isinstance(permission, AllowAny) for permission in view.get_permissions()):
+        permissions = view.get_permissions()
+        if not any(isinstance(permission, AllowAny) for permission in permissions):
             codes.add(401)
+        if any(not isinstance(permission, (AllowAny, IsAuthenticated)) for permission in permissions):
+            codes.add(403)  # a permission of some roles only (ReadsSummaries) refuses the others
         if view.get_throttles():
             codes.add(429)
         if self.method in ("POST", "PUT", "PATCH"):

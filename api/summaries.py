@@ -31,6 +31,7 @@ from rest_framework.views import APIView
 
 from api.parsers import ShallowJSONParser
 from api.schema import errors
+from api.serializers import JsonTypes
 from patrol import kpis, selectors
 from patrol.filters import IdFilter
 from summaries import services as summaries
@@ -88,7 +89,7 @@ class CampaignSummaryView(APIView):
         return Response(summaries.summary_numbers(kpis.Scope.for_campaign(campaign), _period(request, campaign)))
 
 
-class SummarySendSerializer(serializers.Serializer):
+class SummarySendSerializer(JsonTypes, serializers.Serializer):
     resend_to = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, min_length=1, max_length=200,
         help_text="Send the summary again to these users (ids of the jurisdiction's members with an email address), "

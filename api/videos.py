@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from api.exceptions import exception_handler
 from api.parsers import ShallowJSONParser
 from api.schema import errors
-from api.serializers import VideoSerializer
+from api.serializers import JsonTypes, VideoSerializer
 from patrol.inputs import BoundedDateTimeField
 from patrol.errors import Conflict, DomainError, InvalidInput
 from videos import uploads
@@ -31,7 +31,7 @@ CONTENT_RANGE_RE = re.compile(r"^bytes (\d{1,15})-(\d{1,15})/(\d{1,15}|\*)$")
 OFFSET_RE = re.compile(r"^\d{1,15}$")
 
 
-class VideoUploadStartSerializer(serializers.Serializer):
+class VideoUploadStartSerializer(JsonTypes, serializers.Serializer):
     """POST /api/v1/cases/{id}/videos/: the file about to be sent, as the phone knows it."""
 
     client_uuid = serializers.UUIDField(help_text="Made by the client: sending it again returns the same upload")

@@ -296,7 +296,7 @@ class RecordStatementBody(ActionInput):
 
 class RequestHearingBody(ActionInput):
     requested_on = BoundedDateField()
-    hearing_at = serializers.DateTimeField()
+    hearing_at = BoundedDateTimeField()
     hearing_place = serializers.CharField(max_length=200, validators=[no_bidi_controls])
     chair = serializers.IntegerField()
 

@@ -6,9 +6,11 @@ import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.parsers import MAX_JSON_DEPTH, json_depth
+from patrol.choices import Role, Status
 from tests.hardening.conftest import api, assert_error_shape, finding_body
 
 pytestmark = [pytest.mark.django_db]
@@ -154,6 +156,17 @@ def test_if_match_star_is_a_400_as_the_documented_pattern_says(users, schema):
     assert header["schema"]["pattern"]
 
 
+def test_the_schema_says_what_the_server_sends_to_other_roles_and_for_map_zooms(users, schema):
+    # Outside testing (schemathesis as an inspector): the summaries' list answered 403, undocumented; the tracks'
+    # zoom was documented as any integer while the server takes 0–22.
+    assert api(users["inspector"]).get("/api/v1/summaries/").status_code == 403
+    for path in ("/api/v1/summaries/", "/api/v1/summaries/{id}/"):
+        assert "403" in schema["paths"][path]["get"]["responses"], path
+    zoom = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/map/tracks/"]["get"]["parameters"]}["zoom"]
+    assert (zoom["minimum"], zoom["maximum"]) == (0, 22)
+    assert_error_shape(api(users["supervisor"]).get("/api/v1/map/tracks/?zoom=23"), 400)
+
+
 def test_the_schema_says_what_the_server_sends(schema):
     case = schema["components"]["schemas"]["CaseDetail"]["properties"]
     assert case["decision_due"].get("nullable") is True
@@ -176,3 +189,53 @@ def test_a_date_field_given_something_else_than_text_is_a_400(users, value):
 @pytest.mark.parametrize("query", ["start=&end=", "start=2026-1-5&end=2026-01-31", "start=2026-01-01"])
 def test_the_map_kpis_period_sent_empty_or_malformed_is_a_400(users, query):
     assert_error_shape(api(users["supervisor"]).get(f"/api/v1/map/kpis/?{query}"), 400)
+
+
+@pytest.mark.parametrize("hearing_at", ["0001-01-01T00:00:00", "9999-12-31T23:59:59"])
+def test_a_hearing_at_a_moment_out_of_range_is_a_400(users, settings, tmp_path, hearing_at):
+    # Outside testing: request_hearing's hearing_at was the one moment a client sends not bounded to 2000–2099; a
+    # naive year 1 overflowed in DRF's time-zone step (500) once the case was in its hearing window.
+    from tests.browser.test_case_page import notified_case
+
+    settings.MEDIA_ROOT = tmp_path
+    case = notified_case(users)
+    response = api(users["supervisor"]).post(
+        f"/api/v1/cases/{case.pk}/actions/request_hearing/",
+        {"requested_on": timezone.localdate().isoformat(), "hearing_at": hearing_at, "hearing_place": "乡政府",
+         "chair": users["legal"].pk}, format="json", HTTP_IF_MATCH=f'"{case.pk}-{case.version}"')
+    assert "hearing_at" in assert_error_shape(response, 400)["fields"]
+    case.refresh_from_db()
+    assert case.status == "notified"
+
+
+# Outside testing (schemathesis, all checks): these JSON bodies took a value of the wrong JSON type (0 as the text
+# "0", 20261129 as a date) that every other JSON body refuses (api.serializers.JsonTypes).
+WRONG_TYPES = {
+    "video": lambda w: (f"/api/v1/cases/{w.case('TST', Status.REPORTED).pk}/videos/", Role.INSPECTOR, {
+        "client_uuid": str(uuid.uuid4()), "filename": 0, "size_bytes": 1, "sha256": "0" * 64,
+        "content_type": "video/mp4"}, "filename"),
+    "hold": lambda w: (f"/api/v1/disclosure/entries/{w.disclosure_entry('TST').pk}/hold/", Role.SUPERVISOR,
+                       {"reason": 0}, "reason"),
+    "service": lambda w: (f"/api/v1/documents/{w.document('TST').pk}/services/", Role.SUPERVISOR, {
+        "method": "post", "served_on": timezone.localdate().isoformat(), "tracking_number": 1180123456789},
+        "tracking_number"),
+    "receipt": lambda w: (f"/api/v1/services/{w.posted_service('TST').pk}/receipt-date/", Role.SUPERVISOR,
+                          {"receipt_date": 20261129}, "receipt_date"),
+    "summary": lambda w: (f"/api/v1/campaigns/{w.campaign('TST').pk}/summary/send/", Role.SUPERVISOR,
+                          {"client_uuid": 7}, "client_uuid"),
+}
+
+
+@pytest.mark.parametrize("name", list(WRONG_TYPES))
+def test_a_json_value_of_the_wrong_type_is_a_400_on_every_json_body(jurisdiction, other_jurisdiction, settings,
+                                                                    tmp_path, reused_renderings, name):
+    from patrol.models import CaseEvent
+    from tests.api.dataset import World
+
+    settings.MEDIA_ROOT = tmp_path
+    world = World({"TST": jurisdiction, "OTH": other_jurisdiction})
+    url, role, body, field = WRONG_TYPES[name](world)
+    events = CaseEvent.objects.count()
+    response = api(world.user("TST", role)).post(url, body, format="json")
+    assert field in assert_error_shape(response, 400)["fields"]
+    assert CaseEvent.objects.count() == events
