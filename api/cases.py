@@ -175,8 +175,15 @@ class FieldCasesView(APIView):
         point = None
         if "lng" in params or "lat" in params:
             lng, lat = number_param(params.get("lng")), number_param(params.get("lat"))
-            if lng is None or lat is None or not (-180 <= lng <= 180 and -90 <= lat <= 90):
-                raise InvalidInput(_("经纬度超出范围"), fields={"lng": [_("经纬度超出范围")]})
+            # Each wrong one named: one sent without the other is no position (it was called out of range).
+            errors = {}
+            for name, value, limit in (("lng", lng, 180), ("lat", lat, 90)):
+                if name not in params:
+                    errors[name] = [_("经度和纬度须同时提供")]
+                elif value is None or not -limit <= value <= limit:
+                    errors[name] = [_("经纬度超出范围")]
+            if errors:
+                raise InvalidInput(fields=errors)
             point = Point(lng, lat, srid=4326)
         today = timezone.localdate()
         cases = [{
