@@ -408,7 +408,13 @@ def record_service_with_evidence(*, document_id, actor, client_uuid, drawn_signa
                 case, actor, signer_name=service.get("recipient_name", ""), drawn_signature=drawn_signature,
                 refused=refused, witness_name=service.get("witness_name", ""), now=now).client_uuid
         for field, upload in (photos or {}).items():
-            service[field] = store_uploaded_photo(case=case, actor=actor, upload=upload, stage=PhotoStage.NOTICE).pk
+            try:
+                photo = store_uploaded_photo(case=case, actor=actor, upload=upload, stage=PhotoStage.NOTICE)
+            except InvalidInput as error:
+                # The form has two photos: what is wrong with one is said beside it, not as the photos' "file".
+                raise InvalidInput(error.message, fields={field if name == "file" else name: messages
+                                                          for name, messages in error.fields.items()}) from None
+            service[field] = photo.pk
         return record_service(document_id=document.pk, actor=actor, client_uuid=client_uuid, now=now, **service)
 
 

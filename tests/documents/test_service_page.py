@@ -182,6 +182,26 @@ def test_the_left_at_premises_photo_is_stored_with_the_service(client, users, or
     assert service.evidence_photo.stage == "notice" and service.evidence_photo.case_id == order.case_id
 
 
+@pytest.mark.parametrize("method, name, block", [("electronic", "consent_file", "electronic"),
+                                                 ("left_at_premises", "evidence_file", "left_at_premises public_notice")])
+def test_a_photo_that_is_no_image_is_refused_beside_that_photo(client, users, order, method, name, block):
+    # Outside testing: the photo's error was named "file" and shown in the left-at-premises block only, hidden when
+    # the method is electronic: the user read "提交的内容有误" and nothing more.
+    client.force_login(users["supervisor"])
+    before = stored(order.case_id)
+    garbage = io.BytesIO(b"<html>not a photo</html>")
+    garbage.name = "consent.jpg"
+    response = client.post(url(order), {"client_uuid": str(uuid.uuid4()), "method": method, "channel": "sms",
+                                        "address": "13800000000", "served_on": timezone.localdate().isoformat(),
+                                        "witness_name": "村委会主任", name: garbage})
+    assert response.status_code == 400
+    body = response.content.decode()
+    block = body[body.index(f'<fieldset data-methods="{block}"'):]
+    block = block[:block.index("</fieldset>")]
+    assert 'class="field-error" role="alert">不是可识别的照片文件' in block, block
+    assert stored(order.case_id) == before
+
+
 def test_another_jurisdiction_gets_404_and_nothing_is_stored(client, users, order):
     client.force_login(users["other_supervisor"])
     before = stored(order.case_id)
