@@ -12,7 +12,7 @@ helpers at call time.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from documents.choices import DocumentKind
@@ -411,8 +411,11 @@ def close_case(*, case_id, actor, result="", note="", expected_version=None, loc
     now = now or timezone.now()
     with wf._acting("close", case_id=case_id, actor=actor, expected_version=expected_version, now=now) as case:
         record = latest_document(case, K.EXECUTION_RECORD)
+        # A document is Chinese whatever the UI language of the supervisor who closes the case.
+        with translation.override("zh-hans"):
+            resolution = str(Resolution.FORCIBLY_DEMOLISHED.label)
         document = issue_document(case=case, kind=K.CLOSING_APPROVAL, actor=actor, now=now, content={
-            "resolution": str(Resolution.FORCIBLY_DEMOLISHED.label), "result": result,
+            "resolution": resolution, "result": result,
             "execution": record.content.get("execution", "") if record else ""})
         before = case.status
         case.status, case.resolution, case.closed_at = S.CLOSED, Resolution.FORCIBLY_DEMOLISHED, now

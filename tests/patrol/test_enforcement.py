@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from documents.choices import DocumentKind
 from documents.models import Document
@@ -328,6 +328,19 @@ def test_forced_demolition_after_the_announcements_deadline_by_day_on_a_working_
                       now=now + timedelta(hours=2))
     assert (event.to_status, case.resolution) == (S.CLOSED, Resolution.FORCIBLY_DEMOLISHED)
     assert document_of(case, K.CLOSING_APPROVAL).content["execution"] == "依法组织拆除，现场无人员伤亡"
+
+
+def test_the_closing_approval_of_a_supervisor_using_english_still_names_the_resolution_in_chinese(users, media):
+    # Outside testing: the 结案审批表's 结案方式 was the label in the closing user's language ("Forced demolition").
+    case = announced_case(users)
+    now = working_moment_after(case.deadline)
+    act(case, workflow.ACTIONS["execute_demolition"].service, actor=users["supervisor"], execution="依法组织拆除",
+        photos=[photo(case, users["supervisor"], PhotoStage.DEMOLITION).pk],
+        videos=[video(case, users["inspector"]).pk], now=now)
+    with translation.override("en"):
+        act(fresh(case), workflow.ACTIONS["close"].service, actor=users["supervisor"], result="违法建设已拆除",
+            now=now + timedelta(hours=2))
+    assert document_of(case, K.CLOSING_APPROVAL).content["resolution"] == "强制拆除"
 
 
 @pytest.mark.parametrize("moment, words, earliest", [
