@@ -7,6 +7,7 @@ first-last/total`` is accepted instead of ``Upload-Offset``.
 """
 import re
 
+from django.conf import settings
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -31,13 +32,29 @@ CONTENT_RANGE_RE = re.compile(r"^bytes (\d{1,15})-(\d{1,15})/(\d{1,15}|\*)$")
 OFFSET_RE = re.compile(r"^\d{1,15}$")
 
 
+class VideoSizeField(serializers.IntegerField):
+    """A video's size in bytes, documented up to VIDEO_MAX_BYTES as the settings say when the schema is made (a
+    deployment and the tests change it); videos.uploads.start_upload refuses a larger one in its own words."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, **kwargs)
+
+    @property
+    def max_value(self):
+        return settings.VIDEO_MAX_BYTES
+
+    @max_value.setter
+    def max_value(self, value):
+        pass  # IntegerField.__init__ sets None: the limit is the setting's
+
+
 class VideoUploadStartSerializer(JsonTypes, serializers.Serializer):
     """POST /api/v1/cases/{id}/videos/: the file about to be sent, as the phone knows it."""
 
     client_uuid = serializers.UUIDField(help_text="Made by the client: sending it again returns the same upload")
     filename = serializers.CharField(max_length=200, allow_blank=True, default="",
                                      help_text="The name the camera gave the file")
-    size_bytes = serializers.IntegerField(min_value=1, max_value=2**53)
+    size_bytes = VideoSizeField()
     sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$",
                                     error_messages={"invalid": gettext_lazy("SHA-256 须为 64 位十六进制")},
                                     help_text="Of the whole file; checked when the last byte arrived")

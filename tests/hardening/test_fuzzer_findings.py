@@ -165,6 +165,11 @@ def test_the_schema_says_what_the_server_sends_to_other_roles_and_for_map_zooms(
     zoom = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/map/tracks/"]["get"]["parameters"]}["zoom"]
     assert (zoom["minimum"], zoom["maximum"]) == (0, 22)
     assert_error_shape(api(users["supervisor"]).get("/api/v1/map/tracks/?zoom=23"), 400)
+    # A video upload's size: documented up to 2**53, refused over VIDEO_MAX_BYTES (4 GB).
+    from django.conf import settings
+
+    start = schema["components"]["schemas"]["VideoUploadStart"]["properties"]["size_bytes"]
+    assert start["maximum"] == settings.VIDEO_MAX_BYTES
 
 
 def test_the_schema_says_what_the_server_sends(schema):
