@@ -122,6 +122,9 @@ FIELD_MESSAGES = {
     "finding": gettext_lazy("线索"), "photo": gettext_lazy("照片"), "track": gettext_lazy("巡查轨迹"), "patrol_start": gettext_lazy("开始巡查"),
     "patrol_finish": gettext_lazy("结束巡查"), "patrolling": gettext_lazy("巡查中 · 已记录 %(n)s 个点"),
     "patrol_bar": gettext_lazy("巡查中 %(time)s · %(km)s 公里 · %(n)s 个点 · 经过：%(villages)s"),
+    "patrol_gps_denied": gettext_lazy("无法获取定位（未允许使用位置信息）：巡查照常记录，但不会记录轨迹。"
+                                      "请在浏览器或手机设置中允许本网站使用位置信息。"),
+    "patrol_gps_lost": gettext_lazy("暂时没有定位信号：信号恢复后继续记录轨迹。"),
     "villages_none": gettext_lazy("（上传后显示）"),
     "nearby_found": gettext_lazy("附近已有案件 %(ref)s，相距 %(m)s 米"), "nearby_none": gettext_lazy("附近 %(m)s 米内没有未结案件"),
     "is_duplicate": gettext_lazy("是同一处，不再登记"), "keep": gettext_lazy("不是同一处，继续登记"),
@@ -148,6 +151,7 @@ FIELD_MESSAGES = {
     "reapply_send": gettext_lazy("按现状重新提交复查"),
     "reapply_unavailable": gettext_lazy("这条复查不能再提交：%(reason)s。请放弃这一条，或联系中队长。"),
     "close": gettext_lazy("关闭"),
+    "action_no_gps": gettext_lazy("无法获取定位：这条记录不带现场坐标保存，地点以填写的为准。"),
     # On-site records offline (static/js/field/records.js).
     "record_inspection": gettext_lazy("现场检查（勘验）笔录"), "record_interview": gettext_lazy("询问笔录"),
     "record_inspection_pending": gettext_lazy("现场检查笔录待上传"),

@@ -194,12 +194,18 @@ export function showSummary(box, c) {
 }
 
 // Where an action recorded on the phone was made goes into its event (the GPS works without network): the fix is put
-// in ``holder.location`` when it comes; without one, none.
-export function locateAction(holder) {
-  if (!navigator.geolocation) return;
+// in ``holder.location`` when it comes; without one (the position denied, no signal), none — never a made-up point —
+// and ``note`` (an element of the form) says so while the form is still the one it was opened for.
+export function locateAction(holder, note) {
+  if (note) note.hidden = true;
+  const without = () => {
+    if (note && !holder.location && !holder.closed) { note.textContent = T.action_no_gps; note.hidden = false; }
+  };
+  if (!navigator.geolocation) { without(); return; }
   navigator.geolocation.getCurrentPosition((fix) => {
     holder.location = { type: "Point", coordinates: [fix.coords.longitude, fix.coords.latitude] };
-  }, () => { /* recorded without a position */ }, { enableHighAccuracy: true, maximumAge: 60000, timeout: 30000 });
+    if (note && !holder.closed) note.hidden = true;
+  }, without, { enableHighAccuracy: true, maximumAge: 60000, timeout: 30000 });
 }
 
 function openCase(id) {
@@ -208,7 +214,7 @@ function openCase(id) {
     const form = $("reinspect-form");
     closeCase();
     current = { caseId: c.id, clientUuid: uuid4(), photos: [], saving: false, location: null };
-    locateAction(current);
+    locateAction(current, $("reinspect-no-gps"));
     form.hidden = false;
     $("reinspect-heading").textContent = fmt(T.reinspect_heading, { ref: c.reference });
     showSummary($("reinspect-summary"), c);
@@ -237,6 +243,8 @@ function closeCase() {
   form.hidden = true;
   $("reinspect-previews").textContent = "";
   $("reinspect-error").hidden = true;
+  $("reinspect-no-gps").hidden = true;
+  if (current) current.closed = true;
   current = null;
 }
 

@@ -55,8 +55,10 @@ export function patrolVillages(clientUuid, names) {
 
 function startTrack(active) {
   running = active;
-  if (!navigator.geolocation || trackWatch !== null) return;
+  if (!navigator.geolocation) { gpsProblem(T.patrol_gps_denied); return; }
+  if (trackWatch !== null) return;
   trackWatch = navigator.geolocation.watchPosition((position) => {
+    gpsProblem(null);
     const c = position.coords;
     const point = { lng: Number(c.longitude.toFixed(7)), lat: Number(c.latitude.toFixed(7)),
                     t: new Date(position.timestamp).toISOString(), accuracy_m: Math.round(c.accuracy) };
@@ -73,8 +75,17 @@ function startTrack(active) {
     showBar(active);
     meta.set("track_buffer", trackBuffer);
     if (trackBuffer.length >= TRACK_BATCH || Date.now() - lastFlush > TRACK_FLUSH_MS) flushTrack(active);
-  }, () => { /* keep the patrol going; points resume when the fix returns */ },
-  { enableHighAccuracy: true, maximumAge: 10000 });
+  }, (error) => {
+    // The patrol goes on (a patrol is a record even without a track), but the inspector is told: with the position
+    // denied not one point is recorded; without a signal, points resume when the fix returns.
+    gpsProblem(error && error.code === 1 ? T.patrol_gps_denied : T.patrol_gps_lost);
+  }, { enableHighAccuracy: true, maximumAge: 10000 });
+}
+
+function gpsProblem(text) {
+  const note = $("patrol-gps");
+  note.textContent = text || "";
+  note.hidden = !text;
 }
 
 function flushTrack(active) {
@@ -119,6 +130,7 @@ function askToFinish(active) {
     if (dialog.returnValue !== "finish") return;
     if (trackWatch !== null) navigator.geolocation.clearWatch(trackWatch);
     trackWatch = null;
+    gpsProblem(null);
     flushTrack(active).then(() => outbox.add({
       kind: "patrol_finish", patrol_client_uuid: active.client_uuid, state: "waiting",
       body: { note: $("finish-note").value.trim(), ended_at: new Date().toISOString() },

@@ -138,6 +138,8 @@ function close() {
   $("record-error").hidden = true;
   $("record-questions").textContent = "";
   $("record-officer-signs").querySelectorAll(".officer-sign").forEach((part) => part.remove());
+  $("record-no-gps").hidden = true;
+  if (current) current.closed = true;
   current = null;
 }
 
@@ -151,7 +153,7 @@ export function openRecord(action, c, options) {
     current = { action: action, c: c, editing: editing, clientUuid: editing ? editing.client_uuid : uuid4(),
                 started: body.started_at || new Date().toISOString(), location: body.location || null,
                 officers: new Map(), saving: false };
-    if (!editing) locateAction(current);
+    if (!editing) locateAction(current, $("record-no-gps"));
     $("record-heading").textContent = T[action] + " · " + c.reference;
     showSummary($("record-case"), c);
     form.querySelectorAll("[data-for]").forEach((part) => { part.hidden = part.dataset.for !== action; });
