@@ -1,4 +1,5 @@
-// The case page: a small map of the case's position. Works without tiles (the marker still shows).
+// The case page: a small map of the case's position. Works without tiles (the marker still shows). Its forms are sent
+// once (data-submit-once, submit-once.js).
 import { addBaseMaps } from "./basemap.js";
 
 const el = document.getElementById("case-map");

@@ -22,16 +22,29 @@ export function signatureForm(form) {
   const refused = form.elements.refused, witness = form.elements.witness_name;
   form.querySelector(".sign-clear").addEventListener("click", () => pad.clear());
   refused.addEventListener("change", () => { witness.required = refused.checked; });
+  // One signature per tap of 保存签名: a second tap while the first is being saved is ignored, and what was saved is
+  // cleared from the form (the drawing, or the refusal and its witness), so a late tap saves nothing again.
+  let saving = false;
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    if (saving) return;
     if (!refused.checked && pad.isEmpty()) { status.textContent = status.dataset.empty; return; }
     if (refused.checked && !witness.value.trim()) { status.textContent = status.dataset.witness; return; }
+    saving = true;
     drawnSignature(pad, {
       role: form.elements.role.value, signer_name: form.elements.signer_name.value,
       officer: form.elements.officer ? form.elements.officer.value : "", refused: refused.checked,
       witness_name: witness.value.trim(),
     }).then((signature) => outbox.add(Object.assign({ kind: "signature", case_id: Number(form.dataset.case) }, signature)))
-      .then(() => { status.textContent = status.dataset.queued; pad.clear(); return flush(status); });
+      .then(() => {
+        status.textContent = status.dataset.queued;
+        pad.clear();
+        refused.checked = false;
+        witness.value = "";
+        witness.required = false;
+        saving = false;
+        return flush(status);
+      }, () => { saving = false; });
   });
   // The network is back: what waited for it goes now, not when its backoff ends.
   window.addEventListener("online", () => outbox.all()
