@@ -162,15 +162,18 @@ def ledger_rows(cases, *, with_location=False):
 def document_numbers(case_ids):
     """case id → the numbers of the documents issued on it, in issue order: the notices (patrol.Notice) and the
     执法文书 (documents), not the 送达回证 that record their service (a receipt is a document with a service record).
-    Read through the case's relations, so the ledger needs nothing of the documents app but its table."""
+    Read through the case's relations, so the ledger needs nothing of the documents app but its table: the documents
+    are read by their case id (an index range each) and their lack of a service record (the receipt's unique index);
+    joined from the cases instead, the planner took the join for one row and probed the cases 30,000 times, 4 s for a
+    page of 2,000 cases (issue #20)."""
     issued = defaultdict(list)
-    for case_id, number, day, pk in (Notice.objects.filter(case_id__in=case_ids)
+    for case_id, number, day, pk in (Notice.objects.filter(case_id__in=case_ids).order_by()
                                      .values_list("case_id", "number", "issued_on", "pk")):
         issued[case_id].append((day, 0, pk, number))
-    for case_id, number, day, pk in (Case.objects.filter(pk__in=case_ids, documents__isnull=False,
-                                                         documents__service_record__isnull=True)
-                                     .values_list("pk", "documents__number", "documents__issued_on",
-                                                  "documents__pk")):
+    documents = Case._meta.get_field("documents").related_model
+    for case_id, number, day, pk in (documents._base_manager.filter(case_id__in=case_ids,
+                                                                    service_record__isnull=True).order_by()
+                                     .values_list("case_id", "number", "issued_on", "pk")):
         issued[case_id].append((day, 1, pk, number))
     return {case_id: tuple(number for *_order, number in sorted(rows)) for case_id, rows in issued.items()}
 
