@@ -158,6 +158,7 @@ FIELD_MESSAGES = {
     "record_interview_pending": gettext_lazy("询问笔录待上传"),
     "record_saved": gettext_lazy("%(record)s已保存在手机上，联网后自动上传"),
     "signatures_n": gettext_lazy("%(n)s 个签名"), "officer_signs": gettext_lazy("%(name)s 签名"),
+    "officer_certificate": pgettext_lazy("officer and certificate", "%(name)s（%(number)s）"),
     "sign_again": gettext_lazy("重写"),
     "need_officers": gettext_lazy("两名执法人员"), "need_facts": gettext_lazy("检查（勘验）情况"),
     "need_interviewee": gettext_lazy("被询问人"), "need_questions": gettext_lazy("至少一组问和答"),

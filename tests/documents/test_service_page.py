@@ -263,3 +263,22 @@ def test_the_api_takes_the_same_client_uuid_once(users, order):
     again = client.post(f"/api/v1/documents/{order.pk}/services/", body, format="json")
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"] and ServiceRecord.objects.count() == 1
+
+
+def test_the_case_and_sign_pages_in_english_punctuate_names_and_refusals_in_english(client, users, order):
+    # Outside testing (every CJK character of the English pages listed): the officers' 执法证号, a refusal to sign
+    # with its witness and the record's labels were joined with Chinese brackets, commas and colons in English.
+    from documents.signatures import record_signature
+
+    record_signature(case_id=order.case_id, actor=users["inspector"], client_uuid=uuid.uuid4(), role="party",
+                     signer_name="王五", drawn_at=None, refused=True, witness_name="村委会主任")
+    client.force_login(users["supervisor"])
+    supervisor = users["supervisor"]
+    case_page = client.get(reverse("case", args=[order.case_id]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    sign_page = client.get(reverse("case-sign", args=[order.case_id]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for body in (case_page, sign_page):
+        assert " (refused to sign, witness: 村委会主任)" in body
+        assert "（Refused" not in body and "，Witness" not in body
+    assert f"{supervisor} ({supervisor.certificate_number})" in case_page
+    assert f"（{supervisor.certificate_number}）" not in case_page
+    assert "：" not in case_page.split('id="timeline"')[1].replace("村委会主任", "")

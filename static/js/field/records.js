@@ -63,7 +63,7 @@ function showOfficers(officers, chosen) {
     input.value = officer.id;
     input.checked = chosen.indexOf(officer.id) !== -1;
     label.appendChild(input);
-    label.appendChild(document.createTextNode(" " + officer.name + "（" + officer.certificate_number + "）"));
+    label.appendChild(document.createTextNode(" " + fmt(T.officer_certificate, { name: officer.name, number: officer.certificate_number })));
     box.appendChild(label);
   });
 }
