@@ -160,8 +160,15 @@ def number_pages(writer):
 def build_dossier(case, progress=None):
     """The case file of ``case`` as a Dossier (PDF bytes and the page count of each part).
 
-    ``progress(percent)`` is called as the parts are made (the photos take most of the time).
+    ``progress(percent)`` is called as the parts are made (the photos take most of the time). Chinese whatever the
+    language of the request that builds it within (builds_inline): the photos' stages, the record's actions and
+    statuses are read here, outside the templates.
     """
+    with translation.override("zh-hans"):
+        return _build_dossier(case, progress)
+
+
+def _build_dossier(case, progress):
     report = progress or (lambda percent: None)
     parts = []
     for document in dossier_documents(case):

@@ -1,6 +1,7 @@
 """The case file (案卷): GET /api/v1/cases/{id}/dossier.pdf, documents.dossier and worker.tasks.build_dossier."""
 import hashlib
 import io
+import re
 import random
 import subprocess
 import uuid
@@ -171,6 +172,18 @@ def test_a_photo_page_is_at_most_400_kb_while_the_original_is_kept_as_it_was(clo
     original = closed_case.photos.order_by("taken_at").first()
     assert hashlib.sha256(original.file.open("rb").read()).hexdigest() == original.sha256
     assert original.file.size > 400 * 1024
+
+
+@needs_poppler
+def test_the_dossier_asked_for_in_english_is_chinese(closed_case, users, tmp_path):
+    # Outside testing: a case file built within an English request printed the photos' stages and the record's
+    # actions and statuses in English ("Before rectification", "Filed", "Closed").
+    response = client_for(users["leader"]).get(f"/api/v1/cases/{closed_case.pk}/dossier.pdf",
+                                               HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    text = flat(pdf_text(b"".join(response.streaming_content), tmp_path))
+    assert "整改前" in text and "立案" in text and "已结案" in text
+    assert not re.findall(r"\b(?:Before|Filed|Closed|Ordered|Reported|rectification)\b", text)
 
 
 def test_another_jurisdictions_supervisor_gets_404_for_the_dossier(closed_case, users):
