@@ -185,6 +185,11 @@ class FieldPaceInspector(Inspector):
     fixed_count = int(os.environ.get("LOAD_INSPECTORS", "50"))
     wait_time = between(50, 70)
 
+    def on_start(self):
+        super().on_start()
+        # Phones are not all switched on in the same second: each one's minute starts at its own moment.
+        time.sleep(random.uniform(0, 60))
+
     def minute(self):
         self.track()
         roll = random.random()
