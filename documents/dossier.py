@@ -220,6 +220,9 @@ def _build_dossier(case, progress):
 SYNC_PHOTO_LIMIT = 10
 # A running job that has not reported progress for this long lost its worker and may be taken over.
 STALE_JOB_AFTER = timedelta(minutes=5)
+# A failed job is reported as failed to whoever asks within this time, then queued again by the next request: the
+# page polling every 2 s sees the failure and says so, instead of queuing a build that fails again every 2 s.
+RETRY_FAILED_AFTER = timedelta(minutes=1)
 
 
 def builds_inline(case):
@@ -229,11 +232,13 @@ def builds_inline(case):
 def request_dossier_job(case):
     """The job building the file of ``case`` as it is now (its ``version``), queued unless done or running.
 
-    Asking again for a failed or stalled job queues it again; a done one is returned as it is.
+    Asking again for a stalled job, or for one that failed more than RETRY_FAILED_AFTER ago, queues it again; one
+    that failed since is returned failed, and a done one as it is.
     """
     job, _created = DossierJob.objects.get_or_create(case=case, case_version=case.version)
-    stale = timezone.now() - STALE_JOB_AFTER
-    if job.status == DossierJob.Status.FAILED or (job.status == DossierJob.Status.RUNNING and job.updated_at < stale):
+    now = timezone.now()
+    if ((job.status == DossierJob.Status.FAILED and job.updated_at < now - RETRY_FAILED_AFTER)
+            or (job.status == DossierJob.Status.RUNNING and job.updated_at < now - STALE_JOB_AFTER)):
         DossierJob.objects.filter(pk=job.pk).update(status=DossierJob.Status.QUEUED, progress=0, error="",
                                                     updated_at=timezone.now())
         job.refresh_from_db()

@@ -5,10 +5,12 @@ import re
 import random
 import subprocess
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.contrib.gis.geos import Point
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 from rest_framework.test import APIClient
@@ -218,6 +220,38 @@ def test_a_case_with_many_photos_is_built_by_the_task_and_polled_until_done(clos
     workflow.comment(case_id=closed_case.pk, actor=users["supervisor"], note="归档前补充说明")
     assert client.get(url).status_code == 202
     assert DossierJob.objects.filter(case=closed_case).count() == 2
+
+
+def test_a_failed_build_is_reported_failed_to_the_polling_page_and_queued_again_only_a_minute_later(
+        closed_case, users, monkeypatch):
+    """The page polls every 2 s: a build that failed must be answered as failed (the page then says 案卷生成失败),
+    not queued again at each poll to fail again every 2 s with the page showing "building" for ever."""
+    monkeypatch.setattr(dossier, "SYNC_PHOTO_LIMIT", 2)
+    queued = []
+    monkeypatch.setattr("documents.dossier.enqueue_on_commit", lambda name, *args: queued.append((name, args)))
+    client = client_for(users["supervisor"])
+    url = f"/api/v1/cases/{closed_case.pk}/dossier.pdf"
+    assert client.get(url).json()["status"] == "queued"
+    job = DossierJob.objects.get(case=closed_case)
+
+    def broken(case, progress=None):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(dossier, "build_dossier", broken)
+    tasks.build_dossier(job.pk)  # records the failure on the job
+    job.refresh_from_db()
+    assert job.status == DossierJob.Status.FAILED
+    queued.clear()
+    for _poll in range(3):
+        answer = client.get(url)
+        assert answer.status_code == 202
+        assert answer.json()["status"] == "failed" and answer.json()["error"] == "案卷生成失败，请稍后重试"
+    assert queued == []
+    # A minute later, asking again (the user taps 下载案卷 again) queues it once more.
+    DossierJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - dossier.RETRY_FAILED_AFTER
+                                                - timedelta(seconds=1))
+    assert client.get(url).json()["status"] == "queued"
+    assert queued == [("worker.tasks.build_dossier", (job.pk,))]
 
 
 @needs_poppler
